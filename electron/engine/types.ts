@@ -1,0 +1,248 @@
+// The engine's public vocabulary. Everything the CLI, the Electron main process, the browser-mode
+// server and the renderer's EngineClient exchange is defined here. No Electron, no React, no Node
+// imports: this file is shared with the renderer as types only.
+
+// ---------------------------------------------------------------------------------------------
+// Probe
+// ---------------------------------------------------------------------------------------------
+
+export interface AudioStreamInfo {
+  index: number; // absolute stream index in the container
+  codec: string; // ffprobe codec_name, e.g. "aac", "pcm_s16le", "flac"
+  channels: number;
+  channelLayout?: string;
+  sampleRate: number;
+  language?: string;
+  title?: string;
+  durationSec?: number;
+  /** MP4 can hold this codec as is (stream copy); otherwise it is transcoded to AAC with a notice. */
+  mp4Compatible: boolean;
+}
+
+export interface SubtitleStreamInfo {
+  index: number;
+  codec: string;
+  language?: string;
+  title?: string;
+  /** Text subtitles can go into MP4 as mov_text; bitmap ones (dvd/pgs) cannot. */
+  mp4Compatible: boolean;
+}
+
+export interface VideoInfo {
+  index: number;
+  codec: string;
+  width: number; // coded width of decoded frames (before rotation)
+  height: number;
+  /** Size of frames as the engine delivers them: after rotation, deinterlace, even-size fix. */
+  outputWidth: number;
+  outputHeight: number;
+  sampleAspectRatio: string; // "1:1", "64:45", ...
+  displayAspectRatio: string;
+  rotation: number; // degrees clockwise as displayed: 0, 90, 180, 270
+  pixelFormat: string;
+  bitDepth: number;
+  colorMatrix?: string; // bt709, smpte170m, ...
+  colorRange: 'tv' | 'pc' | 'unknown';
+  colorPrimaries?: string;
+  colorTransfer?: string;
+  fieldOrder: 'progressive' | 'tt' | 'bb' | 'tb' | 'bt' | 'unknown';
+  interlaced: boolean;
+  /** Frame rate the engine renders at (CFR), as a rational and as a number. */
+  frameRate: { num: number; den: number };
+  fps: number;
+  variableFrameRate: boolean;
+  /** Frames the engine will produce for the whole film at `fps` (exact when frameCountExact). */
+  frameCount: number;
+  frameCountExact: boolean;
+  /** True when the stream looks black-and-white already (low chroma); informational. */
+  looksMonochrome?: boolean;
+}
+
+export interface MediaInfo {
+  path: string;
+  formatName: string; // ffprobe format_name
+  durationSec: number;
+  sizeBytes: number;
+  bitRate?: number;
+  video: VideoInfo;
+  audio: AudioStreamInfo[];
+  subtitles: SubtitleStreamInfo[];
+  chapters: number;
+  tags: Record<string, string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------------------------
+
+export type ModelContract = 'chroma' | 'rgb';
+export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+export type ExecutionProvider = Exclude<DeviceChoice, 'auto'>;
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  version: string;
+  contract: ModelContract;
+  description?: string;
+  licence: string;
+  dir: string; // folder holding model.onnx + model.json
+  renderFactor: { min: number; max: number; default: number };
+  sizeMultiple: number;
+  /** 'cpu' models are picked on CPU, 'gpu' models on GPU providers (auto choice). */
+  preferredFor: 'cpu' | 'gpu' | 'any';
+  metrics?: Record<string, number | string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options shared by preview and render
+// ---------------------------------------------------------------------------------------------
+
+export type StabilizeStrength = 'off' | 'low' | 'medium' | 'high';
+
+export interface ColorizeOptions {
+  /** Model id from native-models/, or a path to a model folder / model.json. Default: picked by device. */
+  model?: string;
+  /** Model render factor: the model sees about (renderFactor*16)^2 pixels, aspect kept. */
+  renderFactor?: number;
+  device?: DeviceChoice;
+  stabilize?: StabilizeStrength;
+  /** Deinterlace interlaced sources (default true). */
+  deinterlace?: boolean;
+  /** Colour strength multiplier on predicted chroma (1 = as the model says). */
+  saturation?: number;
+}
+
+export interface RenderOptions extends ColorizeOptions {
+  input: string;
+  output: string;
+  /** Seconds from the start of the film, inclusive. */
+  from?: number;
+  /** Seconds from the start of the film, exclusive. */
+  to?: number;
+  codec?: 'h264' | 'h265';
+  crf?: number;
+  preset?: string;
+  /** Lossless video (x264/x265 qp 0): the output luma equals the source luma exactly. */
+  lossless?: boolean;
+  overwrite?: boolean;
+  /** Folder for segments and the job file; default: a hidden folder beside the output. */
+  workDir?: string;
+  /** Frames per segment file; default ≈ 4 seconds of film. */
+  segmentFrames?: number;
+  /** Keep the work folder after success (for debugging). */
+  keepWork?: boolean;
+}
+
+export type RenderPhase = 'probing' | 'loading-model' | 'colorizing' | 'muxing' | 'done';
+
+export interface ProgressEvent {
+  type: 'progress';
+  phase: RenderPhase;
+  framesDone: number;
+  framesTotal: number;
+  fps: number; // recent throughput
+  etaSec: number | null;
+  segmentsDone: number;
+  segmentsTotal: number;
+}
+
+export interface NoticeEvent {
+  type: 'notice';
+  level: 'info' | 'warning';
+  code:
+    | 'provider-fallback'
+    | 'provider'
+    | 'audio-transcoded'
+    | 'subtitle-dropped'
+    | 'resumed'
+    | 'deinterlacing'
+    | 'vfr-to-cfr'
+    | 'odd-size'
+    | 'other';
+  message: string;
+}
+
+export interface SceneCutEvent {
+  type: 'scene-cut';
+  frame: number;
+  timeSec: number;
+}
+
+export type RenderEvent = ProgressEvent | NoticeEvent | SceneCutEvent;
+
+export interface RenderResult {
+  output: string;
+  frames: number;
+  durationSec: number;
+  provider: ExecutionProvider;
+  model: string;
+  resumedFromFrame: number;
+  sceneCuts: number[];
+  elapsedSec: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preview and thumbnails
+// ---------------------------------------------------------------------------------------------
+
+export interface PreviewOptions extends ColorizeOptions {
+  input: string;
+  /** Seconds. */
+  at: number;
+  /** Number of consecutive frames from `at` (1 = the single frame). */
+  frames?: number;
+  /** Longest side of the returned images (default: the film's own size, capped at 1280). */
+  maxSize?: number;
+}
+
+export interface PreviewFrame {
+  index: number; // 0-based within this preview
+  frame: number; // frame number in the film
+  timeSec: number;
+  width: number;
+  height: number;
+  /** Encoded images (JPEG unless asked otherwise), ready for an <img>. */
+  before: Uint8Array;
+  after: Uint8Array;
+  mime: 'image/jpeg' | 'image/png';
+  provider: ExecutionProvider;
+}
+
+export interface ThumbnailOptions {
+  input: string;
+  count: number;
+  height?: number; // default 90
+}
+
+export interface Thumbnail {
+  index: number;
+  timeSec: number;
+  width: number;
+  height: number;
+  jpeg: Uint8Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+export type EngineErrorCode =
+  | 'input-missing'
+  | 'not-a-video'
+  | 'no-video-stream'
+  | 'zero-frames'
+  | 'corrupt-input'
+  | 'output-exists'
+  | 'output-unwritable'
+  | 'output-is-input'
+  | 'disk-full'
+  | 'model-not-found'
+  | 'model-invalid'
+  | 'model-hash-mismatch'
+  | 'model-contract'
+  | 'inference-crashed'
+  | 'ffmpeg-missing'
+  | 'ffmpeg-failed'
+  | 'cancelled'
+  | 'bad-option';
