@@ -1,0 +1,35 @@
+// Frame shapes that flow between the pipeline's stages (decoder → colourizer → stabilizer → encoder).
+
+/** One decoded frame: the source luma plane, full resolution, 8-bit, untouched. */
+export interface LumaFrame {
+  /** Frame number in the film (CFR numbering at the render frame rate). */
+  index: number;
+  width: number;
+  height: number;
+  /** width*height bytes, row-major, no padding. */
+  y: Uint8Array;
+}
+
+/**
+ * Chroma at the model's render size: Cb/Cr offsets in [-0.5, 0.5] (BT.601, JPEG/JFIF full swing:
+ * Cb_8bit = 128 + 255*cb). The small luma the model saw travels with it (for stabilization).
+ */
+export interface LowResChroma {
+  index: number;
+  width: number;
+  height: number;
+  /** Model input: luma in [0,1], width*height. */
+  luma: Float32Array;
+  cb: Float32Array;
+  cr: Float32Array;
+}
+
+/** A colourized frame ready for the encoder: yuv420p planes, luma identical to the source. */
+export interface YuvFrame {
+  index: number;
+  width: number;
+  height: number;
+  y: Uint8Array; // width*height
+  u: Uint8Array; // (width/2)*(height/2)
+  v: Uint8Array;
+}
