@@ -194,6 +194,8 @@ export interface PreviewOptions extends ColorizeOptions {
   frames?: number;
   /** Longest side of the returned images (default: the film's own size, capped at 1280). */
   maxSize?: number;
+  /** Image encoding of the returned frames (default jpeg: small and fast for the UI). */
+  format?: 'jpeg' | 'png';
 }
 
 export interface PreviewFrame {

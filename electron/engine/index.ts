@@ -1,0 +1,198 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Engine, PhotoOptions, PhotoResult } from './api.js';
+import { EngineError, throwIfAborted } from './errors.js';
+import { decodeLuma, lumaRangeOf } from './media/decode.js';
+import { encodeImage, lumaToRgb, readPhotoLuma, writeYuvImage, yuvToRgb } from './media/image.js';
+import { probe } from './media/probe.js';
+import { extractThumbnails } from './media/thumbnails.js';
+import { startInference, type InferenceLauncher, type InferenceSession } from './model/inference-client.js';
+import { defaultModelsDirs, listModels, renderSize, resolveModel, type ModelManifest } from './model/manifest.js';
+import { chooseProviders } from './model/providers.js';
+import { upscaleChroma } from './pipeline/chroma-merge.js';
+import { FrameColorizer } from './pipeline/colorizer.js';
+import { checkOutput, renderFilm } from './pipeline/render.js';
+import { ChromaStabilizer } from './pipeline/stabilize.js';
+import { temporarySibling } from './pipeline/atomic-file.js';
+import type { DeviceChoice, ExecutionProvider, NoticeEvent, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, Thumbnail, ThumbnailOptions } from './types.js';
+
+export type { Engine } from './api.js';
+export { EngineError, isEngineError } from './errors.js';
+
+export interface EngineOptions {
+  /** Folders holding model folders; default: the app's native-models/ (+ CHROMAREEL_MODELS_DIR). */
+  modelsDirs?: string[];
+  /** Where thumbnails are cached. */
+  cacheDir?: string;
+  /** How inference processes are started (Electron passes a utilityProcess launcher). */
+  inferenceLauncher?: InferenceLauncher;
+}
+
+interface WarmSession {
+  manifest: ModelManifest;
+  session: InferenceSession;
+  notices: NoticeEvent[];
+}
+
+/** The engine: one object the CLI, the app, the browser-mode server and the tests all drive. */
+export function createEngine(engineOptions: EngineOptions = {}): Engine {
+  const modelsDirs = engineOptions.modelsDirs ?? defaultModelsDirs();
+  // Warm inference processes, one per (model, device), reused across previews and renders.
+  const sessions = new Map<string, Promise<WarmSession>>();
+
+  const acquire = async (model: string | undefined, device: DeviceChoice, onNotice: (notice: NoticeEvent) => void, signal?: AbortSignal): Promise<WarmSession> => {
+    const preferred: ExecutionProvider = chooseProviders(device)[0] ?? 'cpu';
+    const manifest = await resolveModel(model, preferred, modelsDirs);
+    const key = `${manifest.dir}|${manifest.sha256}|${device}`;
+    let warm = sessions.get(key);
+    if (warm) {
+      const existing = await warm.catch(() => null);
+      if (existing && existing.session.alive) {
+        for (const notice of existing.notices) onNotice(notice);
+        return existing;
+      }
+      sessions.delete(key);
+    }
+    const notices: NoticeEvent[] = [];
+    warm = startInference({
+      manifest,
+      device,
+      signal,
+      launcher: engineOptions.inferenceLauncher,
+      onNotice: (notice) => {
+        notices.push(notice);
+        onNotice(notice);
+      },
+    }).then((session) => {
+      const providerNotice: NoticeEvent = {
+        type: 'notice',
+        level: 'info',
+        code: 'provider',
+        message: `Colourizing with model "${manifest.name}" on ${session.provider.toUpperCase()}.`,
+      };
+      notices.push(providerNotice);
+      onNotice(providerNotice);
+      return { manifest, session, notices };
+    });
+    sessions.set(key, warm);
+    warm.catch(() => sessions.delete(key));
+    return warm;
+  };
+
+  const engine: Engine = {
+    probe: (input, signal) => probe(input, signal),
+
+    listModels: () => listModels(modelsDirs),
+
+    thumbnails(options: ThumbnailOptions, signal?: AbortSignal): AsyncIterable<Thumbnail> {
+      return (async function* () {
+        const info = await probe(options.input, signal);
+        yield* extractThumbnails(info, { count: options.count, height: options.height, cacheDir: engineOptions.cacheDir, signal });
+      })();
+    },
+
+    preview(options: PreviewOptions, signal?: AbortSignal): AsyncIterable<PreviewFrame> {
+      return (async function* () {
+        const info = await probe(options.input, signal);
+        const { manifest, session } = await acquire(options.model, options.device ?? 'auto', () => undefined, signal);
+        const video = info.video;
+        const fps = video.frameRate.num / video.frameRate.den;
+        const first = Math.min(Math.max(0, Math.floor(options.at * fps + 1e-6)), Math.max(0, video.frameCount - 1));
+        const count = Math.max(1, Math.min(options.frames ?? 1, 600));
+        const render = renderSize(video.outputWidth, video.outputHeight, options.renderFactor ?? manifest.renderFactor.default, manifest.sizeMultiple);
+        const lumaRange = lumaRangeOf(info);
+        const colorizer = new FrameColorizer(session, {
+          frameWidth: video.outputWidth,
+          frameHeight: video.outputHeight,
+          renderWidth: render.width,
+          renderHeight: render.height,
+          lumaRange,
+          saturation: options.saturation,
+        });
+        const stabilizer = new ChromaStabilizer({ strength: options.stabilize ?? 'medium', width: render.width, height: render.height });
+        const pending = new Map<number, import('./pipeline/frames.js').LumaFrame>();
+        const maxSize = options.maxSize ?? 1280;
+        const format = options.format ?? 'jpeg';
+        let index = 0;
+        const present = async (chroma: import('./pipeline/frames.js').LowResChroma): Promise<PreviewFrame> => {
+          const luma = pending.get(chroma.index)!;
+          pending.delete(chroma.index);
+          const merged = colorizer.merge(luma, chroma);
+          const before = await encodeImage(lumaToRgb(luma.y, luma.width, luma.height, lumaRange), luma.width, luma.height, { format, maxSize });
+          const after = await encodeImage(yuvToRgb(merged, lumaRange), merged.width, merged.height, { format, maxSize });
+          return {
+            index: index++,
+            frame: luma.index,
+            timeSec: luma.index / fps,
+            width: before.width,
+            height: before.height,
+            before: before.data,
+            after: after.data,
+            mime: format === 'png' ? 'image/png' : 'image/jpeg',
+            provider: session.provider,
+          };
+        };
+        for await (const luma of decodeLuma(info, { startFrame: first, frameCount: count, deinterlace: options.deinterlace ?? true, signal })) {
+          throwIfAborted(signal);
+          pending.set(luma.index, luma);
+          for (const chroma of stabilizer.push(await colorizer.predict(luma))) yield await present(chroma);
+        }
+        for (const chroma of stabilizer.flush()) yield await present(chroma);
+      })();
+    },
+
+    async render(options: RenderOptions, onEvent?: (event: RenderEvent) => void, signal?: AbortSignal): Promise<RenderResult> {
+      const emit = onEvent ?? (() => undefined);
+      if (!existsSync(options.input)) {
+        throw new EngineError('input-missing', `The film ${options.input} does not exist; check the path.`);
+      }
+      await checkOutput(options);
+      emit({ type: 'progress', phase: 'probing', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
+      const info = await probe(options.input, signal);
+      if (info.video.interlaced && (options.deinterlace ?? true)) {
+        emit({ type: 'notice', level: 'info', code: 'deinterlacing', message: 'The film is interlaced; it will be deinterlaced (turn off with --no-deinterlace).' });
+      }
+      if (info.video.variableFrameRate) {
+        emit({ type: 'notice', level: 'info', code: 'vfr-to-cfr', message: `The film has a variable frame rate; it is rendered at a constant ${info.video.fps.toFixed(3)} fps so sound stays in sync.` });
+      }
+      emit({ type: 'progress', phase: 'loading-model', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
+      const { manifest, session } = await acquire(options.model, options.device ?? 'auto', emit, signal);
+      return renderFilm(options, { info, manifest, session, emit, signal });
+    },
+
+    async colorizePhoto(options: PhotoOptions, onEvent?: (event: RenderEvent) => void, signal?: AbortSignal): Promise<PhotoResult> {
+      const emit = onEvent ?? (() => undefined);
+      if (!existsSync(options.input)) {
+        throw new EngineError('input-missing', `The photo ${options.input} does not exist; check the path.`);
+      }
+      await checkOutput({ input: options.input, output: options.output, overwrite: options.overwrite });
+      const photo = await readPhotoLuma(options.input);
+      const { manifest, session } = await acquire(options.model, options.device ?? 'auto', emit, signal);
+      const render = renderSize(photo.width, photo.height, options.renderFactor ?? manifest.renderFactor.default, manifest.sizeMultiple);
+      const colorizer = new FrameColorizer(session, {
+        frameWidth: photo.width,
+        frameHeight: photo.height,
+        renderWidth: render.width,
+        renderHeight: render.height,
+        lumaRange: 'pc',
+        saturation: options.saturation,
+      });
+      const chroma = await colorizer.predict({ index: 0, width: photo.width, height: photo.height, y: photo.y });
+      // Photos keep full-resolution chroma (4:4:4): no encoder forces subsampling here.
+      const { u, v } = upscaleChroma(chroma.cb, chroma.cr, chroma.width, chroma.height, photo.width, photo.height, 'pc', options.saturation ?? 1);
+      const output = path.resolve(options.output);
+      const temp = temporarySibling(output);
+      await writeYuvImage(temp, { width: photo.width, height: photo.height, y: photo.y, u, v, chroma: '444' }, { range: 'pc', formatFrom: output });
+      const { rename } = await import('node:fs/promises');
+      await rename(temp, output);
+      return { output, width: photo.width, height: photo.height, provider: session.provider, model: manifest.id };
+    },
+
+    async close(): Promise<void> {
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(all.map(async (warm) => (await warm.catch(() => null))?.session.close()));
+    },
+  };
+  return engine;
+}

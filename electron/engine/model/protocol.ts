@@ -1,0 +1,90 @@
+// Messages between the host and the inference process. Plain objects and typed arrays only, so they
+// pass by structured clone: `child_process.fork(…, { serialization: 'advanced' })` under Node, and
+// MessagePort-style postMessage under Electron's utilityProcess.
+import type { ExecutionProvider } from '../types.js';
+import type { ModelManifest } from './manifest.js';
+
+// ----- host → inference process -------------------------------------------------------------
+
+export interface LoadRequest {
+  type: 'load';
+  manifest: ModelManifest;
+  /** Providers to try, in order; the first that creates a session is used. */
+  providers: ExecutionProvider[];
+  /** Intra-op threads; default: all cores. */
+  threads?: number;
+}
+
+export interface InferRequest {
+  type: 'infer';
+  id: number;
+  /** Luma in [0,1], [n,1,h,w] row-major; exactly n*h*w values. */
+  batch: Float32Array;
+  n: number;
+  h: number;
+  w: number;
+}
+
+export interface DisposeRequest {
+  type: 'dispose';
+}
+
+export type HostMessage = LoadRequest | InferRequest | DisposeRequest;
+
+// ----- inference process → host -------------------------------------------------------------
+
+export interface ProviderFailure {
+  provider: ExecutionProvider;
+  /** One short line from onnxruntime saying why. */
+  reason: string;
+}
+
+export interface ReadyMessage {
+  type: 'ready';
+  provider: ExecutionProvider;
+  modelId: string;
+  inputName: string;
+  outputName: string;
+  threads: number;
+  /** Providers tried before `provider` and why each failed. */
+  failures: ProviderFailure[];
+}
+
+export interface LoadErrorMessage {
+  type: 'load-error';
+  /** 'model-contract': the model does not match its manifest; 'model-invalid': no provider could load it. */
+  code: 'model-contract' | 'model-invalid';
+  message: string;
+  detail?: string;
+  failures: ProviderFailure[];
+}
+
+export interface InferResult {
+  type: 'result';
+  id: number;
+  /** Cb and Cr offsets in [-0.5, 0.5] (BT.601, JFIF), n*h*w values each. */
+  cb: Float32Array;
+  cr: Float32Array;
+}
+
+/** 'oom' and 'provider' failures on a GPU provider make the host retry on CPU. */
+export type InferErrorKind = 'oom' | 'provider' | 'contract' | 'other';
+
+export interface InferErrorMessage {
+  type: 'infer-error';
+  id: number;
+  kind: InferErrorKind;
+  message: string;
+}
+
+export type ChildMessage = ReadyMessage | LoadErrorMessage | InferResult | InferErrorMessage;
+
+// ----- transport ------------------------------------------------------------------------------
+
+/** The child's end of the channel, whatever carries it (Node IPC or Electron's parentPort). */
+export interface ParentPort {
+  send(message: ChildMessage): void;
+  onMessage(listener: (message: HostMessage) => void): void;
+  /** Called when the host goes away; the child should exit. */
+  onDisconnect(listener: () => void): void;
+}

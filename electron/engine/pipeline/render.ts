@@ -1,0 +1,309 @@
+import { existsSync } from 'node:fs';
+import { access, constants, readFile, statfs } from 'node:fs/promises';
+import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
+import { createSegmentEncoder, type SegmentEncoder } from '../media/encode.js';
+import { decodeLuma, lumaRangeOf } from '../media/decode.js';
+import { muxOutput } from '../media/mux.js';
+import type { InferenceSession } from '../model/inference-client.js';
+import type { ModelManifest } from '../model/manifest.js';
+import { renderSize } from '../model/manifest.js';
+import type { MediaInfo, RenderEvent, RenderOptions, RenderResult } from '../types.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { FrameColorizer } from './colorizer.js';
+import type { LowResChroma, LumaFrame, YuvFrame } from './frames.js';
+import { JobStore, defaultWorkDir, jobFingerprint } from './job.js';
+import { mapOrdered } from './ordered-map.js';
+import { ChromaStabilizer } from './stabilize.js';
+import { ProgressMeter } from './progress.js';
+
+/** Frames in flight between decoder and model: enough to keep the model busy, few enough to stay small. */
+const INFERENCE_IN_FLIGHT = 3;
+export const SEGMENT_EXTENSION = '.mkv';
+
+interface SegmentState {
+  stabilizer: Uint8Array | ArrayBuffer;
+  /** Frames the stabilizer already released that belong to the next segment. */
+  released: LowResChroma[];
+  /** Last frame index pushed into the stabilizer. */
+  pushedThrough: number;
+  sceneCuts: number[];
+}
+
+export interface RenderContext {
+  info: MediaInfo;
+  manifest: ModelManifest;
+  session: InferenceSession;
+  emit: (event: RenderEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Converts a [from, to) time range to frame numbers: frame i is shown at i/fps. */
+export function frameRange(info: MediaInfo, from?: number, to?: number): { start: number; end: number | null } {
+  const fps = info.video.frameRate.num / info.video.frameRate.den;
+  const total = info.video.frameCount;
+  const start = from === undefined ? 0 : Math.max(0, Math.ceil(from * fps - 1e-6));
+  let end: number | null = to === undefined ? (info.video.frameCountExact ? total : null) : Math.ceil(to * fps - 1e-6);
+  if (end !== null && info.video.frameCountExact) end = Math.min(end, total);
+  if (start >= total && info.video.frameCountExact) {
+    throw new EngineError('bad-option', `The start time is past the end of the film (${info.durationSec.toFixed(2)} s); choose an earlier --from.`);
+  }
+  if (end !== null && end <= start) {
+    throw new EngineError('bad-option', 'The chosen range is empty; make --to later than --from.');
+  }
+  return { start, end };
+}
+
+/** Checks the output path before any work: not the input, folder writable, no silent overwrite. */
+export async function checkOutput(options: RenderOptions): Promise<void> {
+  const output = path.resolve(options.output);
+  if (output === path.resolve(options.input)) {
+    throw new EngineError('output-is-input', 'The output would replace the input film; choose another output name.');
+  }
+  const dir = path.dirname(output);
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new EngineError('output-unwritable', `Cannot write to the folder ${dir}; choose an output in a folder you can write to.`);
+  }
+  if (existsSync(output) && !options.overwrite) {
+    throw new EngineError('output-exists', `${output} already exists; choose another name or pass --overwrite to replace it.`);
+  }
+}
+
+/** Rough space needed for segments plus the final file, so a full disk is reported before hours of work. */
+export async function checkDiskSpace(dir: string, info: MediaInfo, frames: number, lossless: boolean): Promise<void> {
+  const pixels = info.video.outputWidth * info.video.outputHeight * frames;
+  const bytesPerPixel = lossless ? 0.8 : 0.06;
+  const audioBytes = info.audio.length * 40_000 * (frames / Math.max(1, info.video.fps));
+  const needed = 2 * (pixels * bytesPerPixel + audioBytes) + 50 * 1024 * 1024;
+  const stats = await statfs(dir);
+  const free = Number(stats.bavail) * Number(stats.bsize);
+  if (free < needed) {
+    const gib = (n: number) => (n / 1024 ** 3).toFixed(1);
+    throw new EngineError(
+      'disk-full',
+      `Not enough disk space in ${dir}: about ${gib(needed)} GB is needed and ${gib(free)} GB is free; free some space or choose another output folder.`,
+    );
+  }
+}
+
+export async function renderFilm(options: RenderOptions, context: RenderContext): Promise<RenderResult> {
+  const started = performance.now();
+  const { info, manifest, session, emit, signal } = context;
+  const output = path.resolve(options.output);
+  const { start, end } = frameRange(info, options.from, options.to);
+  const fps = info.video.frameRate.num / info.video.frameRate.den;
+  const segmentFrames = options.segmentFrames ?? Math.max(1, Math.round(fps * 4));
+  const strength = options.stabilize ?? 'medium';
+  const renderFactor = options.renderFactor ?? manifest.renderFactor.default;
+  const render = renderSize(info.video.outputWidth, info.video.outputHeight, renderFactor, manifest.sizeMultiple);
+  const deinterlace = options.deinterlace ?? true;
+  const lossless = options.lossless ?? false;
+  const codec = options.codec ?? 'h264';
+
+  const workDir = path.resolve(options.workDir ?? defaultWorkDir(output));
+  const fingerprint = jobFingerprint({
+    input: path.resolve(options.input),
+    inputSize: info.sizeBytes,
+    model: manifest.sha256,
+    renderFactor,
+    render,
+    strength,
+    deinterlace,
+    saturation: options.saturation ?? 1,
+    lossless,
+    codec,
+    crf: options.crf,
+    preset: options.preset,
+    start,
+    end,
+    segmentFrames,
+  });
+  const { job, resumed } = await JobStore.open(workDir, {
+    fingerprint,
+    input: path.resolve(options.input),
+    output,
+    startFrame: start,
+    endFrame: end,
+    segmentFrames,
+  });
+  const total = (end ?? info.video.frameCount) - start;
+  await checkDiskSpace(path.dirname(output), info, total - (job.nextFrame - start), lossless);
+  if (resumed) {
+    emit({
+      type: 'notice',
+      level: 'info',
+      code: 'resumed',
+      message: `Resuming: ${job.segments.length} finished segment(s) found, continuing at frame ${job.nextFrame}.`,
+    });
+  }
+
+  const lumaRange = lumaRangeOf(info);
+  const colorizer = new FrameColorizer(session, {
+    frameWidth: info.video.outputWidth,
+    frameHeight: info.video.outputHeight,
+    renderWidth: render.width,
+    renderHeight: render.height,
+    lumaRange,
+    saturation: options.saturation,
+  });
+
+  // Restore the stabilizer exactly as it was when the last finished segment closed.
+  let stabilizer: ChromaStabilizer;
+  let released: LowResChroma[] = [];
+  let pushedThrough = job.nextFrame - 1;
+  const sceneCuts: number[] = [];
+  const lastSegment = job.segments.at(-1);
+  if (lastSegment?.stateFile) {
+    const state = deserialize(await readFile(job.pathOf(lastSegment.stateFile))) as SegmentState;
+    stabilizer = ChromaStabilizer.restore(state.stabilizer, { strength, width: render.width, height: render.height });
+    released = state.released;
+    pushedThrough = state.pushedThrough;
+    sceneCuts.push(...state.sceneCuts);
+  } else {
+    stabilizer = new ChromaStabilizer({ strength, width: render.width, height: render.height });
+  }
+
+  const meter = new ProgressMeter(total, job.nextFrame - start);
+  const segmentsTotal = end === null ? Math.ceil(total / segmentFrames) : Math.ceil((end - start) / segmentFrames);
+  const progress = (phase: 'colorizing' | 'muxing' | 'done') =>
+    emit({ type: 'progress', phase, ...meter.snapshot(), segmentsDone: job.segments.length, segmentsTotal });
+
+  const pendingLuma = new Map<number, LumaFrame>();
+  let encoder: SegmentEncoder | null = null;
+  let segmentIndex = job.segments.length;
+  let segmentStart = job.nextFrame;
+  let segmentFile = '';
+  let framesInSegment = 0;
+  let lastCutCount = stabilizer.cuts.length;
+
+  const openSegment = async (firstFrame: number) => {
+    segmentStart = firstFrame;
+    segmentFile = `seg-${String(segmentIndex).padStart(5, '0')}${SEGMENT_EXTENSION}`;
+    framesInSegment = 0;
+    encoder = await createSegmentEncoder({
+      path: job.pathOf(segmentFile),
+      width: info.video.outputWidth,
+      height: info.video.outputHeight,
+      frameRate: info.video.frameRate,
+      codec,
+      crf: options.crf,
+      preset: options.preset,
+      lossless,
+      sar: info.video.sampleAspectRatio,
+      colorRange: lumaRange,
+      signal,
+    });
+  };
+
+  const closeSegment = async () => {
+    if (!encoder) return;
+    await encoder.finish();
+    encoder = null;
+    const stateFile = `seg-${String(segmentIndex).padStart(5, '0')}.state`;
+    const state: SegmentState = { stabilizer: stabilizer.snapshot(), released, pushedThrough, sceneCuts: [...sceneCuts] };
+    await writeFileAtomic(job.pathOf(stateFile), serialize(state));
+    await job.addSegment({ index: segmentIndex, startFrame: segmentStart, frameCount: framesInSegment, file: segmentFile, stateFile });
+    segmentIndex++;
+    progress('colorizing');
+  };
+
+  const writeFrame = async (frame: YuvFrame) => {
+    if (!encoder) await openSegment(frame.index);
+    await encoder!.write(frame);
+    framesInSegment++;
+    meter.advance(1);
+    if (meter.shouldReport()) progress('colorizing');
+    if (framesInSegment === job.segmentFrames) await closeSegment();
+  };
+
+  // Releases stabilized frames whose full-resolution luma has arrived, in order.
+  const drain = async () => {
+    while (released.length > 0) {
+      const chroma = released[0];
+      const luma = pendingLuma.get(chroma.index);
+      if (!luma) return;
+      released.shift();
+      pendingLuma.delete(chroma.index);
+      await writeFrame(colorizer.merge(luma, chroma));
+    }
+  };
+
+  const noteCuts = () => {
+    const cuts = stabilizer.cuts;
+    for (let i = lastCutCount; i < cuts.length; i++) {
+      sceneCuts.push(cuts[i]);
+      emit({ type: 'scene-cut', frame: cuts[i], timeSec: cuts[i] / fps });
+    }
+    lastCutCount = cuts.length;
+  };
+
+  const nextFrame = job.nextFrame;
+  const remaining = end === null ? undefined : end - nextFrame;
+  try {
+    if (remaining === undefined || remaining > 0) {
+      progress('colorizing');
+      const decoded = decodeLuma(info, { startFrame: nextFrame, frameCount: remaining, deinterlace, signal });
+      const predicted = mapOrdered(
+        decoded,
+        async (frame) => ({ frame, chroma: frame.index <= pushedThrough ? null : await colorizer.predict(frame) }),
+        INFERENCE_IN_FLIGHT,
+      );
+      for await (const { frame, chroma } of predicted) {
+        throwIfAborted(signal);
+        pendingLuma.set(frame.index, frame);
+        if (chroma) {
+          released.push(...stabilizer.push(chroma));
+          pushedThrough = frame.index;
+          noteCuts();
+        }
+        await drain();
+      }
+      released.push(...stabilizer.flush());
+      noteCuts();
+      await drain();
+      await closeSegment();
+    }
+  } catch (error) {
+    const active = encoder as SegmentEncoder | null;
+    await active?.abort().catch(() => undefined);
+    if (signal?.aborted) throw cancelledError();
+    throw error;
+  }
+  throwIfAborted(signal);
+
+  const segments = job.segments.map((segment) => job.pathOf(segment.file));
+  if (segments.length === 0) {
+    throw new EngineError('zero-frames', `No frames could be decoded from ${options.input} in the chosen range; check the file plays and the range is inside it.`);
+  }
+  const framesRendered = job.segments.reduce((sum, segment) => sum + segment.frameCount, 0);
+  const lastFrame = start + framesRendered;
+  progress('muxing');
+  const { notices } = await muxOutput({
+    segments,
+    source: info,
+    output,
+    fromSec: start / fps,
+    toSec: lastFrame / fps,
+    overwrite: options.overwrite,
+    signal,
+  });
+  for (const notice of notices) emit(notice);
+  await job.markComplete();
+  if (!options.keepWork) await job.remove();
+  meter.finish();
+  progress('done');
+  return {
+    output,
+    frames: framesRendered,
+    durationSec: framesRendered / fps,
+    provider: session.provider,
+    model: manifest.id,
+    resumedFromFrame: resumed ? nextFrame : start,
+    sceneCuts,
+    elapsedSec: (performance.now() - started) / 1000,
+  };
+}
+

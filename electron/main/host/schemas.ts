@@ -1,0 +1,63 @@
+// zod schemas for every request that crosses from the page into the host. Anything that does not match
+// is refused before it reaches the engine or the file system.
+
+import { z } from 'zod';
+
+export const MAX_PREVIEW_FRAMES = 600;
+export const MAX_THUMBNAILS = 64;
+
+const filePath = z.string().min(1).max(4096).refine((value) => !value.includes('\0'), 'path contains a NUL byte');
+const seconds = z.number().finite().min(0).max(7 * 24 * 3600);
+
+/** A model id from the engine's list; paths are not accepted from the page. */
+const modelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'model must be a model id');
+
+export const colorizeOptionsSchema = z.strictObject({
+  model: modelId.optional(),
+  renderFactor: z.number().finite().min(1).max(100).optional(),
+  device: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']).optional(),
+  stabilize: z.enum(['off', 'low', 'medium', 'high']).optional(),
+  deinterlace: z.boolean().optional(),
+  saturation: z.number().finite().min(0).max(4).optional(),
+});
+
+export const emptyRequestSchema = z.strictObject({});
+
+export const pathRequestSchema = z.strictObject({ path: filePath });
+
+export const chooseOutputRequestSchema = z.strictObject({ suggestedPath: z.string().max(4096) });
+
+export const jobIdRequestSchema = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) });
+
+export const thumbnailsRequestSchema = z.strictObject({
+  input: filePath,
+  count: z.number().int().min(1).max(MAX_THUMBNAILS),
+  height: z.number().int().min(24).max(360).optional(),
+});
+
+export const previewRequestSchema = colorizeOptionsSchema.extend({
+  input: filePath,
+  at: seconds,
+  frames: z.number().int().min(1).max(MAX_PREVIEW_FRAMES).optional(),
+  maxSize: z.number().int().min(64).max(4096).optional(),
+});
+
+export const jobOptionsSchema = colorizeOptionsSchema.extend({
+  codec: z.enum(['h264', 'h265']).optional(),
+  crf: z.number().int().min(0).max(51).optional(),
+});
+
+export const jobSpecSchema = z
+  .strictObject({
+    input: filePath,
+    output: filePath,
+    from: seconds.optional(),
+    to: seconds.optional(),
+    options: jobOptionsSchema,
+    overwrite: z.boolean().optional(),
+  })
+  .refine((spec) => spec.from === undefined || spec.to === undefined || spec.from < spec.to, {
+    message: 'the range must end after it starts',
+  });
+
+export const droppedFileSchema = z.strictObject({ path: filePath });

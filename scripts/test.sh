@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One command for a fresh machine: set up (incl. Chromium for the end-to-end tests) and run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+npx tsc --noEmit -p tsconfig.json
+npx vite build --config renderer/vite.config.ts --logLevel warn
+# Python training tests run only where the Debian torch packages are installed.
+if /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
+  /usr/bin/python3 -m unittest discover -s scripts/train -p 'test_*.py'
+else
+  echo "Skipping the Python training tests: python3-torch / python3-onnx are not installed (bash scripts/train/setup.sh installs them)."
+fi
+npx vitest run

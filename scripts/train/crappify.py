@@ -1,0 +1,88 @@
+"""Make clean luma look like old black-and-white film: the model's training input.
+
+Each degradation is applied per sample with its own probability and random strength, from a
+numpy Generator so that a resumed run repeats the same sequence.
+"""
+import io
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+
+def _gaussian_kernel(sigma: float) -> torch.Tensor:
+    radius = max(1, int(np.ceil(2.5 * sigma)))
+    r = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    g = torch.exp(-(r ** 2) / (2 * sigma ** 2))
+    return g / g.sum()
+
+
+def blur(y: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of [1,1,H,W] (reflect padding)."""
+    k = _gaussian_kernel(sigma)
+    p = k.numel() // 2
+    y = F.conv2d(F.pad(y, (p, p, 0, 0), mode='reflect'), k.reshape(1, 1, 1, -1))
+    return F.conv2d(F.pad(y, (0, 0, p, p), mode='reflect'), k.reshape(1, 1, -1, 1))
+
+
+def down_up(y: torch.Tensor, factor: float) -> torch.Tensor:
+    h, w = y.shape[-2:]
+    small = (max(8, int(round(h / factor))), max(8, int(round(w / factor))))
+    y = F.interpolate(y, size=small, mode='bilinear', align_corners=False, antialias=True)
+    return F.interpolate(y, size=(h, w), mode='bilinear', align_corners=False)
+
+
+def tone(y: torch.Tensor, gamma: float, contrast: float, brightness: float) -> torch.Tensor:
+    y = y.clamp(0, 1) ** gamma
+    m = y.mean()
+    return (y - m) * contrast + m + brightness
+
+
+def vignette(y: torch.Tensor, strength: float) -> torch.Tensor:
+    h, w = y.shape[-2:]
+    yy = torch.linspace(-1, 1, h).reshape(h, 1)
+    xx = torch.linspace(-1, 1, w).reshape(1, w)
+    return y * (1 - strength * (yy ** 2 + xx ** 2) / 2)
+
+
+def grain(y: torch.Tensor, amount: float, grain_size: float, rng: np.random.Generator) -> torch.Tensor:
+    noise = torch.from_numpy(rng.standard_normal(y.shape).astype(np.float32))
+    if grain_size > 0.4:
+        noise = blur(noise, grain_size)
+        noise = noise / noise.std().clamp_min(1e-6)
+    # Film grain is strongest in the mid-tones.
+    return y + amount * noise * (0.5 + 2 * y * (1 - y))
+
+
+def jpeg(y: torch.Tensor, quality: int) -> torch.Tensor:
+    arr = (y[0, 0].clamp(0, 1) * 255).round().byte().numpy()
+    buf = io.BytesIO()
+    Image.fromarray(arr, 'L').save(buf, format='JPEG', quality=int(quality))
+    buf.seek(0)
+    out = np.asarray(Image.open(buf).convert('L'), dtype=np.float32) / 255.0
+    return torch.from_numpy(out)[None, None]
+
+
+def crappify_one(y: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """y [1,1,H,W] clean luma in [0,1] -> degraded luma in [0,1]."""
+    if rng.random() < 0.15:  # keep some inputs clean: colour photos turned grey are inputs too
+        return y
+    if rng.random() < 0.4:
+        y = down_up(y, rng.uniform(1.2, 2.5))
+    if rng.random() < 0.4:
+        y = blur(y, rng.uniform(0.4, 1.4))
+    if rng.random() < 0.7:
+        y = tone(y, gamma=float(np.exp(rng.uniform(-0.35, 0.35))), contrast=rng.uniform(0.7, 1.25),
+                 brightness=rng.uniform(-0.08, 0.08))
+    if rng.random() < 0.35:
+        y = vignette(y, rng.uniform(0.1, 0.5))
+    if rng.random() < 0.6:
+        y = grain(y, amount=rng.uniform(0.01, 0.06), grain_size=rng.uniform(0.0, 1.2), rng=rng)
+    if rng.random() < 0.35:
+        y = jpeg(y, quality=rng.integers(20, 80))
+    return y.clamp(0, 1)
+
+
+def crappify(y: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Batch version: y [N,1,H,W]."""
+    return torch.cat([crappify_one(y[i:i + 1], rng) for i in range(y.shape[0])])

@@ -1,0 +1,226 @@
+"""Train ChromaReel's `fast` colourizer on CPU, resumably.
+
+    /usr/bin/python3 scripts/train/train.py --run-dir scripts/train/runs/fast1 [options]
+
+Re-running the same command resumes exactly from <run-dir>/latest.pt (model, optimizer, LR schedule,
+step, RNG states). Every --val-every-min minutes the trainer writes a weights snapshot and starts
+scripts/train/validate.py on it in a separate process; that process measures val metrics, keeps the
+best snapshot as <run-dir>/best.pt and exports it to native-models/fast/ when val improves.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from bins import fit_bins  # noqa: E402
+from colour import rgb_to_ycbcr_torch  # noqa: E402
+from crappify import crappify  # noqa: E402
+from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
+from losses import chroma_targets, hybrid_loss  # noqa: E402
+from model import ChromaNet, count_macs, count_params  # noqa: E402
+
+ARCHS = {
+    'slim': dict(widths=(16, 24, 48, 96), dec=(48, 24)),
+    'base': dict(widths=(16, 32, 64, 128), dec=(64, 32)),
+}
+
+
+def log(msg, **fields):
+    line = {'t': time.strftime('%H:%M:%S'), 'msg': msg, **fields}
+    print(json.dumps(line), flush=True)
+
+
+def atomic_save(obj, path):
+    tmp = path + '.tmp'
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def lr_lambda_factory(warmup, total, floor=0.05):
+    def f(step):
+        if step < warmup:
+            return (step + 1) / warmup
+        p = min(1.0, (step - warmup) / max(1, total - warmup))
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p))
+    return f
+
+
+def build_model(arch, centers):
+    return ChromaNet(torch.from_numpy(centers), **ARCHS[arch])
+
+
+def fit_run_bins(bank, rng, crops=400):
+    samples = []
+    for _ in range(crops // 50):
+        rgb = sample_batch(bank, 50, 64, rng)
+        cbcr = chroma_targets(rgb_to_ycbcr_torch(rgb)[:, 1:])
+        samples.append(cbcr.permute(0, 2, 3, 1).reshape(-1, 2).numpy())
+    return fit_bins(np.concatenate(samples))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--run-dir', required=True)
+    ap.add_argument('--data', default=DEFAULT_TRAIN_DIR)
+    ap.add_argument('--arch', default='slim', choices=sorted(ARCHS))
+    ap.add_argument('--crop', type=int, default=96)
+    ap.add_argument('--batch', type=int, default=32)
+    ap.add_argument('--lr', type=float, default=2e-3)
+    ap.add_argument('--weight-decay', type=float, default=1e-4)
+    ap.add_argument('--warmup', type=int, default=300)
+    ap.add_argument('--total-steps', type=int, default=8000, help='length of the cosine LR schedule')
+    ap.add_argument('--max-steps', type=int, default=10 ** 9, help='stop after this step')
+    ap.add_argument('--l1-weight', type=float, default=10.0)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--checkpoint-every', type=int, default=200)
+    ap.add_argument('--val-every-min', type=float, default=10.0)
+    ap.add_argument('--no-validate', action='store_true')
+    ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--channels-last', type=int, default=1)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.run_dir, exist_ok=True)
+    ckpt_path = os.path.join(args.run_dir, 'latest.pt')
+    cache_dir = os.path.join(HERE, 'runs', 'cache')
+
+    t0 = time.time()
+    bank = ImageBank.load(args.data, cache_dir=cache_dir)
+    log('data loaded', images=len(bank), seconds=round(time.time() - t0, 1), mbytes=bank.flat.nbytes // 2 ** 20)
+
+    if os.path.exists(ckpt_path):
+        ckpt = torch.load(ckpt_path)
+        cfg = ckpt['config']
+        centers, weights = ckpt['bin_centers'], ckpt['bin_weights']
+        model = build_model(cfg['arch'], centers)
+        model.load_state_dict(ckpt['model'])
+        step = ckpt['step']
+        rng = np.random.default_rng()
+        rng.bit_generator.state = ckpt['numpy_rng']
+        torch.set_rng_state(ckpt['torch_rng'])
+        random.setstate(ckpt['python_rng'])
+        # Schedule/optimizer settings come from the checkpoint unless explicitly extended.
+        cfg['total_steps'] = max(cfg['total_steps'], args.total_steps)
+        cfg['max_steps'] = args.max_steps
+        log('resumed', step=step, config=cfg)
+    else:
+        cfg = {k: getattr(args, k) for k in ('arch', 'crop', 'batch', 'lr', 'weight_decay', 'warmup',
+                                             'total_steps', 'max_steps', 'l1_weight', 'seed')}
+        cfg['data'] = os.path.abspath(args.data)
+        cfg['images'] = len(bank)
+        torch.manual_seed(args.seed)
+        random.seed(args.seed)
+        rng = np.random.default_rng(args.seed)
+        centers, weights = fit_run_bins(bank, rng)
+        model = build_model(cfg['arch'], centers)
+        step = 0
+        ckpt = None
+        log('new run', config=cfg, bins=int(len(centers)), params=count_params(model),
+            gmac256=round(count_macs(model) / 1e9, 3))
+
+    centers_t = torch.from_numpy(centers)
+    weights_t = torch.from_numpy(weights)
+    memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory_format).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg['lr'], weight_decay=cfg['weight_decay'],
+                            betas=(0.9, 0.99))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda_factory(cfg['warmup'], cfg['total_steps']))
+    if ckpt is not None:
+        opt.load_state_dict(ckpt['optimizer'])
+        sched.load_state_dict(ckpt['scheduler'])
+        sched.lr_lambdas[0] = lr_lambda_factory(cfg['warmup'], cfg['total_steps'])
+        del ckpt
+
+    def save_checkpoint():
+        atomic_save({
+            'config': cfg, 'step': step, 'model': model.state_dict(), 'optimizer': opt.state_dict(),
+            'scheduler': sched.state_dict(), 'bin_centers': centers, 'bin_weights': weights,
+            'numpy_rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(),
+            'python_rng': random.getstate(), 'saved_at': time.time(),
+        }, ckpt_path)
+
+    stop = {'now': False}
+
+    def on_signal(signum, frame):
+        stop['now'] = True
+        log('signal received; saving and stopping', signal=signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    validator = None
+    last_val = time.time()
+    meter = {'loss': 0.0, 'cls': 0.0, 'l1': 0.0, 'n': 0, 't': time.time(), 'data_s': 0.0}
+    log('training', step=step, threads=args.threads, channels_last=bool(args.channels_last))
+
+    while step < cfg['max_steps'] and not stop['now']:
+        td = time.time()
+        rgb = sample_batch(bank, cfg['batch'], cfg['crop'], rng)
+        ycc = rgb_to_ycbcr_torch(rgb)
+        luma = crappify(ycc[:, :1], rng).contiguous(memory_format=memory_format)
+        target = chroma_targets(ycc[:, 1:])
+        meter['data_s'] += time.time() - td
+
+        logits, l1_pred = model.heads(luma)
+        loss, loss_cls, loss_l1 = hybrid_loss(logits, l1_pred, target, centers_t, weights_t, cfg['l1_weight'])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        sched.step()
+        step += 1
+
+        if not math.isfinite(loss.item()):
+            log('non-finite loss; stopping without saving', step=step)
+            sys.exit(2)
+        meter['loss'] += loss.item()
+        meter['cls'] += loss_cls.item()
+        meter['l1'] += loss_l1.item()
+        meter['n'] += 1
+        if step % 50 == 0:
+            dt = time.time() - meter['t']
+            log('step', step=step, loss=round(meter['loss'] / meter['n'], 4),
+                cls=round(meter['cls'] / meter['n'], 4), l1=round(meter['l1'] / meter['n'], 5),
+                lr=round(sched.get_last_lr()[0], 6), steps_per_s=round(meter['n'] / dt, 3),
+                data_frac=round(meter['data_s'] / dt, 2))
+            meter = {'loss': 0.0, 'cls': 0.0, 'l1': 0.0, 'n': 0, 't': time.time(), 'data_s': 0.0}
+
+        if validator is not None and validator.poll() is not None:
+            log('validation finished', returncode=validator.returncode)
+            validator = None
+
+        if step % args.checkpoint_every == 0:
+            save_checkpoint()
+            due = time.time() - last_val >= args.val_every_min * 60
+            if due and validator is None and not args.no_validate:
+                snap = os.path.join(args.run_dir, f'snapshot-{step:07d}.pt')
+                atomic_save({'config': cfg, 'step': step, 'model': model.state_dict(),
+                             'bin_centers': centers, 'bin_weights': weights}, snap)
+                vlog = open(os.path.join(args.run_dir, 'validate.log'), 'a')
+                validator = subprocess.Popen(
+                    [sys.executable, os.path.join(HERE, 'validate.py'), '--run-dir', args.run_dir,
+                     '--snapshot', snap], stdout=vlog, stderr=subprocess.STDOUT)
+                vlog.close()
+                last_val = time.time()
+                log('validation started', step=step, pid=validator.pid)
+
+    save_checkpoint()
+    log('stopped', step=step)
+    if validator is not None:
+        validator.wait()
+        log('validation finished', returncode=validator.returncode)
+
+
+if __name__ == '__main__':
+    main()
