@@ -1,0 +1,188 @@
+// npm run bench [-- --clip FILE --seconds N --model ID]
+// Side by side, in one run, on the same clip: end-to-end render fps (stabilization off and on),
+// model-only fps, ffmpeg transcode-only fps, and a DeOldify-style frames-on-disk baseline with the same
+// model; peak memory of the render's process tree for a short and a 3× longer clip. Prints ratios and
+// writes everything to .bench/bench.json.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createEngine } from '../../electron/engine/index.js';
+import { locateFfmpeg } from '../../electron/engine/media/ffmpeg-locate.js';
+import { runFfmpeg } from '../../electron/engine/media/process.js';
+import { probe } from '../../electron/engine/media/probe.js';
+import { startInference } from '../../electron/engine/model/inference-client.js';
+import { defaultModelsDirs, renderSize, resolveModel } from '../../electron/engine/model/manifest.js';
+import { ProcessTreeMemory } from './process-tree-memory.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { values: args } = parseArgs({
+  options: {
+    clip: { type: 'string', default: path.resolve(repoRoot, '../shared/data/video/road-traffic-overhead.mp4') },
+    seconds: { type: 'string', default: '6' },
+    model: { type: 'string' },
+    'skip-baseline': { type: 'boolean', default: false },
+  },
+});
+
+const seconds = Number(args.seconds);
+const workRoot = await mkdtemp(path.join(os.tmpdir(), 'chromareel-bench-'));
+const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function makeClip(name: string, lengthSec: number): Promise<string> {
+  const out = path.join(workRoot, name);
+  // Loop the source when a longer clip is asked for; re-encode so the frame count is exact.
+  await runFfmpeg(['-stream_loop', '-1', '-i', args.clip!, '-t', String(lengthSec), '-map', '0:v:0', '-map', '0:a?', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'aac', '-y', out]);
+  return out;
+}
+
+interface CliRun {
+  frames: number;
+  elapsedSec: number;
+  fps: number;
+  peakTreeMiB: number;
+  peakHostMiB: number;
+}
+
+/** Runs the real CLI as a user would, sampling the memory of its whole process tree. */
+async function runCli(input: string, extra: string[]): Promise<CliRun> {
+  const output = path.join(workRoot, `out-${Math.random().toString(36).slice(2)}.mp4`);
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/chromareel.js'), 'colorize', input, '-o', output, '--json', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const memory = new ProcessTreeMemory(child.pid!).start(50);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  memory.stop();
+  if (code !== 0) throw new Error(`CLI failed (${code}): ${stderr}`);
+  const result = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .find((event) => event.type === 'result');
+  await rm(output, { force: true });
+  return {
+    frames: result.frames,
+    elapsedSec: round(result.elapsedSec),
+    fps: round(result.frames / result.elapsedSec),
+    peakTreeMiB: mib(memory.peakTreeBytes),
+    peakHostMiB: mib(memory.peakHostBytes),
+  };
+}
+
+async function timeIt<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { seconds: (performance.now() - start) / 1000, value };
+}
+
+const { ffmpeg } = await locateFfmpeg();
+const shortClip = await makeClip('short.mp4', seconds);
+const longClip = await makeClip('long.mp4', seconds * 3);
+const info = await probe(shortClip);
+const frames = info.video.frameCount;
+const manifest = await resolveModel(args.model, 'cpu', defaultModelsDirs());
+const render = renderSize(info.video.outputWidth, info.video.outputHeight, manifest.renderFactor.default, manifest.sizeMultiple);
+console.log(`clip: ${path.basename(args.clip!)} → ${seconds} s, ${frames} frames ${info.video.outputWidth}x${info.video.outputHeight} @ ${info.video.fps.toFixed(2)} fps; model ${manifest.id}, render ${render.width}x${render.height}; ${os.cpus().length} cores`);
+
+// 1. Model alone: the same inference process and frames in flight as the pipeline, random luma.
+async function modelOnly(width: number, height: number, count: number): Promise<number> {
+  const session = await startInference({ manifest, device: 'cpu' });
+  try {
+    const luma = new Float32Array(width * height).map(() => Math.random());
+    await session.infer(luma, 1, height, width); // warm-up
+    const { seconds: took } = await timeIt(async () => {
+      let next = 0;
+      const worker = async () => {
+        while (next < count) {
+          next++;
+          await session.infer(luma, 1, height, width);
+        }
+      };
+      await Promise.all([worker(), worker(), worker()]);
+    });
+    return count / took;
+  } finally {
+    await session.close();
+  }
+}
+const modelFps = await modelOnly(render.width, render.height, Math.min(frames, 150));
+const model256Fps = await modelOnly(256, 256, 100);
+
+// 2. ffmpeg alone: decode → the same filters → x264 at the render's settings.
+const transcode = await timeIt(() =>
+  runFfmpeg(['-i', shortClip, '-vf', 'format=gray,format=yuv420p', '-c:v', 'libx264', '-crf', '18', '-preset', 'medium', '-an', '-f', 'mp4', '-y', path.join(workRoot, 'transcode.mp4')]),
+);
+const transcodeFps = frames / transcode.seconds;
+
+// 3. End to end through the CLI, stabilization off and on (its cost), short and long (memory).
+const e2eOff = await runCli(shortClip, ['--stabilize', 'off', '--device', 'cpu']);
+const e2eOn = await runCli(shortClip, ['--stabilize', 'medium', '--device', 'cpu']);
+const e2eLong = await runCli(longClip, ['--stabilize', 'medium', '--device', 'cpu']);
+
+// 4. DeOldify-style baseline: every frame to a JPEG on disk, colourize each file, re-encode, mux audio.
+let baselineFps: number | null = null;
+if (!args['skip-baseline']) {
+  const engine = createEngine();
+  const framesDir = path.join(workRoot, 'frames');
+  const colourDir = path.join(workRoot, 'colour');
+  await mkdir(framesDir, { recursive: true });
+  await mkdir(colourDir, { recursive: true });
+  const baseline = await timeIt(async () => {
+    await runFfmpeg(['-i', shortClip, '-q:v', '2', path.join(framesDir, '%05d.jpg')]);
+    for (const name of (await readdir(framesDir)).sort()) {
+      await engine.colorizePhoto({ input: path.join(framesDir, name), output: path.join(colourDir, name.replace('.jpg', '.png')), device: 'cpu', model: manifest.dir });
+    }
+    await runFfmpeg(['-framerate', `${info.video.frameRate.num}/${info.video.frameRate.den}`, '-i', path.join(colourDir, '%05d.png'), '-i', shortClip, '-map', '0:v', '-map', '1:a?', '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'copy', '-y', path.join(workRoot, 'baseline.mp4')]);
+  });
+  await engine.close();
+  baselineFps = frames / baseline.seconds;
+}
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 1024 ** 3) },
+  ffmpeg,
+  clip: { source: path.basename(args.clip!), seconds, frames, width: info.video.outputWidth, height: info.video.outputHeight, fps: info.video.fps },
+  model: { id: manifest.id, render: `${render.width}x${render.height}` },
+  fps: {
+    endToEnd: e2eOff.fps,
+    endToEndStabilized: e2eOn.fps,
+    modelOnly: round(modelFps),
+    modelOnly256: round(model256Fps),
+    transcodeOnly: round(transcodeFps),
+    framesOnDiskBaseline: baselineFps === null ? null : round(baselineFps),
+  },
+  ratios: {
+    endToEndVsMinOfParts: round((e2eOff.fps / Math.min(modelFps, transcodeFps)) * 100) / 100,
+    endToEndVsBaseline: baselineFps === null ? null : round((e2eOn.fps / baselineFps) * 100) / 100,
+    stabilizationCost: round((1 - e2eOn.fps / e2eOff.fps) * 1000) / 1000,
+  },
+  peakMemoryMiB: {
+    short: { frames: e2eOn.frames, tree: e2eOn.peakTreeMiB, host: e2eOn.peakHostMiB },
+    long: { frames: e2eLong.frames, tree: e2eLong.peakTreeMiB, host: e2eLong.peakHostMiB },
+  },
+  targets: {
+    'endToEnd >= 0.9 x min(model, transcode)': e2eOff.fps >= 0.9 * Math.min(modelFps, transcodeFps),
+    'endToEnd >= 3 x baseline': baselineFps === null ? null : e2eOn.fps >= 3 * baselineFps,
+    'fast model >= 15 fps at 256x256': model256Fps >= 15,
+    'stabilization cost <= 15%': 1 - e2eOn.fps / e2eOff.fps <= 0.15,
+    'peak memory flat (long <= short + 64 MiB)': e2eLong.peakTreeMiB <= e2eOn.peakTreeMiB + 64,
+  },
+};
+
+console.table(results.fps);
+console.table(results.ratios);
+console.table({ short: results.peakMemoryMiB.short, long: results.peakMemoryMiB.long });
+console.table(results.targets);
+await mkdir(path.join(repoRoot, '.bench'), { recursive: true });
+await writeFile(path.join(repoRoot, '.bench/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`wrote ${path.join(repoRoot, '.bench/bench.json')}`);
+await rm(workRoot, { recursive: true, force: true });
+process.exit(0);
