@@ -36,8 +36,11 @@ export class TerminalProgress {
 
   /** Prints a line above the bar without tearing it. */
   log(line: string): void {
-    if (this.started) this.bar.log(`${line}\n`);
-    else process.stderr.write(`${line}\n`);
+    if (this.started) {
+      // cli-progress has no log(): clear the bar's line, print, and redraw it.
+      process.stderr.write(`\r\x1b[K${line}\n`);
+      this.bar.render();
+    } else process.stderr.write(`${line}\n`);
   }
 
   stop(): void {

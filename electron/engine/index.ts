@@ -8,7 +8,7 @@ import { probe } from './media/probe.js';
 import { extractThumbnails } from './media/thumbnails.js';
 import { startInference, type InferenceLauncher, type InferenceSession } from './model/inference-client.js';
 import { defaultModelsDirs, listModels, renderSize, resolveModel, type ModelManifest } from './model/manifest.js';
-import { chooseProviders } from './model/providers.js';
+import { chooseProviders, listAvailableProviders } from './model/providers.js';
 import { upscaleChroma } from './pipeline/chroma-merge.js';
 import { FrameColorizer } from './pipeline/colorizer.js';
 import { checkOutput, renderFilm } from './pipeline/render.js';
@@ -41,8 +41,10 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
   const sessions = new Map<string, Promise<WarmSession>>();
 
   const acquire = async (model: string | undefined, device: DeviceChoice, onNotice: (notice: NoticeEvent) => void, signal?: AbortSignal): Promise<WarmSession> => {
-    const preferred: ExecutionProvider = chooseProviders(device)[0] ?? 'cpu';
-    const manifest = await resolveModel(model, preferred, modelsDirs);
+    // The model is chosen for the provider that will really run it (a GPU model only where a GPU provider exists).
+    const available = listAvailableProviders();
+    const preferred: ExecutionProvider = chooseProviders(device, available).find((p) => available.includes(p)) ?? 'cpu';
+    const manifest = resolveModel(model, preferred, modelsDirs);
     const key = `${manifest.dir}|${manifest.sha256}|${device}`;
     let warm = sessions.get(key);
     if (warm) {
@@ -82,7 +84,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
   const engine: Engine = {
     probe: (input, signal) => probe(input, signal),
 
-    listModels: () => listModels(modelsDirs),
+    listModels: async () => listModels(modelsDirs),
 
     thumbnails(options: ThumbnailOptions, signal?: AbortSignal): AsyncIterable<Thumbnail> {
       return (async function* () {

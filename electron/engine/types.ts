@@ -56,6 +56,12 @@ export interface VideoInfo {
   frameCountExact: boolean;
   /** True when the stream looks black-and-white already (low chroma); informational. */
   looksMonochrome?: boolean;
+  /** Time base of the stream's timestamps; with firstFramePts it lets the decoder number frames exactly. */
+  timeBase?: { num: number; den: number };
+  /** Timestamp of the first decoded frame, in timeBase units (frame 0 of the CFR sequence). */
+  firstFramePts?: number;
+  /** Seconds from the container's start to the first video frame (keeps audio in sync when muxing). */
+  startTimeSec?: number;
 }
 
 export interface MediaInfo {

@@ -90,8 +90,8 @@ for (const modelId of modelIds) {
     const grey = greyOf(truth);
     psnrs.push(psnr(ours, truth));
     greyPsnrs.push(psnr(grey, truth));
-    cfs.push(colourfulness(ours.data, ours.width, ours.height));
-    trueCfs.push(colourfulness(truth.data, truth.width, truth.height));
+    cfs.push(colourfulness({ width: ours.width, height: ours.height, rgb: ours.data }));
+    trueCfs.push(colourfulness({ width: truth.width, height: truth.height, rgb: truth.data }));
     if (i < sheetCount) {
       const tile = (img: Rgb) => sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).resize({ height: 192 }).png().toBuffer();
       const tiles = await Promise.all([tile(grey), tile(ours), tile(truth)]);

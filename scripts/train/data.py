@@ -20,7 +20,7 @@ def list_images(folder):
 
 def load_rgb(path):
     with Image.open(path) as im:
-        return np.asarray(ImageOps.exif_transpose(im).convert('RGB'), dtype=np.uint8)
+        return np.array(ImageOps.exif_transpose(im).convert("RGB"), dtype=np.uint8)
 
 
 class ImageBank:

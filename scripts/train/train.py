@@ -80,6 +80,8 @@ def main():
     ap.add_argument('--weight-decay', type=float, default=1e-4)
     ap.add_argument('--warmup', type=int, default=300)
     ap.add_argument('--total-steps', type=int, default=8000, help='length of the cosine LR schedule')
+    ap.add_argument('--reschedule', action='store_true',
+                    help='on resume, replace the cosine length by --total-steps even if shorter (LR jumps)')
     ap.add_argument('--max-steps', type=int, default=10 ** 9, help='stop after this step')
     ap.add_argument('--l1-weight', type=float, default=10.0)
     ap.add_argument('--threads', type=int, default=2)
@@ -88,19 +90,22 @@ def main():
     ap.add_argument('--no-validate', action='store_true')
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--channels-last', type=int, default=1)
+    ap.add_argument('--device', default='cpu', help="torch device, e.g. 'cuda' when a GPU is lent")
+    ap.add_argument('--cache-dir', default=os.path.join(HERE, 'runs', 'cache'),
+                    help='where the decoded training images are cached (git-ignored)')
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     os.makedirs(args.run_dir, exist_ok=True)
     ckpt_path = os.path.join(args.run_dir, 'latest.pt')
-    cache_dir = os.path.join(HERE, 'runs', 'cache')
+    cache_dir = args.cache_dir
 
     t0 = time.time()
     bank = ImageBank.load(args.data, cache_dir=cache_dir)
     log('data loaded', images=len(bank), seconds=round(time.time() - t0, 1), mbytes=bank.flat.nbytes // 2 ** 20)
 
     if os.path.exists(ckpt_path):
-        ckpt = torch.load(ckpt_path)
+        ckpt = torch.load(ckpt_path, map_location='cpu')
         cfg = ckpt['config']
         centers, weights = ckpt['bin_centers'], ckpt['bin_weights']
         model = build_model(cfg['arch'], centers)
@@ -111,7 +116,10 @@ def main():
         torch.set_rng_state(ckpt['torch_rng'])
         random.setstate(ckpt['python_rng'])
         # Schedule/optimizer settings come from the checkpoint unless explicitly extended.
-        cfg['total_steps'] = max(cfg['total_steps'], args.total_steps)
+        if args.reschedule:
+            cfg['total_steps'] = args.total_steps
+        else:
+            cfg['total_steps'] = max(cfg['total_steps'], args.total_steps)
         cfg['max_steps'] = args.max_steps
         log('resumed', step=step, config=cfg)
     else:
@@ -129,10 +137,11 @@ def main():
         log('new run', config=cfg, bins=int(len(centers)), params=count_params(model),
             gmac256=round(count_macs(model) / 1e9, 3))
 
-    centers_t = torch.from_numpy(centers)
-    weights_t = torch.from_numpy(weights)
+    device = torch.device(args.device)
+    centers_t = torch.from_numpy(centers).to(device)
+    weights_t = torch.from_numpy(weights).to(device)
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
-    model = model.to(memory_format=memory_format).train()
+    model = model.to(device).to(memory_format=memory_format).train()
     opt = torch.optim.AdamW(model.parameters(), lr=cfg['lr'], weight_decay=cfg['weight_decay'],
                             betas=(0.9, 0.99))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda_factory(cfg['warmup'], cfg['total_steps']))
@@ -168,8 +177,8 @@ def main():
         td = time.time()
         rgb = sample_batch(bank, cfg['batch'], cfg['crop'], rng)
         ycc = rgb_to_ycbcr_torch(rgb)
-        luma = crappify(ycc[:, :1], rng).contiguous(memory_format=memory_format)
-        target = chroma_targets(ycc[:, 1:])
+        luma = crappify(ycc[:, :1], rng).to(device).contiguous(memory_format=memory_format)
+        target = chroma_targets(ycc[:, 1:]).to(device)
         meter['data_s'] += time.time() - td
 
         logits, l1_pred = model.heads(luma)
@@ -205,7 +214,8 @@ def main():
             due = time.time() - last_val >= args.val_every_min * 60
             if due and validator is None and not args.no_validate:
                 snap = os.path.join(args.run_dir, f'snapshot-{step:07d}.pt')
-                atomic_save({'config': cfg, 'step': step, 'model': model.state_dict(),
+                atomic_save({'config': cfg, 'step': step,
+                             'model': {k: v.cpu() for k, v in model.state_dict().items()},
                              'bin_centers': centers, 'bin_weights': weights}, snap)
                 vlog = open(os.path.join(args.run_dir, 'validate.log'), 'a')
                 validator = subprocess.Popen(

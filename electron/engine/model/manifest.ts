@@ -228,8 +228,11 @@ export function resolveModel(spec: string | undefined, provider: ExecutionProvid
     const models = scanModels(modelsDirs);
     const byId = models.find((m) => m.id === spec);
     if (byId) return byId;
-    const installed = models.length > 0 ? `installed models: ${models.map((m) => m.id).join(', ')}` : 'no models are installed';
-    throw new EngineError('model-not-found', `There is no model "${spec}" (neither a path nor an installed model id; ${installed}).`);
+    const installed = models.length > 0 ? `the installed ones are ${models.map((m) => m.id).join(', ')}` : 'none is installed';
+    throw new EngineError(
+      'model-not-found',
+      `There is no model "${spec}": it is neither a model folder nor the id of an installed model (${installed}); pick one of those or give the path of a model folder.`,
+    );
   }
 
   const models = scanModels(modelsDirs);

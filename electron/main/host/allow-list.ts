@@ -48,7 +48,12 @@ export class PathAllowList {
   assertReadable(file: string): string {
     if (!path.isAbsolute(file)) throw new HostError('bad-request', `The path "${file}" is not absolute; choose the film again.`);
     if (!this.canRead(file)) {
-      throw new HostError('not-allowed', `ChromaReel may only open files you chose; open "${path.basename(file)}" with the Open dialog or drop it on the window.`);
+      throw new HostError(
+        'not-allowed',
+        this.roots.length > 0
+          ? `ChromaReel may only open films inside ${this.describeRoots()}; pick "${path.basename(file)}" from there, or start the server with its folder.`
+          : `ChromaReel may only open files you chose; open "${path.basename(file)}" with the Open dialog or drop it on the window.`,
+      );
     }
     return canonical(file);
   }
@@ -56,9 +61,18 @@ export class PathAllowList {
   assertWritable(file: string): string {
     if (!path.isAbsolute(file)) throw new HostError('bad-request', `The output path "${file}" is not absolute; choose where to save again.`);
     if (!this.canWrite(file)) {
-      throw new HostError('not-allowed', `ChromaReel may only write where you chose; pick the output "${path.basename(file)}" with the Save dialog${this.roots.length > 0 ? ' or inside an allowed folder' : ''}.`);
+      throw new HostError(
+        'not-allowed',
+        this.roots.length > 0
+          ? `ChromaReel may only write inside ${this.describeRoots()}; choose an output path there.`
+          : `ChromaReel may only write where you chose; pick where to save "${path.basename(file)}" with the Save dialog.`,
+      );
     }
     return canonical(file);
+  }
+
+  private describeRoots(): string {
+    return this.roots.length === 1 ? `the allowed folder ${this.roots[0]}` : `the allowed folders (${this.roots.join(', ')})`;
   }
 
   private insideRoots(resolved: string): boolean {

@@ -40,6 +40,7 @@ export const previewRequestSchema = colorizeOptionsSchema.extend({
   at: seconds,
   frames: z.number().int().min(1).max(MAX_PREVIEW_FRAMES).optional(),
   maxSize: z.number().int().min(64).max(4096).optional(),
+  format: z.enum(['jpeg', 'png']).optional(),
 });
 
 export const jobOptionsSchema = colorizeOptionsSchema.extend({

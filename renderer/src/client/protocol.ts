@@ -17,6 +17,8 @@ import type {
   ThumbnailOptions,
 } from '../../../electron/engine/types.js';
 
+export type { MediaInfo, ModelInfo, PreviewFrame, ProgressEvent, RenderResult, Thumbnail };
+
 export interface AppInfo {
   host: 'electron' | 'browser';
   version: string;

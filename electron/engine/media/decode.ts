@@ -1,0 +1,267 @@
+// The film's luma, frame by frame: ffmpeg writes the untouched Y plane as raw bytes on stdout and we
+// cut it into frames as the consumer asks for them (stdout is only read on demand: bounded memory).
+//
+// Frame numbering is what makes resume exact. Frames are the ticks of a CFR sequence at
+// info.video.frameRate: with -copyts the decoder keeps the stream's own timestamps, the fps filter
+// (no start_time) maps every timestamp to an absolute tick, and trim keeps ticks
+// [first+startFrame, first+startFrame+frameCount). Where decoding began therefore changes nothing:
+// a decode from frame k seeks to a keyframe a little before k and yields the same bytes as frames
+// k.. of a decode from 0. (Containers without a keyframe index, like MPEG-TS, have the seek point
+// checked first, see verifiedSeekSec.)
+//
+// Luma is bit-exact: the filters before extraction (bwdif, fps, trim) work on the source's own
+// pixel format, extractplanes=y copies the Y plane without any range or matrix conversion, and
+// rotation and the even-size crop only move samples. Sources deeper than 8 bits are read at their
+// own depth and rounded to 8 bits here: y8 = round(y / 2^(depth-8)), no dither. Non-YUV sources
+// (RGB, palette) are converted to full-range grey by swscale.
+
+import { EngineError, cancelledError } from '../errors.js';
+import type { MediaInfo, NoticeEvent } from '../types.js';
+import type { LumaFrame } from '../pipeline/frames.js';
+import { runFfmpeg, startFfmpeg } from './process.js';
+import { ffmpegInput, probe } from './probe.js';
+import { formatRational, parseRational, ptsToFrameTick, toNumber, type Rational } from './rational.js';
+
+export interface DecodeLumaOptions {
+  /** First frame (CFR numbering from 0). */
+  startFrame: number;
+  /** Frames to decode; default: to the end of the film. */
+  frameCount?: number;
+  /** Deinterlace interlaced sources (bwdif, one frame per frame). */
+  deinterlace: boolean;
+  signal?: AbortSignal;
+}
+
+/** Seconds decoded before the target when seeking: covers keyframe-index slack and bwdif's look-back. */
+const SEEK_MARGIN_SEC = 1;
+const SEEK_MARGIN_FRAMES = 3;
+/**
+ * Containers whose seek lands on a keyframe at or before the asked time (they have a keyframe index).
+ * Others (MPEG-TS/PS, raw streams, ...) land anywhere and decoding resumes at the next keyframe, so
+ * there the seek point is checked before it is used.
+ */
+const KEYFRAME_EXACT_SEEK = /^(mov,mp4|matroska|avi$|mxf$|asf$|nut$)/;
+
+export interface LumaDecodePlan {
+  args: string[];
+  width: number;
+  height: number;
+  /** Bytes per luma sample on stdout: 1, or 2 for sources deeper than 8 bits. */
+  bytesPerSample: 1 | 2;
+  bitDepth: number;
+  startFrame: number;
+  frameCount: number;
+}
+
+/**
+ * The ffmpeg command for a luma decode (exported so tests and tools can inspect it). `seekSec`
+ * overrides the input seek: null for none, undefined for the default margin before the start frame.
+ */
+export function planLumaDecode(info: MediaInfo, options: Omit<DecodeLumaOptions, 'signal'>, seekSec?: number | null): LumaDecodePlan {
+  const { video } = info;
+  const startFrame = options.startFrame;
+  if (!Number.isInteger(startFrame) || startFrame < 0) {
+    throw new EngineError('bad-option', `The start frame must be a whole number from 0 up (got ${startFrame}).`);
+  }
+  const available = Math.max(0, video.frameCount - startFrame);
+  const frameCount = Math.min(options.frameCount ?? available, available);
+  if (!Number.isInteger(frameCount) || frameCount < 0) {
+    throw new EngineError('bad-option', `The number of frames to decode must be a whole number from 0 up (got ${options.frameCount}).`);
+  }
+
+  const rate = video.frameRate;
+  const timeBase = video.timeBase ?? { num: 1, den: 90_000 };
+  const firstTick = ptsToFrameTick(video.firstFramePts ?? 0, timeBase, rate);
+  const highDepth = video.bitDepth > 8 && /^(yuvj?\d{3}p|gray)(9|10|12|14|16)le$/.test(video.pixelFormat);
+
+  const filters: string[] = [];
+  if (video.interlaced && options.deinterlace) filters.push('bwdif=mode=send_frame:parity=auto:deint=all');
+  filters.push(`fps=fps=${formatRational(rate)}`);
+  filters.push(`trim=start_pts=${firstTick + startFrame}:end_pts=${firstTick + startFrame + frameCount}`);
+  filters.push(...lumaExtraction(video.pixelFormat, highDepth));
+  filters.push(...rotationFilters(video.rotation));
+  const rotatedWidth = video.rotation === 90 || video.rotation === 270 ? video.height : video.width;
+  const rotatedHeight = video.rotation === 90 || video.rotation === 270 ? video.width : video.height;
+  if (rotatedWidth !== video.outputWidth || rotatedHeight !== video.outputHeight) {
+    filters.push(`crop=${video.outputWidth}:${video.outputHeight}:0:0`);
+  }
+
+  const seek = seekSec === undefined ? defaultSeekSec(info, startFrame, SEEK_MARGIN_SEC) : seekSec;
+  const args = [
+    '-noautorotate',
+    '-copyts',
+    ...(seek !== null ? ['-noaccurate_seek', '-ss', seek.toFixed(6)] : []),
+    '-i', ffmpegInput(info.path),
+    '-map', `0:${video.index}`,
+    '-vf', filters.join(','),
+    '-fps_mode', 'passthrough',
+    '-f', 'rawvideo',
+    '-pix_fmt', highDepth ? `gray${video.bitDepth}le` : 'gray',
+    'pipe:1',
+  ];
+  return {
+    args,
+    width: video.outputWidth,
+    height: video.outputHeight,
+    bytesPerSample: highDepth ? 2 : 1,
+    bitDepth: highDepth ? video.bitDepth : 8,
+    startFrame,
+    frameCount,
+  };
+}
+
+/** Where to seek for `startFrame` with `marginSec` of run-up, or null when that is the start anyway. */
+function defaultSeekSec(info: MediaInfo, startFrame: number, marginSec: number): number | null {
+  const fps = toNumber(info.video.frameRate);
+  const seek = (info.video.startTimeSec ?? 0) + startFrame / fps - Math.max(marginSec, SEEK_MARGIN_FRAMES / fps);
+  return startFrame > 0 && seek > 0 ? seek : null;
+}
+
+/**
+ * A seek point from which decoding really starts at or before frame startFrame-2 (bwdif looks one
+ * frame back). Trusted as is for indexed containers; otherwise tried with a one-frame decode and
+ * moved back (1 s, 3 s, 9 s, ... of run-up) until it holds, or the decode starts from the beginning.
+ */
+async function verifiedSeekSec(info: MediaInfo, startFrame: number, signal?: AbortSignal): Promise<number | null> {
+  if (KEYFRAME_EXACT_SEEK.test(info.formatName)) return defaultSeekSec(info, startFrame, SEEK_MARGIN_SEC);
+  const { video } = info;
+  const timeBase = video.timeBase as Rational;
+  const firstTick = ptsToFrameTick(video.firstFramePts as number, timeBase, video.frameRate);
+  for (let margin = SEEK_MARGIN_SEC; ; margin *= 3) {
+    const seek = defaultSeekSec(info, startFrame, margin);
+    if (seek === null) return null;
+    const { stderr } = await runFfmpeg(
+      ['-nostats', '-copyts', '-noautorotate', '-noaccurate_seek', '-ss', seek.toFixed(6), '-i', ffmpegInput(info.path), '-map', `0:${video.index}`, '-frames:v', '1', '-vf', 'showinfo', '-f', 'null', '-'],
+      { signal, logLevel: 'info', what: 'find a seek point' },
+    );
+    const decodedPts = [...stderr.matchAll(/\bn:\s*\d+\s+pts:\s*(-?\d+)/g)].map((m) => Number(m[1]));
+    if (decodedPts.length && ptsToFrameTick(Math.min(...decodedPts), timeBase, video.frameRate) <= firstTick + startFrame - 2) return seek;
+  }
+}
+
+function lumaExtraction(pixelFormat: string, highDepth: boolean): string[] {
+  if (highDepth) return pixelFormat.startsWith('gray') ? [] : ['extractplanes=y'];
+  if (pixelFormat === 'gray') return [];
+  if (/^(yuvj?\d{3}p|yuv4[12]0p|nv12|nv21|nv16|nv24|nv42|yuyv422|uyvy422)$/.test(pixelFormat)) return ['extractplanes=y'];
+  // RGB, palette and exotic formats: swscale's conversion to full-range grey.
+  return ['format=gray'];
+}
+
+function rotationFilters(rotation: number): string[] {
+  switch (rotation) {
+    case 90:
+      return ['transpose=clock'];
+    case 180:
+      return ['hflip', 'vflip'];
+    case 270:
+      return ['transpose=cclock'];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Frames startFrame.. of the film's luma, full resolution, 8-bit, in CFR order. Stopping the
+ * iteration early (break) or aborting the signal kills ffmpeg.
+ */
+export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): AsyncGenerator<LumaFrame> {
+  // Exact numbering needs the stream's own timing; a hand-made MediaInfo may lack it.
+  if (info.video.timeBase === undefined || info.video.firstFramePts === undefined) info = await probe(info.path, options.signal);
+  if (planLumaDecode(info, options).frameCount === 0) return;
+  const plan = planLumaDecode(info, options, options.startFrame > 0 ? await verifiedSeekSec(info, options.startFrame, options.signal) : null);
+  const { width, height, bytesPerSample } = plan;
+  const frameBytes = width * height * bytesPerSample;
+  const child = await startFfmpeg(plan.args, { signal: options.signal, what: 'decode the film' });
+
+  let index = plan.startFrame;
+  // Each frame gets its own ArrayBuffer: consumers may keep, transfer or post it.
+  let frame = new Uint8Array(frameBytes);
+  let filled = 0;
+  try {
+    try {
+      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+        let offset = 0;
+        while (offset < chunk.length) {
+          const take = Math.min(frameBytes - filled, chunk.length - offset);
+          frame.set(chunk.subarray(offset, offset + take), filled);
+          filled += take;
+          offset += take;
+          if (filled === frameBytes) {
+            yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth) };
+            index++;
+            frame = new Uint8Array(frameBytes);
+            filled = 0;
+          }
+        }
+      }
+    } catch (error) {
+      if (options.signal?.aborted) throw cancelledError();
+      throw error;
+    }
+    await child.exited;
+    if (filled !== 0) {
+      throw new EngineError('ffmpeg-failed', `ffmpeg stopped in the middle of frame ${index} while decoding the film; try again.`, child.stderrTail());
+    }
+  } finally {
+    if (!child.hasExited()) {
+      child.kill();
+      await child.exited.catch(() => undefined);
+    }
+  }
+}
+
+function toEightBit(frame: Uint8Array, bytesPerSample: 1 | 2, bitDepth: number): Uint8Array {
+  if (bytesPerSample === 1) return frame;
+  const count = frame.length / 2;
+  const out = new Uint8Array(count);
+  const shift = bitDepth - 8;
+  const half = 1 << (shift - 1);
+  for (let i = 0; i < count; i++) {
+    const value = (frame[2 * i] | (frame[2 * i + 1] << 8)) + half;
+    out[i] = Math.min(255, value >> shift);
+  }
+  return out;
+}
+
+/** Range of the 8-bit luma decodeLuma delivers: 'pc' (0–255) or 'tv' (16–235). */
+export function lumaRangeOf(info: MediaInfo): 'tv' | 'pc' {
+  const { pixelFormat, colorRange } = info.video;
+  const yuv = /^(yuv|nv|yuyv|uyvy)/.test(pixelFormat);
+  if (!yuv && !pixelFormat.startsWith('gray')) return 'pc'; // converted by swscale to full-range grey
+  if (colorRange === 'pc' || pixelFormat.startsWith('yuvj')) return 'pc';
+  if (colorRange === 'tv') return 'tv';
+  return yuv ? 'tv' : 'pc';
+}
+
+/** Sample aspect ratio of the frames decodeLuma delivers (rotation swaps it); give it to the encoder. */
+export function outputSampleAspectRatio(info: MediaInfo): Rational {
+  const sar = parseRational(info.video.sampleAspectRatio) ?? { num: 1, den: 1 };
+  return info.video.rotation === 90 || info.video.rotation === 270 ? { num: sar.den, den: sar.num } : sar;
+}
+
+/** What the decoder does to the picture that a person should hear about. */
+export function decodeNotices(info: MediaInfo, deinterlace: boolean): NoticeEvent[] {
+  const { video } = info;
+  const notices: NoticeEvent[] = [];
+  if (video.interlaced && deinterlace) {
+    notices.push({ type: 'notice', level: 'info', code: 'deinterlacing', message: 'The film is interlaced, so it is deinterlaced (bwdif) before colourizing.' });
+  }
+  if (video.variableFrameRate) {
+    notices.push({
+      type: 'notice',
+      level: 'info',
+      code: 'vfr-to-cfr',
+      message: `The film has a variable frame rate, so it is rendered at a constant ${video.fps.toFixed(3)} frames per second.`,
+    });
+  }
+  const swap = video.rotation === 90 || video.rotation === 270;
+  if ((swap ? video.height : video.width) !== video.outputWidth || (swap ? video.width : video.height) !== video.outputHeight) {
+    notices.push({
+      type: 'notice',
+      level: 'info',
+      code: 'odd-size',
+      message: `The picture has an odd width or height, so its last pixel column or row is cropped to ${video.outputWidth}x${video.outputHeight}.`,
+    });
+  }
+  return notices;
+}

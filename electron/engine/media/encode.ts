@@ -1,0 +1,153 @@
+// One segment file of the render: raw yuv420p frames go to ffmpeg's stdin (with backpressure) and
+// come out as H.264/H.265 in a temporary file beside the target, renamed into place on finish.
+//
+// Segments are meant to be joined by mux.ts with the concat demuxer and stream copy. Use .mp4
+// segments: MP4 keeps exact CFR timestamps (its timescale fits the frame rate), whereas Matroska
+// rounds every timestamp to the millisecond, which makes 30000/1001 material slightly jittery.
+
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { EngineError } from '../errors.js';
+import type { YuvFrame } from '../pipeline/frames.js';
+import { startFfmpeg, type FfmpegChild } from './process.js';
+import { formatRational, parseRational, type Rational } from './rational.js';
+
+export interface SegmentEncoderOptions {
+  /** Final path of the segment; the extension picks the container (.mp4 recommended, .mkv, .mov, .ts). */
+  path: string;
+  width: number;
+  height: number;
+  frameRate: Rational;
+  codec?: 'h264' | 'h265';
+  /** Constant rate factor (default 18); ignored when lossless. */
+  crf?: number;
+  /** Encoder preset (default "medium"). */
+  preset?: string;
+  /** Mathematically lossless (x264 -qp 0, x265 lossless=1): decoded luma equals the input exactly. */
+  lossless?: boolean;
+  /** Sample aspect ratio of the frames, "64:45" or a rational (default square pixels). */
+  sar?: string | Rational;
+  /** Range of the Y/U/V samples written (tagged in the stream, never converted). */
+  colorRange: 'tv' | 'pc';
+  signal?: AbortSignal;
+}
+
+export interface SegmentEncoder {
+  /**
+   * Queues one frame; resolves once ffmpeg can take more (stdin backpressure). The frame's planes
+   * are queued, not copied: do not modify them afterwards.
+   */
+  write(frame: YuvFrame): Promise<void>;
+  /** Closes the stream, waits for ffmpeg and moves the finished file to `path`. */
+  finish(): Promise<void>;
+  /** Stops ffmpeg and removes the partial file. */
+  abort(): Promise<void>;
+  readonly framesWritten: number;
+}
+
+const CONTAINERS: Record<string, string> = { '.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mov', '.mkv': 'matroska', '.ts': 'mpegts' };
+
+/** The ffmpeg arguments for a segment encode (exported for tests and diagnostics). */
+export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: string): string[] {
+  const { width, height, colorRange } = options;
+  if (width % 2 || height % 2 || width <= 0 || height <= 0) {
+    throw new EngineError('bad-option', `Frames must have an even, positive width and height for yuv420p (got ${width}x${height}).`);
+  }
+  const container = CONTAINERS[path.extname(options.path).toLowerCase()];
+  if (!container) {
+    throw new EngineError('bad-option', `Segment files must end in .mp4, .mkv, .mov or .ts (got "${path.basename(options.path)}").`);
+  }
+  const codec = options.codec ?? 'h264';
+  const preset = options.preset ?? 'medium';
+  const crf = options.crf ?? 18;
+  if (!Number.isFinite(crf) || crf < 0 || crf > 51) throw new EngineError('bad-option', `The CRF must be between 0 and 51 (got ${crf}).`);
+  const sar = typeof options.sar === 'string' ? parseRational(options.sar) : options.sar;
+
+  // BT.601 tags: the colourizer's chroma is BT.601; the range is the source's (never converted).
+  const colour = ['-colorspace', 'smpte170m', '-color_primaries', 'smpte170m', '-color_trc', 'smpte170m', '-color_range', colorRange];
+  const video =
+    codec === 'h264'
+      ? ['-c:v', 'libx264', '-preset', preset, ...(options.lossless ? ['-qp', '0'] : ['-crf', String(crf)])]
+      : [
+          '-c:v', 'libx265', '-preset', preset,
+          ...(options.lossless ? ['-x265-params', 'lossless=1:log-level=error'] : ['-crf', String(crf), '-x265-params', 'log-level=error']),
+          ...(container === 'mp4' || container === 'mov' ? ['-tag:v', 'hvc1'] : []),
+        ];
+  return [
+    // Input tags match the output tags so no filter ever "fixes" the range on the way through.
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', formatRational(options.frameRate),
+    ...colour,
+    '-i', 'pipe:0',
+    ...(sar ? ['-vf', `setsar=${sar.num}/${sar.den}`] : []),
+    ...video,
+    '-pix_fmt', 'yuv420p',
+    ...colour,
+    '-an', '-sn', '-dn',
+    '-f', container,
+    outputPath,
+  ];
+}
+
+export async function createSegmentEncoder(options: SegmentEncoderOptions): Promise<SegmentEncoder> {
+  const target = path.resolve(options.path);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.partial-${randomBytes(4).toString('hex')}`);
+  const args = segmentEncoderArgs(options, temp);
+  const ySize = options.width * options.height;
+  const cSize = (options.width / 2) * (options.height / 2);
+
+  const child: FfmpegChild = await startFfmpeg(args, { signal: options.signal, stdin: true, what: `encode ${path.basename(target)}` });
+  const stdin = child.stdin!;
+  let state: 'open' | 'finishing' | 'done' | 'aborted' = 'open';
+  let framesWritten = 0;
+  const removeTemp = () => rm(temp, { force: true }).catch(() => undefined);
+  // Whatever ends ffmpeg badly (abort signal, crash) leaves no partial file behind.
+  child.exited.catch(removeTemp);
+
+  return {
+    get framesWritten() {
+      return framesWritten;
+    },
+
+    async write(frame: YuvFrame): Promise<void> {
+      if (state !== 'open') throw new EngineError('bad-option', 'A frame was written to a segment that is already finished or aborted.');
+      if (frame.width !== options.width || frame.height !== options.height || frame.y.length !== ySize || frame.u.length !== cSize || frame.v.length !== cSize) {
+        throw new EngineError(
+          'bad-option',
+          `Frame ${frame.index} is ${frame.width}x${frame.height} with planes of ${frame.y.length}/${frame.u.length}/${frame.v.length} bytes, but the segment takes ${options.width}x${options.height} yuv420p.`,
+        );
+      }
+      if (child.hasExited()) await child.exited; // throws ffmpeg's error
+      stdin.write(frame.y);
+      stdin.write(frame.u);
+      const ready = stdin.write(frame.v);
+      framesWritten++;
+      if (!ready) {
+        // Either ffmpeg takes more, or it has died (then `exited` rejects with its error).
+        await Promise.race([once(stdin, 'drain'), child.exited.then(() => undefined)]);
+        if (child.hasExited()) await child.exited;
+      }
+    },
+
+    async finish(): Promise<void> {
+      if (state !== 'open') throw new EngineError('bad-option', 'This segment is already finished or aborted.');
+      state = 'finishing';
+      stdin.end();
+      await child.exited;
+      await rename(temp, target).catch(async (error: NodeJS.ErrnoException) => {
+        await removeTemp();
+        throw new EngineError('output-unwritable', `The segment ${target} could not be saved (${error.code}); check the work folder is writable.`, String(error));
+      });
+      state = 'done';
+    },
+
+    async abort(): Promise<void> {
+      if (state === 'done' || state === 'aborted') return;
+      state = 'aborted';
+      child.kill();
+      await child.exited.catch(() => undefined);
+      await removeTemp();
+    },
+  };
+}

@@ -1,0 +1,305 @@
+// The host's handle on an inference process: start it, load the model with the best provider, run
+// batches, fall back to CPU loudly when a GPU provider fails, and turn a dead child into an error.
+import { cancelledError, EngineError } from '../errors.js';
+import type { DeviceChoice, ExecutionProvider, NoticeEvent } from '../types.js';
+import { forkLauncher, type ChildExit, type InferenceChild, type InferenceLauncher } from './launcher.js';
+import { verifyModelFile, type ModelManifest } from './manifest.js';
+import type { ChildMessage, ReadyMessage } from './protocol.js';
+import { chooseProviders, failedProviderNotice, listAvailableProviders, unavailableProviderNotice } from './providers.js';
+
+export type { ChildExit, InferenceChild, InferenceLauncher } from './launcher.js';
+
+export interface StartInferenceOptions {
+  manifest: ModelManifest;
+  device: DeviceChoice;
+  signal?: AbortSignal;
+  onNotice?: (notice: NoticeEvent) => void;
+  /** How to start the inference process; default: child_process.fork of inference-process. */
+  launcher?: InferenceLauncher;
+  /** Intra-op threads in the inference process; default: all cores. */
+  threads?: number;
+  /** Providers this onnxruntime build has; default: listAvailableProviders(). */
+  availableProviders?: readonly ExecutionProvider[];
+}
+
+export interface ChromaBatch {
+  /** Cb and Cr offsets in [-0.5, 0.5], n*h*w values each, [n,h,w] row-major. */
+  cb: Float32Array;
+  cr: Float32Array;
+}
+
+export interface InferenceSession {
+  /** The provider running the model now (changes to 'cpu' after a fallback). */
+  readonly provider: ExecutionProvider;
+  readonly manifest: ModelManifest;
+  /** False once closed or once its process has died (then every call rejects). */
+  readonly alive: boolean;
+  /** Colourizes a batch of luma images in [0,1], [n,1,h,w]; h and w multiples of the model's sizeMultiple. */
+  infer(batch: Float32Array, n: number, h: number, w: number): Promise<ChromaBatch>;
+  /** Stops the inference process; pending calls are rejected as cancelled. */
+  close(): Promise<void>;
+}
+
+interface PendingBatch {
+  batch: Float32Array;
+  n: number;
+  h: number;
+  w: number;
+  resolve(result: ChromaBatch): void;
+  reject(error: unknown): void;
+}
+
+/** Starts an inference process for `manifest`, verifying the model file first. */
+export async function startInference(options: StartInferenceOptions): Promise<InferenceSession> {
+  const session = new InferenceClient(options);
+  await session.start();
+  return session;
+}
+
+function describeExit(exit: ChildExit): string {
+  if (exit.signal === 'SIGKILL') return 'was killed (SIGKILL; the system may have run out of memory)';
+  if (exit.signal) return `was killed (${exit.signal})`;
+  return `exited with code ${exit.code}`;
+}
+
+const CLOSE_GRACE_MS = 3000;
+
+class InferenceClient implements InferenceSession {
+  readonly manifest: ModelManifest;
+  #provider: ExecutionProvider = 'cpu';
+  #child?: InferenceChild;
+  /** Bumped whenever a child is retired, so late messages from it are ignored. */
+  #generation = 0;
+  #nextId = 1;
+  readonly #pending = new Map<number, PendingBatch>();
+  #switching = false;
+  #fatal?: EngineError;
+  #closed = false;
+  #exited?: Promise<void>;
+
+  constructor(private readonly options: StartInferenceOptions) {
+    this.manifest = options.manifest;
+  }
+
+  get provider(): ExecutionProvider {
+    return this.#provider;
+  }
+
+  get alive(): boolean {
+    return !this.#closed && !this.#fatal;
+  }
+
+  async start(): Promise<void> {
+    const { signal, manifest } = this.options;
+    if (signal?.aborted) throw cancelledError();
+    await verifyModelFile(manifest);
+
+    // The signal cancels the start only: a started session lives until close(), so it can be kept
+    // warm and shared between jobs.
+    const providers = this.#plannedProviders();
+    const onAbort = () => void this.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.#launchWithFallback(providers);
+    } catch (error) {
+      this.#retireChild();
+      throw signal?.aborted ? cancelledError() : error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (signal?.aborted) {
+      await this.close();
+      throw cancelledError();
+    }
+  }
+
+  infer(batch: Float32Array, n: number, h: number, w: number): Promise<ChromaBatch> {
+    for (const [name, value] of Object.entries({ n, h, w })) {
+      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`infer: ${name} must be a positive integer, got ${value}`);
+    }
+    if (batch.length !== n * h * w) throw new RangeError(`infer: batch holds ${batch.length} values, expected n*h*w = ${n * h * w}`);
+    const multiple = this.manifest.sizeMultiple;
+    if (h % multiple !== 0 || w % multiple !== 0) {
+      throw new RangeError(`infer: ${w}x${h} is not a multiple of the model's sizeMultiple ${multiple} (use renderSize)`);
+    }
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    if (this.#closed) return Promise.reject(cancelledError());
+
+    const id = this.#nextId++;
+    return new Promise<ChromaBatch>((resolve, reject) => {
+      // A private compact copy: the caller may reuse its buffer, and a CPU fallback re-sends it.
+      this.#pending.set(id, { batch: batch.slice(), n, h, w, resolve, reject });
+      if (!this.#switching) this.#sendBatch(id);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return this.#exited;
+    this.#closed = true;
+    this.#failPending(cancelledError());
+    const child = this.#child;
+    if (!child) return;
+    this.#exited = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill(), CLOSE_GRACE_MS);
+      child.onExit(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.#generation++; // its exit is expected now
+    child.send({ type: 'dispose' });
+    return this.#exited;
+  }
+
+  // ----- providers and (re)loading --------------------------------------------------------------
+
+  #notice(level: NoticeEvent['level'], code: NoticeEvent['code'], message: string): void {
+    this.options.onNotice?.({ type: 'notice', level, code, message });
+  }
+
+  /** The device choice as providers to try, minus (loudly) the ones this build lacks. */
+  #plannedProviders(): ExecutionProvider[] {
+    const available = this.options.availableProviders ?? listAvailableProviders();
+    const planned = chooseProviders(this.options.device, available);
+    return planned.filter((provider) => {
+      if (provider === 'cpu' || available.includes(provider)) return true;
+      this.#notice('warning', 'provider-fallback', unavailableProviderNotice(provider));
+      return false;
+    });
+  }
+
+  /** Loads with `providers`; a GPU process that dies while loading is retried on CPU. */
+  async #launchWithFallback(providers: ExecutionProvider[]): Promise<void> {
+    try {
+      await this.#launch(providers);
+    } catch (error) {
+      const first = providers[0];
+      const crashedOnGpu = error instanceof EngineError && error.code === 'inference-crashed' && first !== 'cpu' && !this.#closed;
+      if (!crashedOnGpu) throw error;
+      this.#notice('warning', 'provider-fallback', failedProviderNotice(first, 'the inference process crashed while loading the model', 'cpu'));
+      await this.#launch(['cpu']);
+    }
+  }
+
+  #launch(providers: ExecutionProvider[]): Promise<ReadyMessage> {
+    const launcher = this.options.launcher ?? forkLauncher();
+    const child = launcher();
+    const generation = ++this.#generation;
+    this.#child = child;
+
+    return new Promise<ReadyMessage>((resolve, reject) => {
+      let loading = true;
+      child.onMessage((message) => {
+        if (generation !== this.#generation) return;
+        if (loading && (message.type === 'ready' || message.type === 'load-error')) {
+          loading = false;
+          if (message.type === 'ready') {
+            this.#onReady(message);
+            resolve(message);
+          } else {
+            this.#retireChild();
+            reject(new EngineError(message.code, message.message, message.detail));
+          }
+          return;
+        }
+        this.#onMessage(message);
+      });
+      child.onExit((exit) => {
+        if (loading) {
+          // Settle even for a retired child, so whoever awaits this load is never left hanging.
+          loading = false;
+          reject(this.#closed ? cancelledError() : this.#crashError(exit, true));
+          return;
+        }
+        if (generation !== this.#generation) return;
+        this.#fatal = this.#crashError(exit, false);
+        this.#failPending(this.#fatal);
+      });
+      child.send({ type: 'load', manifest: this.manifest, providers, threads: this.options.threads });
+    });
+  }
+
+  #onReady(ready: ReadyMessage): void {
+    this.#provider = ready.provider;
+    for (const failure of ready.failures) {
+      this.#notice('warning', 'provider-fallback', failedProviderNotice(failure.provider, failure.reason, ready.provider));
+    }
+  }
+
+  #crashError(exit: ChildExit, loading: boolean): EngineError {
+    const what = loading ? `while loading the model "${this.manifest.id}"` : 'while colourizing';
+    return new EngineError(
+      'inference-crashed',
+      `The inference process ${describeExit(exit)} ${what}; try again, and if it keeps happening try --device cpu or a lower render factor.`,
+      exit.stderrTail,
+    );
+  }
+
+  #retireChild(): void {
+    this.#generation++;
+    this.#child?.kill();
+    this.#child = undefined;
+  }
+
+  // ----- batches --------------------------------------------------------------------------------
+
+  #sendBatch(id: number): void {
+    const pending = this.#pending.get(id);
+    if (!pending || !this.#child) return;
+    const { batch, n, h, w } = pending;
+    this.#child.send({ type: 'infer', id, batch, n, h, w });
+  }
+
+  #onMessage(message: ChildMessage): void {
+    if (message.type !== 'result' && message.type !== 'infer-error') return;
+    const pending = this.#pending.get(message.id);
+    if (!pending) return;
+
+    if (message.type === 'result') {
+      this.#pending.delete(message.id);
+      pending.resolve({ cb: message.cb, cr: message.cr });
+      return;
+    }
+
+    const { kind } = message;
+    if ((kind === 'oom' || kind === 'provider') && this.#provider !== 'cpu') {
+      void this.#fallBackToCpu(message.message);
+      return;
+    }
+    this.#pending.delete(message.id);
+    if (kind === 'contract') {
+      pending.reject(new EngineError('model-contract', message.message));
+    } else if (kind === 'oom') {
+      pending.reject(
+        new EngineError('inference-crashed', `The model ran out of memory at ${pending.w}x${pending.h}; lower the render factor or close other programs and try again.`, message.message),
+      );
+    } else {
+      pending.reject(new EngineError('inference-crashed', `The model failed on a frame (${message.message}); try again, or try --device cpu.`, message.message));
+    }
+  }
+
+  /** Replaces the GPU process by a CPU one and re-sends every unfinished batch to it. */
+  async #fallBackToCpu(reason: string): Promise<void> {
+    if (this.#switching || this.#closed) return;
+    this.#switching = true;
+    this.#notice('warning', 'provider-fallback', failedProviderNotice(this.#provider, reason, 'cpu'));
+    this.#retireChild();
+    try {
+      await this.#launch(['cpu']);
+    } catch (error) {
+      this.#fatal = error instanceof EngineError ? error : new EngineError('inference-crashed', String(error));
+      this.#failPending(this.#fatal);
+      return;
+    } finally {
+      this.#switching = false;
+    }
+    if (this.#closed) return;
+    for (const id of [...this.#pending.keys()].sort((a, b) => a - b)) this.#sendBatch(id);
+  }
+
+  #failPending(error: unknown): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+}

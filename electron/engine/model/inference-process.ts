@@ -1,0 +1,121 @@
+// Entry of the inference process (child_process.fork under Node, utilityProcess under Electron).
+// onnxruntime runs here, never in the host: a crash or an out-of-memory kills this process only.
+// Protocol: load → ready | load-error; infer → result | infer-error (one at a time, in order); dispose.
+import { isEngineError } from '../errors.js';
+import type { ModelManifest } from './manifest.js';
+import { checkContract, classifyInferError, openModel, runBatch, shortReason, type OpenedModel } from './onnx-session.js';
+import type { ChildMessage, HostMessage, InferRequest, LoadRequest, ParentPort } from './protocol.js';
+
+interface ElectronParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+function openParentPort(): ParentPort {
+  const electronPort = (process as { parentPort?: ElectronParentPort }).parentPort;
+  if (electronPort) {
+    return {
+      send: (message) => electronPort.postMessage(message),
+      onMessage: (listener) => electronPort.on('message', (event) => listener(event.data as HostMessage)),
+      onDisconnect: () => {}, // Electron ends utility processes with their parent.
+    };
+  }
+  const send = process.send?.bind(process);
+  if (!send) {
+    console.error('The inference process is started by ChromaReel itself and cannot run on its own.');
+    process.exit(2);
+  }
+  return {
+    send: (message) => void send(message),
+    onMessage: (listener) => process.on('message', (message) => listener(message as HostMessage)),
+    onDisconnect: (listener) => process.on('disconnect', listener),
+  };
+}
+
+class InferenceWorker {
+  #model?: OpenedModel;
+  #manifest?: ModelManifest;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly port: ParentPort) {}
+
+  handle(message: HostMessage): void {
+    switch (message.type) {
+      case 'load':
+        this.#enqueue(() => this.#load(message));
+        break;
+      case 'infer':
+        this.#enqueue(() => this.#infer(message));
+        break;
+      case 'dispose':
+        this.#enqueue(async () => {
+          await this.#model?.session.release();
+          process.exit(0);
+        });
+        break;
+    }
+  }
+
+  #enqueue(task: () => Promise<void>): void {
+    this.#queue = this.#queue.then(task);
+  }
+
+  #send(message: ChildMessage): void {
+    this.port.send(message);
+  }
+
+  async #load(request: LoadRequest): Promise<void> {
+    let opened: OpenedModel;
+    try {
+      opened = await openModel(request.manifest, request.providers, request.threads);
+    } catch (error) {
+      this.#send({
+        type: 'load-error',
+        code: 'model-invalid',
+        message: isEngineError(error) ? error.message : shortReason(error),
+        detail: isEngineError(error) ? error.detail : String(error),
+        failures: [],
+      });
+      return;
+    }
+    try {
+      checkContract(request.manifest, opened.session);
+    } catch (error) {
+      await opened.session.release();
+      this.#send({ type: 'load-error', code: 'model-contract', message: (error as Error).message, failures: opened.failures });
+      return;
+    }
+    this.#model = opened;
+    this.#manifest = request.manifest;
+    this.#send({
+      type: 'ready',
+      provider: opened.provider,
+      modelId: request.manifest.id,
+      inputName: request.manifest.input.name,
+      outputName: request.manifest.output.name,
+      threads: opened.threads,
+      failures: opened.failures,
+    });
+  }
+
+  async #infer(request: InferRequest): Promise<void> {
+    const { id, batch, n, h, w } = request;
+    if (!this.#model || !this.#manifest) {
+      this.#send({ type: 'infer-error', id, kind: 'other', message: 'The inference process got a frame before a model was loaded.' });
+      return;
+    }
+    try {
+      const { cb, cr } = await runBatch(this.#manifest, this.#model.session, batch, n, h, w);
+      this.#send({ type: 'result', id, cb, cr });
+    } catch (error) {
+      const kind = classifyInferError(error, this.#model.provider);
+      const message = isEngineError(error) ? error.message : shortReason(error);
+      this.#send({ type: 'infer-error', id, kind, message });
+    }
+  }
+}
+
+const port = openParentPort();
+const worker = new InferenceWorker(port);
+port.onMessage((message) => worker.handle(message));
+port.onDisconnect(() => process.exit(0));

@@ -1,0 +1,62 @@
+// Content-Security-Policy and navigation rules shared by the Electron window and the browser-mode server.
+// No Electron imports: the rules are plain data and functions, tested on their own.
+
+export interface CspOptions {
+  /** Extra sources the page may connect to (the browser-mode WebSocket). */
+  connect?: string[];
+}
+
+/** A strict policy: only our own scripts and styles, images from blobs (preview frames), no frames. */
+export function contentSecurityPolicy(options: CspOptions = {}): string {
+  const directives: Record<string, string[]> = {
+    'default-src': ["'none'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'"],
+    'img-src': ["'self'", 'blob:', 'data:'],
+    'media-src': ["'self'", 'blob:'],
+    'font-src': ["'self'"],
+    'connect-src': ["'self'", ...(options.connect ?? [])],
+    'object-src': ["'none'"],
+    'base-uri': ["'none'"],
+    'form-action': ["'none'"],
+    'frame-ancestors': ["'none'"],
+  };
+  return Object.entries(directives)
+    .map(([name, sources]) => `${name} ${sources.join(' ')}`)
+    .join('; ');
+}
+
+/** Headers every page and asset is served with. */
+export function securityHeaders(options: CspOptions = {}): Record<string, string> {
+  return {
+    'Content-Security-Policy': contentSecurityPolicy(options),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'X-Frame-Options': 'DENY',
+    'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=()',
+  };
+}
+
+/** Navigation inside the window is never allowed away from the app's own page. */
+export function isNavigationAllowed(targetUrl: string, appUrl: string): boolean {
+  try {
+    const target = new URL(targetUrl);
+    const app = new URL(appUrl);
+    // Compare scheme and host rather than origin: a custom scheme (app://) has an opaque origin in Node.
+    return target.protocol === app.protocol && target.host === app.host && target.pathname === app.pathname;
+  } catch {
+    return false;
+  }
+}
+
+/** Links the person may open in their browser (the about box, the licence); everything else is denied. */
+export function isExternalLinkAllowed(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,426 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { MediaInfo, ModelInfo } from '../../../electron/engine/types.js';
+import type { EngineClient } from '../client/engine-client.js';
+import type { AppInfo, MenuCommand } from '../client/protocol.js';
+import { FilmFacts } from '../film/FilmFacts.js';
+import { FilmOpener } from '../film/FilmOpener.js';
+import { baseName, formatDuration, frameToTimecode } from '../film/format.js';
+import { PreviewViewer, type ViewMode } from '../preview/PreviewViewer.js';
+import { usePreview } from '../preview/use-preview.js';
+import { RenderQueuePanel } from '../queue/RenderQueuePanel.js';
+import { useQueue } from '../queue/use-queue.js';
+import { SettingsPanel } from '../settings/SettingsPanel.js';
+import { colorizeOptionsOf, useSettings } from '../settings/use-settings.js';
+import { Timeline } from '../timeline/Timeline.js';
+import { useThumbnails } from '../timeline/use-thumbnails.js';
+import { Notices, type Notice } from './Notices.js';
+import { usePlayback } from './use-playback.js';
+
+const THUMBNAIL_COUNT = 14;
+const THUMBNAIL_HEIGHT = 72;
+/** A range preview is for judging the look, not for watching the film: keep it to about ten seconds. */
+export const MAX_RANGE_PREVIEW_FRAMES = 240;
+
+interface OpenFilm {
+  path: string;
+  info: MediaInfo;
+}
+
+export function App({ client }: { client: EngineClient }) {
+  const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
+  const [models, setModels] = useState<ModelInfo[]>([]);
+  const [film, setFilm] = useState<OpenFilm | null>(null);
+  const [opening, setOpening] = useState(false);
+  const [playhead, setPlayhead] = useState(0);
+  const [inFrame, setInFrame] = useState<number | null>(null);
+  const [outFrame, setOutFrame] = useState<number | null>(null);
+  const [viewMode, setViewMode] = useState<ViewMode>('split');
+  const [split, setSplit] = useState(50);
+  const [notices, setNotices] = useState<Notice[]>([]);
+  const [disconnected, setDisconnected] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const [queueRequest, setQueueRequest] = useState<{ kind: 'film' | 'range'; serial: number } | null>(null);
+  const [settings, updateSettings] = useSettings();
+  const [jobs, setJobs] = useQueue(client);
+  const preview = usePreview(client);
+  const noticeId = useRef(0);
+
+  const report = useCallback((message: string) => {
+    setNotices((current) => [...current.slice(-3), { id: ++noticeId.current, message }]);
+  }, []);
+
+  useEffect(() => {
+    Promise.all([client.appInfo(), client.listModels()])
+      .then(([info, list]) => {
+        setAppInfo(info);
+        setModels(list);
+      })
+      .catch((error: unknown) => report(error instanceof Error ? error.message : String(error)));
+    return client.onDisconnect(setDisconnected);
+  }, [client, report]);
+
+  const fps = film?.info.video.fps ?? 24;
+  const frameCount = film?.info.video.frameCount ?? 0;
+  const last = Math.max(0, frameCount - 1);
+  const thumbnails = useThumbnails(client, film?.path ?? null, THUMBNAIL_COUNT, THUMBNAIL_HEIGHT);
+  const previewedFrames = useMemo(() => [...preview.state.frames.keys()].sort((a, b) => a - b), [preview.state.frames]);
+  const playback = usePlayback(previewedFrames, fps, setPlayhead);
+
+  const seek = useCallback(
+    (frame: number) => {
+      playback.stop();
+      setPlayhead(Math.min(last, Math.max(0, Math.round(frame))));
+    },
+    [last, playback],
+  );
+
+  const open = useCallback(
+    async (path: string) => {
+      setOpening(true);
+      try {
+        const info = await client.probe(path);
+        preview.clear();
+        playback.stop();
+        setFilm({ path: info.path || path, info });
+        setPlayhead(0);
+        setInFrame(null);
+        setOutFrame(null);
+      } catch (error) {
+        report(error instanceof Error ? error.message : String(error));
+      } finally {
+        setOpening(false);
+      }
+    },
+    [client, preview, playback, report],
+  );
+
+  const colorizeOptions = colorizeOptionsOf(settings);
+  const range = film && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null;
+
+  const previewFrame = useCallback(() => {
+    if (!film) return;
+    playback.stop();
+    preview.start({ input: film.path, at: playhead / fps, frames: 1, maxSize: 1280, ...colorizeOptions });
+  }, [film, playhead, fps, colorizeOptions, preview, playback]);
+
+  const previewRange = useCallback(() => {
+    if (!film || !range) return;
+    const first = inFrame ?? 0;
+    const count = Math.min(MAX_RANGE_PREVIEW_FRAMES, (outFrame ?? last) - first + 1);
+    playback.stop();
+    setPlayhead(first);
+    preview.start({ input: film.path, at: first / fps, frames: count, maxSize: 960, ...colorizeOptions });
+  }, [film, range, inFrame, outFrame, last, fps, colorizeOptions, preview, playback]);
+
+  const setIn = useCallback(() => {
+    setInFrame(playhead);
+    if (outFrame !== null && outFrame < playhead) setOutFrame(null);
+  }, [playhead, outFrame]);
+  const setOut = useCallback(() => {
+    setOutFrame(playhead);
+    if (inFrame !== null && inFrame > playhead) setInFrame(null);
+  }, [playhead, inFrame]);
+  const clearRange = useCallback(() => {
+    setInFrame(null);
+    setOutFrame(null);
+  }, []);
+
+  const runCommand = useCallback(
+    (command: MenuCommand) => {
+      switch (command) {
+        case 'open-film':
+          if (appInfo?.host === 'electron') {
+            client
+              .chooseFilm()
+              .then((path) => {
+                if (path) void open(path);
+              })
+              .catch((error: unknown) => report(error instanceof Error ? error.message : String(error)));
+          } else {
+            preview.clear();
+            setFilm(null);
+          }
+          break;
+        case 'preview-frame':
+          previewFrame();
+          break;
+        case 'preview-range':
+          previewRange();
+          break;
+        case 'set-in':
+          setIn();
+          break;
+        case 'set-out':
+          setOut();
+          break;
+        case 'clear-range':
+          clearRange();
+          break;
+        case 'queue-film':
+        case 'queue-range':
+          if (film) setQueueRequest((current) => ({ kind: command === 'queue-range' ? 'range' : 'film', serial: (current?.serial ?? 0) + 1 }));
+          document.getElementById('queue-title')?.scrollIntoView({ behavior: 'smooth' });
+          break;
+      }
+    },
+    [appInfo, client, film, open, report, preview, previewFrame, previewRange, setIn, setOut, clearRange],
+  );
+
+  useEffect(() => client.on('menu:command', runCommand), [client, runCommand]);
+  useEffect(() => client.on('film:opened', (path) => void open(path)), [client, open]);
+
+  // Keyboard: ←/→ one frame (Shift: one second), Home/End, I/O in and out, X clears, P previews, Space plays.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable);
+      if (typing || event.ctrlKey || event.metaKey || event.altKey || !film) return;
+      const second = Math.max(1, Math.round(fps));
+      const handled = (() => {
+        switch (event.key) {
+          case 'ArrowLeft':
+            seek(playhead - (event.shiftKey ? second : 1));
+            return true;
+          case 'ArrowRight':
+            seek(playhead + (event.shiftKey ? second : 1));
+            return true;
+          case 'Home':
+            seek(0);
+            return true;
+          case 'End':
+            seek(last);
+            return true;
+          case 'i':
+          case 'I':
+            setIn();
+            return true;
+          case 'o':
+          case 'O':
+            setOut();
+            return true;
+          case 'x':
+          case 'X':
+            clearRange();
+            return true;
+          case 'p':
+            previewFrame();
+            return true;
+          case 'P':
+            previewRange();
+            return true;
+          case ' ':
+            if (target?.tagName === 'BUTTON') return false;
+            playback.toggle(playhead);
+            return true;
+          default:
+            return false;
+        }
+      })();
+      if (handled) event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [film, fps, playhead, last, seek, setIn, setOut, clearRange, previewFrame, previewRange, playback]);
+
+  // Drops: the desktop app opens the film; a browser page must not navigate away to the file.
+  useEffect(() => {
+    const over = (event: DragEvent) => {
+      if (!event.dataTransfer?.types.includes('Files')) return;
+      event.preventDefault();
+      setDragging(true);
+    };
+    const leave = (event: DragEvent) => {
+      if (event.relatedTarget === null) setDragging(false);
+    };
+    const drop = (event: DragEvent) => {
+      event.preventDefault();
+      setDragging(false);
+      const file = event.dataTransfer?.files[0];
+      if (!file) return;
+      client
+        .openDroppedFile(file)
+        .then((path) => open(path))
+        .catch((error: unknown) => report(error instanceof Error ? error.message : String(error)));
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, [client, open, report]);
+
+  const currentPreview = preview.state.frames.get(playhead) ?? null;
+  const nearestThumbnail = useMemo(() => {
+    if (thumbnails.length === 0) return null;
+    const at = playhead / fps;
+    return thumbnails.reduce((best, thumbnail) => (Math.abs(thumbnail.timeSec - at) < Math.abs(best.timeSec - at) ? thumbnail : best));
+  }, [thumbnails, playhead, fps]);
+  const latestJobProvider = [...jobs].reverse().find((job) => job.provider)?.provider ?? null;
+  const provider = preview.state.provider ?? latestJobProvider;
+  const video = film?.info.video;
+  const running = preview.state.status === 'running';
+
+  return (
+    <div className={`app${dragging ? ' app-dragging' : ''}`}>
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <h1>ChromaReel</h1>
+        </div>
+        <div className="header-film">{film ? baseName(film.path) : 'No film open'}</div>
+        <div className="header-actions">
+          {film && (
+            <button type="button" className="button" onClick={() => runCommand('open-film')}>
+              {appInfo?.host === 'electron' ? 'Open film…' : 'Open another film'}
+            </button>
+          )}
+        </div>
+      </header>
+
+      {disconnected && (
+        <div className="banner" role="alert">
+          {disconnected}
+        </div>
+      )}
+      <Notices notices={notices} onDismiss={(id) => setNotices((current) => current.filter((notice) => notice.id !== id))} />
+
+      <main className="app-main">
+        <div className="stage">
+          {!film || !video ? (
+            appInfo ? (
+              <FilmOpener client={client} appInfo={appInfo} opening={opening} onOpen={(path) => void open(path)} onError={report} />
+            ) : (
+              <p className="muted">Connecting…</p>
+            )
+          ) : (
+            <>
+              <div className="stage-toolbar" role="toolbar" aria-label="Preview">
+                <div className="segmented" role="group" aria-label="View">
+                  <button type="button" aria-pressed={viewMode === 'split'} onClick={() => setViewMode('split')}>
+                    Split
+                  </button>
+                  <button type="button" aria-pressed={viewMode === 'side-by-side'} onClick={() => setViewMode('side-by-side')}>
+                    Side by side
+                  </button>
+                </div>
+                <div className="button-row">
+                  <button type="button" className="button button-primary" onClick={previewFrame} title="P">
+                    Preview frame
+                  </button>
+                  <button type="button" className="button" onClick={previewRange} disabled={!range} title="Shift+P">
+                    Preview range
+                  </button>
+                  <button type="button" className="button" onClick={() => playback.toggle(playhead)} disabled={previewedFrames.length < 2} title="Space">
+                    {playback.playing ? 'Stop' : 'Play preview'}
+                  </button>
+                  {running && (
+                    <button type="button" className="button button-quiet" onClick={preview.cancel}>
+                      Stop preview
+                    </button>
+                  )}
+                </div>
+                <p className="preview-status" role="status" data-testid="preview-status">
+                  {preview.state.status === 'running'
+                    ? `Colourizing ${preview.state.frames.size} / ${preview.state.expected}…`
+                    : preview.state.status === 'done'
+                      ? `Previewed ${preview.state.frames.size} frame${preview.state.frames.size === 1 ? '' : 's'}`
+                      : preview.state.status === 'failed'
+                        ? 'Preview failed'
+                        : ''}
+                </p>
+              </div>
+              {preview.state.error && (
+                <p className="notice notice-error" role="alert">
+                  {preview.state.error}
+                </p>
+              )}
+              <PreviewViewer
+                mode={viewMode}
+                split={split}
+                onSplit={setSplit}
+                frame={currentPreview}
+                placeholder={nearestThumbnail}
+                aspect={video.outputWidth / video.outputHeight}
+                busy={running}
+              />
+              <Timeline
+                frameCount={frameCount}
+                fps={fps}
+                playhead={playhead}
+                inFrame={inFrame}
+                outFrame={outFrame}
+                thumbnails={thumbnails}
+                thumbnailCount={THUMBNAIL_COUNT}
+                previewed={previewedFrames}
+                onSeek={seek}
+              />
+              <div className="transport">
+                <div className="timecodes">
+                  <span className="timecode timecode-main" data-testid="timecode">
+                    {frameToTimecode(playhead, fps)}
+                  </span>
+                  <span className="muted" data-testid="frame-number">
+                    frame {playhead} of {last}
+                  </span>
+                </div>
+                <div className="button-row">
+                  <button type="button" className="button button-small" aria-label="Previous frame" onClick={() => seek(playhead - 1)}>
+                    ◀
+                  </button>
+                  <button type="button" className="button button-small" aria-label="Next frame" onClick={() => seek(playhead + 1)}>
+                    ▶
+                  </button>
+                  <button type="button" className="button button-small" onClick={setIn} title="I">
+                    Set in
+                  </button>
+                  <button type="button" className="button button-small" onClick={setOut} title="O">
+                    Set out
+                  </button>
+                  <button type="button" className="button button-small button-quiet" onClick={clearRange} disabled={!range} title="X">
+                    Clear range
+                  </button>
+                </div>
+                <div className="timecodes timecodes-range">
+                  <span>
+                    In <span className="timecode" data-testid="in-timecode">{inFrame !== null ? frameToTimecode(inFrame, fps) : '—'}</span>
+                  </span>
+                  <span>
+                    Out <span className="timecode" data-testid="out-timecode">{outFrame !== null ? frameToTimecode(outFrame, fps) : '—'}</span>
+                  </span>
+                  <span className="muted">{range ? `${formatDuration(range.toSec - range.fromSec)} selected` : `${formatDuration(film.info.durationSec)} in all`}</span>
+                </div>
+              </div>
+              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play</p>
+            </>
+          )}
+          {appInfo && (
+            <RenderQueuePanel
+              client={client}
+              appInfo={appInfo}
+              jobs={jobs}
+              onJobs={setJobs}
+              film={film ? { path: film.path, durationSec: film.info.durationSec } : null}
+              range={range}
+              options={{ ...colorizeOptions, codec: settings.codec, crf: settings.crf }}
+              onError={report}
+              request={queueRequest}
+            />
+          )}
+        </div>
+
+        <aside className="sidebar">
+          {film && <FilmFacts info={film.info} />}
+          <SettingsPanel settings={settings} onChange={updateSettings} models={models} provider={provider} />
+        </aside>
+      </main>
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          Drop the film to open it
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,147 @@
+import type { DeviceChoice, ExecutionProvider, ModelInfo, StabilizeStrength } from '../../../electron/engine/types.js';
+import type { Settings } from './use-settings.js';
+
+const DEVICES: { value: DeviceChoice; label: string }[] = [
+  { value: 'auto', label: 'Automatic' },
+  { value: 'cpu', label: 'CPU' },
+  { value: 'cuda', label: 'NVIDIA GPU (CUDA)' },
+  { value: 'dml', label: 'GPU (DirectML, Windows)' },
+  { value: 'coreml', label: 'Apple Neural Engine / GPU (Core ML)' },
+  { value: 'webgpu', label: 'GPU (WebGPU)' },
+];
+
+const PROVIDER_NAMES: Record<ExecutionProvider, string> = {
+  cpu: 'CPU',
+  cuda: 'NVIDIA GPU (CUDA)',
+  dml: 'GPU (DirectML)',
+  coreml: 'Core ML',
+  webgpu: 'GPU (WebGPU)',
+};
+
+export interface SettingsPanelProps {
+  settings: Settings;
+  onChange(change: Partial<Settings>): void;
+  models: ModelInfo[];
+  /** The provider the last preview or render actually ran on. */
+  provider: ExecutionProvider | null;
+}
+
+/** The model the engine will use: the chosen one, or its pick for the device. */
+export function effectiveModel(settings: Settings, models: ModelInfo[]): ModelInfo | undefined {
+  if (settings.model) return models.find((model) => model.id === settings.model);
+  const wantsGpu = settings.device !== 'cpu' && settings.device !== 'auto';
+  return models.find((model) => model.preferredFor === (wantsGpu ? 'gpu' : 'cpu')) ?? models.find((model) => model.preferredFor === 'any') ?? models[0];
+}
+
+export function SettingsPanel({ settings, onChange, models, provider }: SettingsPanelProps) {
+  const model = effectiveModel(settings, models);
+  const range = model?.renderFactor ?? { min: 8, max: 40, default: 16 };
+  const renderFactor = settings.renderFactor ?? range.default;
+  const fellBack = provider === 'cpu' && settings.device !== 'auto' && settings.device !== 'cpu';
+
+  return (
+    <section className="panel" aria-labelledby="settings-title">
+      <h2 id="settings-title">Settings</h2>
+      <div className="field">
+        <label htmlFor="setting-model">Model</label>
+        <select id="setting-model" value={settings.model} onChange={(event) => onChange({ model: event.target.value, renderFactor: null })}>
+          <option value="">Automatic{model && !settings.model ? ` (${model.name})` : ''}</option>
+          {models.map((entry) => (
+            <option key={entry.id} value={entry.id}>
+              {entry.name} {entry.version}
+            </option>
+          ))}
+        </select>
+        {model?.description && <p className="field-note">{model.description}</p>}
+      </div>
+
+      <div className="field">
+        <label htmlFor="setting-render-factor">
+          Render factor <output htmlFor="setting-render-factor">{renderFactor}</output>
+        </label>
+        <div className="field-row">
+          <input
+            id="setting-render-factor"
+            type="range"
+            min={range.min}
+            max={range.max}
+            step={1}
+            value={renderFactor}
+            onChange={(event) => onChange({ renderFactor: Number(event.target.value) })}
+          />
+          <button type="button" className="button button-small" disabled={settings.renderFactor === null} onClick={() => onChange({ renderFactor: null })}>
+            Default
+          </button>
+        </div>
+        <p className="field-note">Higher sees more detail and takes longer; the model sees about {renderFactor * 16}×{renderFactor * 16} pixels.</p>
+      </div>
+
+      <div className="field">
+        <label htmlFor="setting-device">Device</label>
+        <select id="setting-device" value={settings.device} onChange={(event) => onChange({ device: event.target.value as DeviceChoice })}>
+          {DEVICES.map((device) => (
+            <option key={device.value} value={device.value}>
+              {device.label}
+            </option>
+          ))}
+        </select>
+        <p className="field-note" data-testid="provider-used">
+          {provider ? `Running on: ${PROVIDER_NAMES[provider]}` : 'Runs on: shown after the first preview'}
+        </p>
+        {fellBack && (
+          <p className="notice notice-warning" role="status">
+            {DEVICES.find((device) => device.value === settings.device)?.label} could not be used here, so ChromaReel fell back to the CPU; it works, only more slowly.
+          </p>
+        )}
+      </div>
+
+      <div className="field field-inline">
+        <input id="setting-deinterlace" type="checkbox" checked={settings.deinterlace} onChange={(event) => onChange({ deinterlace: event.target.checked })} />
+        <label htmlFor="setting-deinterlace">Deinterlace interlaced films</label>
+      </div>
+
+      <div className="field">
+        <label htmlFor="setting-stabilize">Colour stabilization</label>
+        <select id="setting-stabilize" value={settings.stabilize} onChange={(event) => onChange({ stabilize: event.target.value as StabilizeStrength })}>
+          <option value="off">Off</option>
+          <option value="low">Low</option>
+          <option value="medium">Medium</option>
+          <option value="high">High</option>
+        </select>
+      </div>
+
+      <div className="field">
+        <label htmlFor="setting-saturation">
+          Colour strength <output htmlFor="setting-saturation">{Math.round(settings.saturation * 100)}%</output>
+        </label>
+        <input id="setting-saturation" type="range" min={0} max={2} step={0.05} value={settings.saturation} onChange={(event) => onChange({ saturation: Number(event.target.value) })} />
+      </div>
+
+      <div className="field-pair">
+        <div className="field">
+          <label htmlFor="setting-codec">Output codec</label>
+          <select id="setting-codec" value={settings.codec} onChange={(event) => onChange({ codec: event.target.value as Settings['codec'] })}>
+            <option value="h264">H.264 (plays everywhere)</option>
+            <option value="h265">H.265 (smaller files)</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="setting-crf">Quality (CRF)</label>
+          <input
+            id="setting-crf"
+            type="number"
+            min={0}
+            max={51}
+            step={1}
+            value={settings.crf}
+            onChange={(event) => {
+              const value = Math.round(Number(event.target.value));
+              if (Number.isFinite(value)) onChange({ crf: Math.min(51, Math.max(0, value)) });
+            }}
+          />
+        </div>
+      </div>
+      <p className="field-note">Lower CRF keeps more detail in bigger files; 18 looks the same as the source to most eyes.</p>
+    </section>
+  );
+}

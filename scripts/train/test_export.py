@@ -1,0 +1,155 @@
+"""Tests for export (ONNX + onnxruntime-node + model.json) and exact training resume.
+
+Run: /usr/bin/python3 -m unittest discover -s scripts/train -p 'test_*.py'
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+try:
+    import numpy as np
+    import onnx
+    import torch
+    HAVE_TORCH = True
+except ImportError as exc:  # pragma: no cover - depends on the machine
+    HAVE_TORCH = False
+    print(f'scripts/train export tests skipped: {exc} (run scripts/train/setup.sh; use /usr/bin/python3)')
+
+HAVE_ORT_NODE = shutil.which('node') is not None and os.path.isdir(os.path.join(REPO, 'node_modules', 'onnxruntime-node'))
+if not HAVE_ORT_NODE:
+    print('onnxruntime-node comparison skipped: node or node_modules/onnxruntime-node missing (npm ci)')
+
+
+def tiny_model():
+    from bins import grid_centers
+    from train import build_model
+    torch.manual_seed(0)
+    model = build_model('slim', grid_centers()[::4])
+    # Random BN statistics so the comparison is not trivially near zero.
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+    return model.eval()
+
+
+@unittest.skipUnless(HAVE_TORCH, 'torch/onnx not installed (run scripts/train/setup.sh)')
+class ExportTest(unittest.TestCase):
+    def setUp(self):
+        torch.set_num_threads(2)
+        self.tmp = tempfile.mkdtemp(prefix='chroma-export-test-')
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_graph_contract(self):
+        from export import export_onnx
+        path = os.path.join(self.tmp, 'm.onnx')
+        export_onnx(tiny_model(), path)
+        g = onnx.load(path).graph
+        self.assertEqual([i.name for i in g.input], ['luma'])
+        self.assertEqual([o.name for o in g.output], ['chroma'])
+        dims = [d.dim_param for d in g.input[0].type.tensor_type.shape.dim]
+        self.assertEqual(dims[0], 'n')
+        self.assertEqual(dims[2:], ['h', 'w'])
+        ops = {n.op_type for n in g.node}
+        self.assertIn('Softmax', ops)  # annealed-mean decoding is inside the graph
+        self.assertIn('Resize', ops)   # and so is the upsampling to the input size
+
+    def test_torch_output_is_full_size_cbcr(self):
+        model = tiny_model()
+        with torch.no_grad():
+            out = model(torch.rand(3, 1, 48, 80))
+        self.assertEqual(tuple(out.shape), (3, 2, 48, 80))
+        self.assertLessEqual(out.abs().max().item(), 0.5)
+
+    @unittest.skipUnless(HAVE_ORT_NODE, 'node or onnxruntime-node missing')
+    def test_onnxruntime_node_matches_torch(self):
+        from export import export_onnx, run_ort_check
+        model = tiny_model()
+        path = os.path.join(self.tmp, 'm.onnx')
+        export_onnx(model, path)
+        report = run_ort_check(path, model, bench=64)
+        self.assertTrue(report['match'])
+        self.assertLess(report['maxAbsDiff'], 1e-3)
+        self.assertEqual(report['outputShape'][1], 2)
+        self.assertGreater(report['bench']['fps'], 0)
+
+    @unittest.skipUnless(HAVE_ORT_NODE, 'node or onnxruntime-node missing')
+    def test_export_cli_writes_verified_manifest(self):
+        from model import SIZE_MULTIPLE
+        run = os.path.join(self.tmp, 'run')
+        out = os.path.join(self.tmp, 'out')
+        os.makedirs(run)
+        model = tiny_model()
+        torch.save({'config': {'arch': 'slim', 'batch': 4, 'crop': 32, 'lr': 1e-3, 'l1_weight': 10.0},
+                    'step': 7, 'model': model.state_dict(), 'bin_centers': model.bin_centers.numpy(),
+                    'bin_weights': np.ones(len(model.bin_centers), np.float32)}, os.path.join(run, 'best.pt'))
+        with open(os.path.join(run, 'best.json'), 'w') as fh:
+            json.dump({'step': 7, 'temperature': 0.5, 'blend': 0.75, 'valPsnr': 23.0, 'valGreyPsnr': 22.5,
+                       'valCf': 20.0, 'valTrueCf': 30.0, 'cfRatio': 2 / 3}, fh)
+        proc = subprocess.run([sys.executable, os.path.join(HERE, 'export.py'), '--run-dir', run, '--out', out],
+                              capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        manifest = json.load(open(os.path.join(out, 'model.json')))
+        digest = hashlib.sha256(open(os.path.join(out, 'model.onnx'), 'rb').read()).hexdigest()
+        self.assertEqual(manifest['sha256'], digest)
+        self.assertEqual(manifest['contract'], 'chroma')
+        self.assertEqual(manifest['input']['name'], 'luma')
+        self.assertEqual(manifest['output'], {'name': 'chroma', 'range': 'cbcr-offset'})
+        self.assertEqual(manifest['sizeMultiple'], SIZE_MULTIPLE)
+        self.assertEqual(manifest['renderFactor'], {'min': 8, 'max': 40, 'default': 16})
+        self.assertEqual(manifest['preferredFor'], 'cpu')
+        self.assertEqual(manifest['training']['steps'], 7)
+        self.assertAlmostEqual(manifest['metrics']['cfRatio'], 0.6667, places=4)
+        self.assertGreater(manifest['metrics']['fps256Cpu2'], 0)
+        self.assertIn('T=0.5', manifest['training']['notes'])
+        self.assertFalse(any(f.endswith('.tmp') for f in os.listdir(out)))
+
+
+@unittest.skipUnless(HAVE_TORCH, 'torch not installed (run scripts/train/setup.sh)')
+class ResumeTest(unittest.TestCase):
+    def test_stop_and_resume_equals_straight_run(self):
+        from PIL import Image
+        tmp = tempfile.mkdtemp(prefix='chroma-resume-test-')
+        try:
+            data = os.path.join(tmp, 'data')
+            os.makedirs(data)
+            rng = np.random.default_rng(0)
+            for i in range(6):
+                img = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+                Image.fromarray(img).resize((80, 64)).save(os.path.join(data, f'{i}.jpg'))
+
+            def train(run, max_steps):
+                cmd = [sys.executable, os.path.join(HERE, 'train.py'), '--run-dir', run, '--data', data,
+                       '--cache-dir', os.path.join(tmp, 'cache'), '--arch', 'slim', '--crop', '32',
+                       '--batch', '2', '--warmup', '2', '--total-steps', '6', '--max-steps', str(max_steps),
+                       '--checkpoint-every', '2', '--no-validate', '--threads', '1']
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                self.assertEqual(proc.returncode, 0, proc.stdout[-1000:] + proc.stderr[-2000:])
+                return torch.load(os.path.join(run, 'latest.pt'))
+
+            straight = train(os.path.join(tmp, 'a'), 4)
+            train(os.path.join(tmp, 'b'), 2)
+            resumed = train(os.path.join(tmp, 'b'), 4)
+            self.assertEqual(straight['step'], 4)
+            self.assertEqual(resumed['step'], 4)
+            for k, v in straight['model'].items():
+                self.assertTrue(torch.equal(v, resumed['model'][k]), k)
+            self.assertEqual(straight['scheduler']['last_epoch'], resumed['scheduler']['last_epoch'])
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_URL, appProtocolResponse } from '../../electron/main/app-protocol.js';
+import { buildMenuTemplate } from '../../electron/main/menu.js';
+import { contentSecurityPolicy, isExternalLinkAllowed, isNavigationAllowed, securityHeaders } from '../../electron/main/security.js';
+import { resolveStaticPath } from '../../electron/main/static-path.js';
+import type { MenuCommand } from '../../renderer/src/client/protocol.js';
+
+describe('content security policy', () => {
+  it('allows only our own scripts and styles, images from blobs, and no frames or plugins', () => {
+    const csp = contentSecurityPolicy({ connect: ['ws://127.0.0.1:4000'] });
+    const directives = Object.fromEntries(csp.split('; ').map((part) => [part.split(' ')[0], part.split(' ').slice(1)]));
+    expect(directives['default-src']).toEqual(["'none'"]);
+    expect(directives['script-src']).toEqual(["'self'"]);
+    expect(directives['style-src']).toEqual(["'self'"]);
+    expect(directives['img-src']).toEqual(["'self'", 'blob:', 'data:']);
+    expect(directives['connect-src']).toEqual(["'self'", 'ws://127.0.0.1:4000']);
+    expect(directives['frame-ancestors']).toEqual(["'none'"]);
+    expect(directives['object-src']).toEqual(["'none'"]);
+    expect(csp).not.toMatch(/unsafe-(inline|eval)/);
+    expect(securityHeaders()['X-Content-Type-Options']).toBe('nosniff');
+  });
+});
+
+describe('navigation rules', () => {
+  it('keeps the window on the app page', () => {
+    expect(isNavigationAllowed(APP_URL, APP_URL)).toBe(true);
+    expect(isNavigationAllowed('app://chromareel/index.html#x', APP_URL)).toBe(true);
+    expect(isNavigationAllowed('app://chromareel/other.html', APP_URL)).toBe(false);
+    expect(isNavigationAllowed('https://example.com/', APP_URL)).toBe(false);
+    expect(isNavigationAllowed('file:///etc/passwd', APP_URL)).toBe(false);
+    expect(isNavigationAllowed('not a url', APP_URL)).toBe(false);
+  });
+
+  it('opens only https links outside the app', () => {
+    expect(isExternalLinkAllowed('https://github.com/')).toBe(true);
+    expect(isExternalLinkAllowed('http://example.com/')).toBe(false);
+    expect(isExternalLinkAllowed('file:///etc/passwd')).toBe(false);
+    expect(isExternalLinkAllowed('javascript:alert(1)')).toBe(false);
+  });
+});
+
+describe('serving the page from app://', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'chromareel-app-'));
+    writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>t</title>');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('never resolves outside the renderer folder', () => {
+    expect(resolveStaticPath(root, '/')).toBe(path.join(root, 'index.html'));
+    expect(resolveStaticPath(root, '/assets/a.js?x=1')).toBe(path.join(root, 'assets', 'a.js'));
+    expect(resolveStaticPath(root, '/../secret')).toBeNull();
+    expect(resolveStaticPath(root, '/%2e%2e/%2e%2e/etc/passwd')).toBeNull();
+    expect(resolveStaticPath(root, '/..%2fsecret')).toBeNull();
+    expect(resolveStaticPath(root, '/%00')).toBeNull();
+  });
+
+  it('answers with the file and the CSP header, or 404', async () => {
+    const page = await appProtocolResponse(root, APP_URL);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(await page.text()).toContain('<title>t</title>');
+    expect((await appProtocolResponse(root, 'app://chromareel/missing.js')).status).toBe(404);
+    expect((await appProtocolResponse(root, 'app://elsewhere/index.html')).status).toBe(404);
+  });
+});
+
+describe('application menu', () => {
+  it('routes its commands to the page and shows developer tools only in development', () => {
+    const sent: MenuCommand[] = [];
+    const template = buildMenuTemplate({ isMac: false, isDev: false, appName: 'ChromaReel', actions: { command: (command) => sent.push(command), openWebsite: () => undefined } });
+    const file = template.find((menu) => menu.label === 'File');
+    const items = (file?.submenu ?? []) as { label?: string; click?: () => void }[];
+    items.find((item) => item.label === 'Open Film…')?.click?.();
+    items.find((item) => item.label === 'Add Range to Render Queue')?.click?.();
+    expect(sent).toEqual(['open-film', 'queue-range']);
+    const serialized = JSON.stringify(template);
+    expect(serialized).not.toContain('toggleDevTools');
+    expect(JSON.stringify(buildMenuTemplate({ isMac: true, isDev: true, appName: 'ChromaReel', actions: { command: () => undefined, openWebsite: () => undefined } }))).toContain('toggleDevTools');
+  });
+});

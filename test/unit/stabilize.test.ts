@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import { ChromaStabilizer, STABILIZE_TUNING } from '../../electron/engine/pipeline/stabilize.js';
+import type { LowResChroma } from '../../electron/engine/pipeline/frames.js';
+import type { StabilizeStrength } from '../../electron/engine/types.js';
+import { StaticChromaFlicker } from '../../electron/engine/metrics/flicker.js';
+import { makeSyntheticClip, toYuvPlanes, type SyntheticClip } from '../helpers/stabilize-scenes.js';
+
+// Two clips: 160×96 is stabilized on its own grid, 320×192 on the half-size grid.
+const small = makeSyntheticClip({ width: 160, height: 96, seed: 7 });
+const large = makeSyntheticClip({ width: 320, height: 192, squareSize: 24, squareSpeed: 5, seed: 11 });
+const smallPerfect = makeSyntheticClip({ width: 160, height: 96, seed: 7, perfectModel: true });
+const largePerfect = makeSyntheticClip({ width: 320, height: 192, squareSize: 24, squareSpeed: 5, seed: 11, perfectModel: true });
+
+/** Bit-exact equality of two float planes (fast: vitest's deep equality is slow on large arrays). */
+function identical(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+function run(clip: SyntheticClip, strength: StabilizeStrength, frames = clip.frames.map((f) => f.model)) {
+  const stabilizer = new ChromaStabilizer({ strength, width: clip.width, height: clip.height });
+  const out: LowResChroma[] = [];
+  for (const frame of frames) out.push(...stabilizer.push(frame));
+  out.push(...stabilizer.flush());
+  return { out, cuts: stabilizer.cuts };
+}
+
+function flicker(frames: LowResChroma[]): number {
+  const meter = new StaticChromaFlicker();
+  for (const frame of frames) meter.push(toYuvPlanes(frame));
+  return meter.result().flicker!;
+}
+
+function meanError(frames: LowResChroma[], clip: SyntheticClip): number {
+  let sum = 0;
+  let count = 0;
+  for (const frame of frames) {
+    const truth = clip.frames[frame.index];
+    for (let i = 0; i < frame.cb.length; i++) {
+      sum += Math.hypot(frame.cb[i] - truth.truthCb[i], frame.cr[i] - truth.truthCr[i]);
+      count++;
+    }
+  }
+  return (255 * sum) / count;
+}
+
+describe('ChromaStabilizer', () => {
+  it("passes frames through unchanged and at once when 'off'", () => {
+    const stabilizer = new ChromaStabilizer({ strength: 'off', width: small.width, height: small.height });
+    expect(stabilizer.latency).toBe(0);
+    for (const { model } of small.frames) {
+      const before = { cb: model.cb.slice(), cr: model.cr.slice(), luma: model.luma.slice() };
+      const out = stabilizer.push(model);
+      expect(out).toHaveLength(1);
+      expect(out[0]).toBe(model);
+      expect(identical(out[0].cb, before.cb)).toBe(true);
+      expect(identical(out[0].cr, before.cr)).toBe(true);
+      expect(identical(out[0].luma, before.luma)).toBe(true);
+    }
+    expect(stabilizer.flush()).toEqual([]);
+    expect(stabilizer.cuts).toEqual([small.cutAt]);
+  });
+
+  for (const clip of [small, large]) {
+    it(`cuts static-region flicker by at least 60% at 'medium' (${clip.width}×${clip.height})`, () => {
+      const raw = clip.frames.map((f) => f.model);
+      const off = flicker(raw);
+      const medium = run(clip, 'medium');
+      const stabilized = flicker(medium.out);
+      const reduction = 1 - stabilized / off;
+      console.info(`${clip.width}×${clip.height}: flicker off ${off.toFixed(2)}, medium ${stabilized.toFixed(2)} (${(100 * reduction).toFixed(0)}% less)`);
+      expect(medium.out.map((f) => f.index)).toEqual(raw.map((f) => f.index));
+      expect(reduction).toBeGreaterThanOrEqual(0.6);
+      // Steadier and closer to the true colours, not just flatter.
+      expect(meanError(medium.out, clip)).toBeLessThan(0.6 * meanError(raw, clip));
+      // Stronger settings flicker less.
+      expect(flicker(run(clip, 'high').out)).toBeLessThan(stabilized);
+      expect(flicker(run(clip, 'low').out)).toBeGreaterThan(stabilized);
+    });
+  }
+
+  it('keeps saturation: averaged hue jitter is not washed out', () => {
+    const medium = run(small, 'medium');
+    let stabilized = 0;
+    let truth = 0;
+    for (const frame of medium.out) {
+      const t = small.frames[frame.index];
+      for (let i = 0; i < frame.cb.length; i++) {
+        stabilized += Math.hypot(frame.cb[i], frame.cr[i]);
+        truth += Math.hypot(t.truthCb[i], t.truthCr[i]);
+      }
+    }
+    expect(stabilized / truth).toBeGreaterThan(0.9);
+  });
+
+  for (const clip of [small, large]) {
+    it(`resets at the scene cut: no colour crosses it in either direction (${clip.width}×${clip.height})`, () => {
+      const all = run(clip, 'medium');
+      expect(all.cuts).toEqual([clip.cutAt]);
+      const shotA = clip.frames.slice(0, clip.cutAt).map((f) => f.model);
+      const shotB = clip.frames.slice(clip.cutAt).map((f) => f.model);
+      const aloneA = run(clip, 'medium', shotA).out;
+      const aloneB = run(clip, 'medium', shotB).out;
+      // Each shot comes out exactly as if the other had never existed.
+      for (let k = 0; k < aloneA.length; k++) {
+        expect(identical(all.out[k].cb, aloneA[k].cb) && identical(all.out[k].cr, aloneA[k].cr)).toBe(true);
+      }
+      for (let k = 0; k < aloneB.length; k++) {
+        const frame = all.out[clip.cutAt + k];
+        expect(identical(frame.cb, aloneB[k].cb) && identical(frame.cr, aloneB[k].cr)).toBe(true);
+      }
+      // Measured: right after the cut the colours are shot B's, nowhere near shot A's.
+      const lastA = clip.frames[clip.cutAt - 1];
+      for (let t = clip.cutAt; t < clip.cutAt + 3; t++) {
+        const truth = clip.frames[t];
+        let toB = 0;
+        let toA = 0;
+        for (let i = 0; i < truth.truthCb.length; i++) {
+          toB += Math.hypot(all.out[t].cb[i] - truth.truthCb[i], all.out[t].cr[i] - truth.truthCr[i]);
+          toA += Math.hypot(all.out[t].cb[i] - lastA.truthCb[i], all.out[t].cr[i] - lastA.truthCr[i]);
+        }
+        expect(toB).toBeLessThan(0.3 * toA);
+      }
+    });
+  }
+
+  for (const clip of [smallPerfect, largePerfect]) {
+    it(`drags no chroma behind (or ahead of) the moving square (${clip.width}×${clip.height})`, () => {
+      // With a model that is exactly right, any colour the stabilizer carries to the wrong place
+      // shows up as an error against the truth.
+      const { out } = run(clip, 'medium');
+      const trail = { sum: 0, pixels: 0, worst: 0 };
+      const ahead = { sum: 0, pixels: 0, worst: 0 };
+      let squareError = 0;
+      let squarePixels = 0;
+      for (let t = 2; t < clip.cutAt - 2; t++) {
+        const now = clip.frames[t];
+        const regions = [
+          { stats: trail, mask: (i: number) => !now.square[i] && (clip.frames[t - 1].square[i] === 1 || clip.frames[t - 2].square[i] === 1) },
+          { stats: ahead, mask: (i: number) => !now.square[i] && (clip.frames[t + 1].square[i] === 1 || clip.frames[t + 2].square[i] === 1) },
+        ];
+        for (const { stats, mask } of regions) {
+          // Share of the way from the true background colour to the square's colour.
+          let sum = 0;
+          let pixels = 0;
+          for (let i = 0; i < now.square.length; i++) {
+            if (!mask(i)) continue;
+            const dx = clip.squareCb - now.truthCb[i];
+            const dy = clip.squareCr - now.truthCr[i];
+            sum += ((out[t].cb[i] - now.truthCb[i]) * dx + (out[t].cr[i] - now.truthCr[i]) * dy) / (dx * dx + dy * dy);
+            pixels++;
+          }
+          expect(pixels).toBeGreaterThan(0);
+          stats.sum += sum;
+          stats.pixels += pixels;
+          stats.worst = Math.max(stats.worst, sum / pixels);
+        }
+        for (let i = 0; i < now.square.length; i++) {
+          if (!now.square[i]) continue;
+          squareError += Math.hypot(out[t].cb[i] - clip.squareCb, out[t].cr[i] - clip.squareCr);
+          squarePixels++;
+        }
+      }
+      const percent = (v: number) => `${(100 * v).toFixed(1)}%`;
+      console.info(
+        `${clip.width}×${clip.height}: square colour in the area it left ${percent(trail.sum / trail.pixels)} (worst frame ` +
+          `${percent(trail.worst)}), in the area it enters ${percent(ahead.sum / ahead.pixels)} (worst ${percent(ahead.worst)})`,
+      );
+      expect(Math.abs(trail.sum / trail.pixels)).toBeLessThan(0.02);
+      expect(trail.worst).toBeLessThan(0.1);
+      expect(Math.abs(ahead.sum / ahead.pixels)).toBeLessThan(0.02);
+      expect(ahead.worst).toBeLessThan(0.1);
+      // The square keeps its own colour (no background smeared into it): under 1 level on average.
+      expect((255 * squareError) / squarePixels).toBeLessThan(1);
+    });
+  }
+
+  for (const strength of ['low', 'medium', 'high', 'off'] as const) {
+    it(`resumes from a snapshot exactly as an uninterrupted run ('${strength}')`, () => {
+      for (const clip of strength === 'medium' ? [small, large] : [small]) {
+        const frames = clip.frames.map((f) => f.model);
+        // Resume points: early, while the square moves, at the cut, just after it, near the end.
+        const latest = frames.length - 1 - STABILIZE_TUNING.presets[strength === 'off' ? 'low' : strength].lookAhead;
+        const boundaries = [1, 9, 17, clip.cutAt, clip.cutAt + 1, latest];
+        const stabilizer = new ChromaStabilizer({ strength, width: clip.width, height: clip.height });
+        const reference: LowResChroma[] = [];
+        const snapshots = new Map<number, Uint8Array>();
+        for (const frame of frames) {
+          for (const emitted of stabilizer.push(frame)) {
+            reference.push(emitted);
+            if (boundaries.includes(emitted.index + 1)) {
+              expect(stabilizer.lastEmittedIndex).toBe(emitted.index);
+              snapshots.set(emitted.index + 1, stabilizer.snapshot());
+            }
+          }
+        }
+        reference.push(...stabilizer.flush());
+        expect(snapshots.size).toBe(boundaries.length);
+
+        for (const [start, snapshot] of snapshots) {
+          // Through an ArrayBuffer copy, as if read back from disk.
+          const bytes = snapshot.slice().buffer;
+          const resumed = ChromaStabilizer.restore(bytes, { strength, width: clip.width, height: clip.height });
+          const out: LowResChroma[] = [];
+          for (const frame of frames.slice(start)) out.push(...resumed.push(frame));
+          out.push(...resumed.flush());
+          expect(out.map((f) => f.index)).toEqual(reference.slice(start).map((f) => f.index));
+          const mismatched = out.filter((frame, k) => !identical(frame.cb, reference[start + k].cb) || !identical(frame.cr, reference[start + k].cr));
+          expect(mismatched.map((f) => f.index)).toEqual([]);
+          expect(resumed.cuts).toEqual(stabilizer.cuts);
+        }
+      }
+    });
+  }
+
+  it('refuses a snapshot from other settings and a resume at the wrong frame', () => {
+    const stabilizer = new ChromaStabilizer({ strength: 'medium', width: small.width, height: small.height });
+    for (const { model } of small.frames.slice(0, 6)) stabilizer.push(model);
+    const snapshot = stabilizer.snapshot();
+    expect(() => ChromaStabilizer.restore(snapshot, { strength: 'high', width: small.width, height: small.height })).toThrow(/strength or frame size/);
+    expect(() => ChromaStabilizer.restore(snapshot, { strength: 'medium', width: 128, height: 96 })).toThrow(/strength or frame size/);
+    expect(() =>
+      ChromaStabilizer.restore(snapshot, { strength: 'medium', width: small.width, height: small.height, tuning: { maxSaturationGain: 1.2 } }),
+    ).toThrow(/tuning/);
+    expect(() => ChromaStabilizer.restore(snapshot.subarray(0, snapshot.length - 3), { strength: 'medium', width: small.width, height: small.height })).toThrow(
+      /truncated/,
+    );
+    const resumed = ChromaStabilizer.restore(snapshot, { strength: 'medium', width: small.width, height: small.height });
+    const next = stabilizer.lastEmittedIndex + 1;
+    expect(() => resumed.push(small.frames[next + 1].model)).toThrow(/expects frame/);
+    expect(() => resumed.push(small.frames[next].model)).not.toThrow();
+  });
+
+  it('holds at most its look-ahead, and flush hands back the rest in order', () => {
+    for (const strength of ['low', 'medium', 'high'] as const) {
+      const stabilizer = new ChromaStabilizer({ strength, width: small.width, height: small.height });
+      expect(stabilizer.latency).toBe(STABILIZE_TUNING.presets[strength].lookAhead);
+      let pushed = 0;
+      const indices: number[] = [];
+      for (const { model } of small.frames) {
+        pushed++;
+        indices.push(...stabilizer.push(model).map((f) => f.index));
+        expect(pushed - indices.length).toBe(Math.min(pushed, stabilizer.latency));
+      }
+      indices.push(...stabilizer.flush().map((f) => f.index));
+      expect(indices).toEqual(small.frames.map((f) => f.model.index));
+    }
+  });
+
+  it('rejects frames of another size', () => {
+    const stabilizer = new ChromaStabilizer({ strength: 'medium', width: small.width, height: small.height });
+    expect(() => stabilizer.push(large.frames[0].model)).toThrow(/expects 160×96 frames/);
+  });
+
+  it('costs well under 10 ms of CPU per 340×192 frame at medium', () => {
+    const clip = makeSyntheticClip({ width: 340, height: 192, shotAFrames: 40, shotBFrames: 20, squareSize: 28, seed: 3 });
+    const stabilizer = new ChromaStabilizer({ strength: 'medium', width: clip.width, height: clip.height });
+    // Warm up the JIT on the first shot, then time the rest (CPU time: robust to a busy machine).
+    const warm = 15;
+    for (const { model } of clip.frames.slice(0, warm)) stabilizer.push(model);
+    const start = process.cpuUsage();
+    for (const { model } of clip.frames.slice(warm)) stabilizer.push(model);
+    stabilizer.flush();
+    const used = process.cpuUsage(start);
+    const msPerFrame = (used.user + used.system) / 1000 / (clip.frames.length - warm);
+    console.info(`stabilizer: ${msPerFrame.toFixed(2)} ms CPU per 340×192 frame (medium)`);
+    expect(msPerFrame).toBeLessThan(10);
+  });
+});
