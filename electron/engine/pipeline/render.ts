@@ -4,7 +4,7 @@ import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
 import { createSegmentEncoder, type SegmentEncoder } from '../media/encode.js';
-import { decodeLuma, lumaRangeOf } from '../media/decode.js';
+import { decodeLuma, lumaRangeOf, outputSampleAspectRatio } from '../media/decode.js';
 import { muxOutput } from '../media/mux.js';
 import type { InferenceSession } from '../model/inference-client.js';
 import type { ModelManifest } from '../model/manifest.js';
@@ -20,13 +20,16 @@ import { ProgressMeter } from './progress.js';
 
 /** Frames in flight between decoder and model: enough to keep the model busy, few enough to stay small. */
 const INFERENCE_IN_FLIGHT = 3;
-export const SEGMENT_EXTENSION = '.mkv';
+export const SEGMENT_EXTENSION = '.mp4';
 
 interface SegmentState {
   stabilizer: Uint8Array | ArrayBuffer;
-  /** Frames the stabilizer already released that belong to the next segment. */
+  /** Frames the stabilizer already released that belong to the next segment (only after a flush). */
   released: LowResChroma[];
-  /** Last frame index pushed into the stabilizer. */
+  /**
+   * Last frame the stabilizer emitted. The snapshot holds the state right after it, so a resumed run
+   * infers and pushes every later frame again (those that were still in the look-ahead window too).
+   */
   pushedThrough: number;
   sceneCuts: number[];
 }
@@ -192,7 +195,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
       crf: options.crf,
       preset: options.preset,
       lossless,
-      sar: info.video.sampleAspectRatio,
+      sar: outputSampleAspectRatio(info),
       colorRange: lumaRange,
       signal,
     });
@@ -203,7 +206,12 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
     await encoder.finish();
     encoder = null;
     const stateFile = `seg-${String(segmentIndex).padStart(5, '0')}.state`;
-    const state: SegmentState = { stabilizer: stabilizer.snapshot(), released, pushedThrough, sceneCuts: [...sceneCuts] };
+    const state: SegmentState = {
+      stabilizer: stabilizer.snapshot(),
+      released: [...released],
+      pushedThrough: stabilizer.lastEmittedIndex,
+      sceneCuts: sceneCuts.filter((cut) => cut <= stabilizer.lastEmittedIndex),
+    };
     await writeFileAtomic(job.pathOf(stateFile), serialize(state));
     await job.addSegment({ index: segmentIndex, startFrame: segmentStart, frameCount: framesInSegment, file: segmentFile, stateFile });
     segmentIndex++;
@@ -283,6 +291,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
   progress('muxing');
   const { notices } = await muxOutput({
     segments,
+    segmentFrameCounts: job.segments.map((segment) => segment.frameCount),
     source: info,
     output,
     fromSec: start / fps,
