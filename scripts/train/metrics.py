@@ -37,8 +37,9 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 def colourfulness(rgb: np.ndarray) -> float:
     rgb = rgb.astype(np.float32)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    rg = r - g
-    yb = 0.5 * (r + g) - b
+    # DDColor's basicsr form (absolute rg/yb), the same as the app's electron/engine/metrics/colourfulness.ts.
+    rg = np.abs(r - g)
+    yb = np.abs(0.5 * (r + g) - b)
     std_rg, std_yb = rg.std(dtype=np.float64), yb.std(dtype=np.float64)
     mean_rg, mean_yb = rg.mean(dtype=np.float64), yb.mean(dtype=np.float64)
     return float(math.sqrt(std_rg ** 2 + std_yb ** 2) + 0.3 * math.sqrt(mean_rg ** 2 + mean_yb ** 2))
