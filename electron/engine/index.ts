@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine, PhotoOptions, PhotoResult } from './api.js';
 import { EngineError, throwIfAborted } from './errors.js';
-import { decodeLuma, lumaRangeOf } from './media/decode.js';
+import { decodeLuma, decodeNotices, lumaRangeOf } from './media/decode.js';
 import { encodeImage, lumaToRgb, readPhotoLuma, writeYuvImage, yuvToRgb } from './media/image.js';
 import { probe } from './media/probe.js';
 import { extractThumbnails } from './media/thumbnails.js';
@@ -151,12 +151,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
       await checkOutput(options);
       emit({ type: 'progress', phase: 'probing', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
       const info = await probe(options.input, signal);
-      if (info.video.interlaced && (options.deinterlace ?? true)) {
-        emit({ type: 'notice', level: 'info', code: 'deinterlacing', message: 'The film is interlaced; it will be deinterlaced (turn off with --no-deinterlace).' });
-      }
-      if (info.video.variableFrameRate) {
-        emit({ type: 'notice', level: 'info', code: 'vfr-to-cfr', message: `The film has a variable frame rate; it is rendered at a constant ${info.video.fps.toFixed(3)} fps so sound stays in sync.` });
-      }
+      for (const notice of decodeNotices(info, options.deinterlace ?? true)) emit(notice);
       emit({ type: 'progress', phase: 'loading-model', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
       const { manifest, session } = await acquire(options.model, options.device ?? 'auto', emit, signal);
       return renderFilm(options, { info, manifest, session, emit, signal });

@@ -94,7 +94,13 @@ describe('frame rate, rotation and size rules', () => {
     const byIntervals = chooseFrameRate({ rFrameRate: { num: 25, den: 1 }, avgFrameRate: { num: 25, den: 1 }, packetPts: pts, timeBase: tb, interlaced: false });
     expect(byIntervals.variableFrameRate).toBe(true);
     const byRates = chooseFrameRate({ rFrameRate: { num: 30, den: 1 }, avgFrameRate: { num: 450, den: 19 }, packetPts: [], timeBase: tb, interlaced: false });
-    expect(byRates).toEqual({ frameRate: { num: 592, den: 25 }, variableFrameRate: true });
+    // Rendered at the base rate, so no frame of the full-rate parts is dropped.
+    expect(byRates).toEqual({ frameRate: { num: 30, den: 1 }, variableFrameRate: true });
+  });
+
+  it('renders a VFR stream at the average rate when its base rate is implausible (millisecond timestamps)', () => {
+    const vfr = chooseFrameRate({ rFrameRate: { num: 1000, den: 1 }, avgFrameRate: { num: 450, den: 19 }, packetPts: [], timeBase: tb, interlaced: false });
+    expect(vfr).toEqual({ frameRate: { num: 592, den: 25 }, variableFrameRate: true });
   });
 
   it('does not mistake an interlaced field rate for VFR', () => {

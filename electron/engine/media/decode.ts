@@ -244,14 +244,14 @@ export function decodeNotices(info: MediaInfo, deinterlace: boolean): NoticeEven
   const { video } = info;
   const notices: NoticeEvent[] = [];
   if (video.interlaced && deinterlace) {
-    notices.push({ type: 'notice', level: 'info', code: 'deinterlacing', message: 'The film is interlaced, so it is deinterlaced (bwdif) before colourizing.' });
+    notices.push({ type: 'notice', level: 'info', code: 'deinterlacing', message: 'The film is interlaced, so it is deinterlaced (bwdif) before colourizing; pass --no-deinterlace to keep it interlaced.' });
   }
   if (video.variableFrameRate) {
     notices.push({
       type: 'notice',
       level: 'info',
       code: 'vfr-to-cfr',
-      message: `The film has a variable frame rate, so it is rendered at a constant ${video.fps.toFixed(3)} frames per second.`,
+      message: `The film has a variable frame rate, so it is rendered at a constant ${video.fps.toFixed(3)} frames per second (slower parts repeat frames), keeping the sound in sync.`,
     });
   }
   const swap = video.rotation === 90 || video.rotation === 270;

@@ -111,8 +111,12 @@ export interface FrameRateDecision {
  * Picks the CFR rate to render at. The stream is VFR when sampled packet intervals vary by more
  * than timestamp rounding, or when r_frame_rate and avg_frame_rate disagree by more than 1% (an
  * interlaced stream whose r_frame_rate is the field rate is not VFR). CFR keeps r_frame_rate (the
- * exact rational), VFR renders at the average rate rounded to a sensible rational.
+ * exact rational); VFR renders at its base rate (r_frame_rate) when that is plausible, otherwise at
+ * the average rate rounded to a sensible rational.
  */
+/** Highest base rate a VFR stream is rendered at (above it, the average rate is used). */
+const MAX_BASE_RATE = 120;
+
 export function chooseFrameRate(input: {
   rFrameRate?: Rational;
   avgFrameRate?: Rational;
@@ -143,7 +147,14 @@ export function chooseFrameRate(input: {
     if (deltaRate) return { frameRate: sensibleFrameRate(deltaRate), variableFrameRate: false };
     return { frameRate: { num: 25, den: 1 }, variableFrameRate: false };
   }
+  // VFR renders at the stream's base rate (r_frame_rate: the rate all its timestamps fit, i.e. its
+  // fastest part) so that no source frame is dropped; slower parts repeat frames, as a player shows
+  // them. Rendering at the average rate instead would drop frames wherever the film runs at full
+  // rate and give odd rates like 19.52 fps. Base rates a player would not expect (millisecond
+  // timestamps read as 1000 fps) fall back to the average.
   const average = plausible(a) ? toNumber(a!) : (deltaRate ?? (plausible(r) ? toNumber(r!) : 25));
+  const base = !fieldRate && plausible(r) && toNumber(r!) <= MAX_BASE_RATE && toNumber(r!) >= average * 0.99 ? r! : undefined;
+  if (base) return { frameRate: base.den <= 1001 ? base : sensibleFrameRate(toNumber(base)), variableFrameRate: true };
   return { frameRate: sensibleFrameRate(average), variableFrameRate: true };
 }
 
