@@ -29,6 +29,16 @@ export function greyClip(): string {
   ]);
 }
 
+/** 2 s, 160x120, 24 fps, grey, no sound: 1 s of one test pattern, then a hard cut to another at frame 24. */
+export function cutClip(): string {
+  return make('grey-cut-160x120-2s.mp4', (output) => [
+    '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=24:duration=1',
+    '-f', 'lavfi', '-i', 'mandelbrot=size=160x120:rate=24',
+    '-filter_complex', '[1:v]trim=end_frame=24,setpts=PTS-STARTPTS[b];[0:v][b]concat=n=2:v=1:a=0,format=gray,format=yuv420p[v]',
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '20', '-f', 'mp4', output,
+  ]);
+}
+
 /**
  * The first 3 s of the 1950s black-and-white interior, scaled to 320 pixels wide, with a quiet tone
  * as its sound track (so the film has audio to report and to carry into the render).

@@ -161,6 +161,7 @@ describe('restored render jobs', () => {
       progress: null,
       notices: [],
       provider: null,
+      sceneCuts: [],
       result: null,
       error: null,
       createdAt: 1,

@@ -8,7 +8,7 @@ import { createEngine } from '../../electron/engine/index.js';
 import { createFileQueueStore } from '../../electron/main/host/queue-store.js';
 import { RenderQueue, WORK_FOLDER_NAME } from '../../electron/main/host/render-queue.js';
 import type { QueueJob } from '../../renderer/src/client/protocol.js';
-import { ffprobeSummary, greyClip, notAFilm } from '../helpers/app.js';
+import { cutClip, ffprobeSummary, greyClip, notAFilm } from '../helpers/app.js';
 import { ensureFixtureModels } from '../helpers/models.js';
 
 const options = { model: 'fixture-chroma', stabilize: 'off' as const, crf: 30 };
@@ -108,6 +108,25 @@ describe('render queue', () => {
     await reopened.whenIdle();
     expect(reopened.list().find((entry) => entry.id === job.id)?.status).toBe('done');
     expect(ffprobeSummary(path.join(work, 'interrupted.mp4')).frames).toBe(48);
+    await reopened.close();
+  });
+
+  it('keeps the scene cuts the engine reports, while rendering and after a restart', async () => {
+    const file = path.join(work, 'queue-e.json');
+    const snapshots: QueueJob[][] = [];
+    const queue = await RenderQueue.open({ engine, store: createFileQueueStore(file), onChange: (jobs) => snapshots.push(jobs) });
+    // A hard cut at frame 24 of 48; the detector runs at every stabilization strength.
+    const job = queue.add({ input: cutClip(), output: path.join(work, 'cut.mp4'), options: { ...options, stabilize: 'low' } });
+    await queue.whenIdle();
+    const done = queue.list().find((entry) => entry.id === job.id)!;
+    expect(done.status).toBe('done');
+    expect(done.sceneCuts).toEqual([24]);
+    expect(done.result?.sceneCuts).toEqual([24]);
+    // The page hears of the cut while the render is still running (a 'scene-cut' event).
+    expect(snapshots.some((jobs) => jobs[0]?.status === 'running' && jobs[0].sceneCuts.includes(24))).toBe(true);
+    await queue.close();
+    const reopened = await RenderQueue.open({ engine, store: createFileQueueStore(file) });
+    expect(reopened.list().find((entry) => entry.id === job.id)?.sceneCuts).toEqual([24]);
     await reopened.close();
   });
 

@@ -82,6 +82,7 @@ function withDefaults(job: QueueJob): QueueJob {
     progress: job.progress ?? null,
     notices: Array.isArray(job.notices) ? job.notices : [],
     provider: job.provider ?? null,
+    sceneCuts: Array.isArray(job.sceneCuts) ? job.sceneCuts.filter((cut) => Number.isInteger(cut) && cut >= 0) : [],
     result: job.result ?? null,
     error: job.error ?? null,
   };

@@ -67,6 +67,7 @@ export class RenderQueue {
       progress: null,
       notices: [],
       provider: null,
+      sceneCuts: [],
       result: null,
       error: null,
       createdAt: at,
@@ -160,6 +161,7 @@ export class RenderQueue {
       const result = await this.options.engine.render(options, (event) => this.onEvent(job, event), signal);
       job.result = result;
       job.provider = result.provider;
+      job.sceneCuts = mergeCuts(job.sceneCuts, result.sceneCuts);
       this.setStatus(job, 'done');
     } catch (error) {
       const reason = stopReason();
@@ -187,6 +189,9 @@ export class RenderQueue {
         const provider = /\b(cpu|cuda|dml|coreml|webgpu)\b/i.exec(event.message)?.[1];
         if (provider) job.provider = provider.toLowerCase() as QueueJob['provider'];
       }
+      this.changed(true);
+    } else if (event.type === 'scene-cut') {
+      job.sceneCuts = mergeCuts(job.sceneCuts, [event.frame]);
       this.changed(true);
     }
   }
@@ -243,6 +248,11 @@ export class RenderQueue {
       }, PROGRESS_NOTIFY_MS);
     }
   }
+}
+
+/** Scene cuts (frame numbers in the film) found so far, sorted, each once; a rerun may report a cut again. */
+function mergeCuts(known: readonly number[] | undefined, found: readonly number[]): number[] {
+  return [...new Set([...(known ?? []), ...found])].sort((a, b) => a - b);
 }
 
 function interruptedNotice(): NoticeEvent {

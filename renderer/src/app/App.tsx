@@ -258,6 +258,13 @@ export function App({ client }: { client: EngineClient }) {
     const at = playhead / fps;
     return thumbnails.reduce((best, thumbnail) => (Math.abs(thumbnail.timeSec - at) < Math.abs(best.timeSec - at) ? thumbnail : best));
   }, [thumbnails, playhead, fps]);
+  // Cuts come from renders of this film (the engine finds them while stabilizing), in film frames.
+  const sceneCuts = useMemo(() => {
+    if (!film) return [];
+    const cuts = new Set<number>();
+    for (const job of jobs) if (job.input === film.path) for (const cut of job.sceneCuts ?? []) if (cut <= last) cuts.add(cut);
+    return [...cuts].sort((a, b) => a - b);
+  }, [jobs, film, last]);
   const latestJobProvider = [...jobs].reverse().find((job) => job.provider)?.provider ?? null;
   const provider = preview.state.provider ?? latestJobProvider;
   const video = film?.info.video;
@@ -355,6 +362,7 @@ export function App({ client }: { client: EngineClient }) {
                 thumbnails={thumbnails}
                 thumbnailCount={THUMBNAIL_COUNT}
                 previewed={previewedFrames}
+                sceneCuts={sceneCuts}
                 onSeek={seek}
               />
               <div className="transport">

@@ -73,6 +73,8 @@ export interface QueueJob extends JobSpec {
   /** The latest notices (bounded), e.g. a provider fallback or a resumed render. */
   notices: NoticeEvent[];
   provider: ExecutionProvider | null;
+  /** Scene cuts the engine found while rendering, as frame numbers in the film (sorted). */
+  sceneCuts: number[];
   result: RenderResult | null;
   error: JobError | null;
   createdAt: number;

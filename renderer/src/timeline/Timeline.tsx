@@ -12,12 +12,14 @@ export interface TimelineProps {
   thumbnailCount: number;
   /** Frames that have a preview, marked under the strip. */
   previewed: number[];
+  /** Scene cuts the engine reported (frame numbers: the first frame of each new shot). */
+  sceneCuts: number[];
   onSeek(frame: number): void;
 }
 
 /** The strip of pictures with the playhead, the in/out range and the previewed frames. */
 export function Timeline(props: TimelineProps) {
-  const { frameCount, fps, playhead, inFrame, outFrame, thumbnails, thumbnailCount, previewed, onSeek } = props;
+  const { frameCount, fps, playhead, inFrame, outFrame, thumbnails, thumbnailCount, previewed, sceneCuts, onSeek } = props;
   const stripRef = useRef<HTMLDivElement>(null);
   const last = Math.max(0, frameCount - 1);
   const percent = (frame: number) => (last === 0 ? 0 : (frame / last) * 100);
@@ -78,6 +80,16 @@ export function Timeline(props: TimelineProps) {
             style={{ left: `${percent(rangeStart)}%`, width: `${Math.max(0.3, percent(rangeEnd) - percent(rangeStart))}%` }}
           />
         )}
+        {sceneCuts.map((frame) => (
+          <div
+            key={`cut-${frame}`}
+            className="timeline-cut"
+            data-testid="timeline-cut"
+            data-frame={frame}
+            style={{ left: `${percent(frame)}%` }}
+            title={`Scene cut at ${frameToTimecode(frame, fps)} (frame ${frame})`}
+          />
+        ))}
         {inFrame !== null && <div className="timeline-marker timeline-marker-in" style={{ left: `${percent(inFrame)}%` }} title="In point" />}
         {outFrame !== null && <div className="timeline-marker timeline-marker-out" style={{ left: `${percent(outFrame)}%` }} title="Out point" />}
         <div className="timeline-playhead" style={{ left: `${percent(playhead)}%` }}>
@@ -89,6 +101,18 @@ export function Timeline(props: TimelineProps) {
           <span key={frame} className="timeline-previewed-tick" style={{ left: `${percent(frame)}%` }} />
         ))}
       </div>
+      {sceneCuts.length > 0 && (
+        <div className="timeline-cuts" role="group" aria-label="Scene cuts">
+          <span className="timeline-cuts-label muted">
+            {sceneCuts.length === 1 ? 'Scene cut' : `${sceneCuts.length} scene cuts`}
+          </span>
+          {sceneCuts.map((frame) => (
+            <button key={frame} type="button" className="button button-small button-quiet timecode" onClick={() => onSeek(frame)} title={`Go to the cut at frame ${frame}`}>
+              {frameToTimecode(frame, fps)}
+            </button>
+          ))}
+        </div>
+      )}
     </div>
   );
 }
