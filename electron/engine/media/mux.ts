@@ -97,6 +97,8 @@ export function planMux(options: {
   let needsStrict = false;
   source.audio.forEach((audio, i) => {
     args.push('-map', `1:${audio.index}`);
+    // MP4 keeps a track's name only as its handler name; without this a titled track loses its title.
+    if (mp4Family && audio.title) args.push(`-metadata:s:a:${i}`, `handler_name=${audio.title}`);
     if (!mp4Family || audio.mp4Compatible) {
       args.push(`-c:a:${i}`, 'copy');
       if (mp4Family && (audio.codec === 'flac' || audio.codec === 'opus')) needsStrict = true;
@@ -124,6 +126,7 @@ export function planMux(options: {
       return;
     }
     args.push('-map', `1:${subtitle.index}`);
+    if (mp4Family && subtitle.title) args.push(`-metadata:s:s:${subtitleOut}`, `handler_name=${subtitle.title}`);
     const codec = mp4Family ? 'mov_text' : subtitle.codec === 'mov_text' ? 'srt' : 'copy';
     args.push(`-c:s:${subtitleOut++}`, codec);
   });
