@@ -39,6 +39,25 @@ export function securityHeaders(options: CspOptions = {}): Record<string, string
   };
 }
 
+/** The window's web preferences: an isolated, sandboxed page without Node; only the preload bridges. */
+export function secureWebPreferences(preload: string, devTools: boolean) {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+    devTools,
+  } as const;
+}
+
 /** Navigation inside the window is never allowed away from the app's own page. */
 export function isNavigationAllowed(targetUrl: string, appUrl: string): boolean {
   try {
@@ -59,4 +78,29 @@ export function isExternalLinkAllowed(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The slice of Electron's WebContents the guard uses (structural, so it is tested without Electron). */
+export interface GuardedContents {
+  on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): unknown;
+  on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): unknown;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+}
+
+/**
+ * Keeps a web contents on the app's page: navigation and redirects elsewhere are stopped, <webview> is
+ * refused, and no window is ever opened (an https link goes to the system browser instead).
+ */
+export function guardWebContents(contents: GuardedContents, pageUrl: () => string, openExternal: (url: string) => void): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isNavigationAllowed(url, pageUrl())) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isNavigationAllowed(url, pageUrl())) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isExternalLinkAllowed(url)) openExternal(url);
+    return { action: 'deny' };
+  });
 }

@@ -1,5 +1,5 @@
 import { BrowserWindow, shell, type WebContents } from 'electron';
-import { isExternalLinkAllowed, isNavigationAllowed } from './security.js';
+import { guardWebContents, secureWebPreferences } from './security.js';
 
 export interface WindowOptions {
   preload: string;
@@ -17,19 +17,7 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
     show: false,
     title: 'ChromaReel',
     backgroundColor: '#101216',
-    webPreferences: {
-      preload: options.preload,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      experimentalFeatures: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-      devTools: options.devTools,
-    },
+    webPreferences: secureWebPreferences(options.preload, options.devTools),
   });
   window.once('ready-to-show', () => window.show());
   void window.loadURL(options.pageUrl);
@@ -38,15 +26,5 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
 
 /** Every web contents: no navigation away from the app, no new windows, no <webview>. */
 export function hardenWebContents(contents: WebContents, pageUrl: () => string): void {
-  contents.on('will-navigate', (event, url) => {
-    if (!isNavigationAllowed(url, pageUrl())) event.preventDefault();
-  });
-  contents.on('will-redirect', (event, url) => {
-    if (!isNavigationAllowed(url, pageUrl())) event.preventDefault();
-  });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (isExternalLinkAllowed(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  guardWebContents(contents, pageUrl, (url) => void shell.openExternal(url));
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_URL, appProtocolResponse } from '../../electron/main/app-protocol.js';
 import { buildMenuTemplate } from '../../electron/main/menu.js';
-import { contentSecurityPolicy, isExternalLinkAllowed, isNavigationAllowed, securityHeaders } from '../../electron/main/security.js';
+import { EventEmitter } from 'node:events';
+import { contentSecurityPolicy, guardWebContents, isExternalLinkAllowed, isNavigationAllowed, secureWebPreferences, securityHeaders } from '../../electron/main/security.js';
 import { resolveStaticPath } from '../../electron/main/static-path.js';
 import type { MenuCommand } from '../../renderer/src/client/protocol.js';
 
@@ -39,6 +40,50 @@ describe('navigation rules', () => {
     expect(isExternalLinkAllowed('http://example.com/')).toBe(false);
     expect(isExternalLinkAllowed('file:///etc/passwd')).toBe(false);
     expect(isExternalLinkAllowed('javascript:alert(1)')).toBe(false);
+  });
+});
+
+describe('the window', () => {
+  it('is isolated and sandboxed, without Node, webviews or devtools when packaged', () => {
+    expect(secureWebPreferences('/app/preload/index.cjs', false)).toMatchObject({
+      preload: '/app/preload/index.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      devTools: false,
+    });
+  });
+
+  it('stops navigation away, refuses webviews and opens no windows', () => {
+    // An EventEmitter with setWindowOpenHandler stands in for Electron's WebContents (no binary here).
+    const contents = Object.assign(new EventEmitter(), {
+      openHandler: null as ((details: { url: string }) => { action: 'deny' }) | null,
+      setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }) {
+        this.openHandler = handler;
+      },
+    });
+    const opened: string[] = [];
+    guardWebContents(contents, () => APP_URL, (url) => opened.push(url));
+    const attempt = (event: string, url?: string) => {
+      let prevented = false;
+      contents.emit(event, { preventDefault: () => (prevented = true) }, url);
+      return prevented;
+    };
+    expect(attempt('will-navigate', 'https://example.com/')).toBe(true);
+    expect(attempt('will-navigate', 'file:///etc/passwd')).toBe(true);
+    expect(attempt('will-redirect', 'http://127.0.0.1:9/')).toBe(true);
+    expect(attempt('will-navigate', `${APP_URL}#film`)).toBe(false);
+    expect(attempt('will-attach-webview')).toBe(true);
+    expect(contents.openHandler?.({ url: 'https://github.com/chromareel' })).toEqual({ action: 'deny' });
+    expect(contents.openHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(contents.openHandler?.({ url: 'app://chromareel/index.html' })).toEqual({ action: 'deny' });
+    expect(opened).toEqual(['https://github.com/chromareel']);
   });
 });
 
