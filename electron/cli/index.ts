@@ -77,7 +77,8 @@ function eventPrinter(json: boolean): { onEvent: (event: RenderEvent) => void; d
     onEvent: (event) => {
       if (event.type === 'progress') {
         if (bar) bar.update(event);
-        else if (event.phase !== 'colorizing' || performance.now() - lastLine > 5000) {
+        // Without a terminal: a line per phase with frames to show, and one every 5 s while colourizing.
+        else if (event.framesTotal > 0 && (event.phase !== 'colorizing' || performance.now() - lastLine > 5000)) {
           lastLine = performance.now();
           const eta = event.etaSec === null ? '' : `, ETA ${formatDuration(event.etaSec)}`;
           process.stderr.write(`${event.phase}: ${event.framesDone}/${event.framesTotal} frames, ${event.fps.toFixed(1)} fps${eta}\n`);
@@ -246,6 +247,8 @@ async function main(argv: string[]): Promise<number> {
       const code = (error as { exitCode: number }).exitCode;
       exitCode = code === 0 ? 0 : EXIT_USAGE;
     } else if (isEngineError(error)) {
+      // With --json the outcome is a JSON line too, so a program reading stdout sees why it ended.
+      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ type: 'error', code: error.code, message: error.message })}\n`);
       if (error.code === 'cancelled') {
         process.stderr.write(`${error.message}\n`);
         exitCode = EXIT_INTERRUPTED;
@@ -255,7 +258,10 @@ async function main(argv: string[]): Promise<number> {
         exitCode = EXIT_FAILURE;
       }
     } else {
-      process.stderr.write(`Unexpected error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+      // Not one of the engine's own errors: still one line, the stack only when asked for.
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`Error: something unexpected went wrong (${message}); run again with CHROMAREEL_DEBUG=1 for details and report it.\n`);
+      if (process.env.CHROMAREEL_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
       exitCode = EXIT_FAILURE;
     }
   } finally {

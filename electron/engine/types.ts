@@ -165,6 +165,7 @@ export interface NoticeEvent {
     | 'deinterlacing'
     | 'vfr-to-cfr'
     | 'odd-size'
+    | 'damaged-input'
     | 'other';
   message: string;
 }

@@ -15,6 +15,7 @@
 // own depth and rounded to 8 bits here: y8 = round(y / 2^(depth-8)), no dither. Non-YUV sources
 // (RGB, palette) are converted to full-range grey by swscale.
 
+import path from 'node:path';
 import { EngineError, cancelledError } from '../errors.js';
 import type { MediaInfo, NoticeEvent } from '../types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
@@ -30,6 +31,8 @@ export interface DecodeLumaOptions {
   /** Deinterlace interlaced sources (bwdif, one frame per frame). */
   deinterlace: boolean;
   signal?: AbortSignal;
+  /** Told (once) when ffmpeg reports damage in the decoded range: a 'damaged-input' warning. */
+  onNotice?: (notice: NoticeEvent) => void;
 }
 
 /** Seconds decoded before the target when seeking: covers keyframe-index slack and bwdif's look-back. */
@@ -171,9 +174,26 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
   const plan = planLumaDecode(info, options, options.startFrame > 0 ? await verifiedSeekSec(info, options.startFrame, options.signal) : null);
   const { width, height, bytesPerSample } = plan;
   const frameBytes = width * height * bytesPerSample;
-  const child = await startFfmpeg(plan.args, { signal: options.signal, what: 'decode the film' });
-
   let index = plan.startFrame;
+  // ffmpeg runs at -loglevel error: every line is damage it met (lost packets, undecodable frames,
+  // broken container structure). Frames it cannot decode are filled by the fps filter with the frame
+  // before, so the film still comes out whole, but never silently: the first such line becomes a
+  // warning. When seeking, lines before the first wanted frame come from the run-up and are ignored.
+  let damageReported = false;
+  const fps = toNumber(info.video.frameRate);
+  const onStderrLine = (line: string) => {
+    if (damageReported || !options.onNotice || (plan.startFrame > 0 && index === plan.startFrame)) return;
+    damageReported = true;
+    const reason = line.replace(/^\[[^\]]*\]\s*/, '').replace(/[.\s]+$/, '').slice(0, 160);
+    options.onNotice({
+      type: 'notice',
+      level: 'warning',
+      code: 'damaged-input',
+      message: `The film is damaged near ${(index / fps).toFixed(1)} s (ffmpeg: "${reason}"); frames that cannot be decoded repeat the frame before, so copy or download the film again for a clean result.`,
+    });
+  };
+  const child = await startFfmpeg(plan.args, { signal: options.signal, what: 'decode the film', onStderrLine });
+
   // Each frame gets its own ArrayBuffer: consumers may keep, transfer or post it.
   let frame = new Uint8Array(frameBytes);
   let filled = 0;
@@ -201,6 +221,14 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
     await child.exited;
     if (filled !== 0) {
       throw new EngineError('ffmpeg-failed', `ffmpeg stopped in the middle of frame ${index} while decoding the film; try again.`, child.stderrTail());
+    }
+    // The film's length is known exactly, so a picture that ends early means data is missing.
+    if (info.video.frameCountExact && index < plan.startFrame + plan.frameCount) {
+      throw new EngineError(
+        'corrupt-input',
+        `"${path.basename(info.path)}" is damaged: its picture ends at frame ${index} (about ${(index / fps).toFixed(1)} s) although the film has ${info.video.frameCount} frames; copy or download it again.`,
+        child.stderrTail(),
+      );
     }
   } finally {
     if (!child.hasExited()) {

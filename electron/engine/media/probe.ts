@@ -307,7 +307,7 @@ async function describeVideo(
 
   const headPts = head.filter(isPresentedPacket).map((p) => p.pts as number);
   if (headPts.length === 0 && firstDecodedPts === undefined) {
-    throw new EngineError('zero-frames', `"${name}" has a video stream with no frames in it; the file is empty or damaged.`);
+    throw new EngineError('zero-frames', `"${name}" has a video stream with no frames in it, so the file is empty or damaged; copy or download it again.`);
   }
 
   const { frameRate, variableFrameRate } = chooseFrameRate({
@@ -353,7 +353,7 @@ async function describeVideo(
     frameCount = tailFrameCount ?? Math.round((streamDurationSec ?? 0) * fps);
   }
   if (frameCount <= 0) {
-    throw new EngineError('zero-frames', `"${name}" has a video stream with no frames in it; the file is empty or damaged.`);
+    throw new EngineError('zero-frames', `"${name}" has a video stream with no frames in it, so the file is empty or damaged; copy or download it again.`);
   }
 
   const width = stream.width as number;

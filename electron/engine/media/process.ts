@@ -20,6 +20,8 @@ export interface StartOptions {
   logLevel?: string;
   /** What the command does, for the error message: "decode the film", "write the output file". */
   what?: string;
+  /** Called with every line ffmpeg writes to stderr (at -loglevel error, each is an error). */
+  onStderrLine?: (line: string) => void;
 }
 
 export interface FfmpegChild {
@@ -60,7 +62,11 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
   child.stderr!.on('data', (text: string) => {
     const lines = (partialLine + text).split(/\r?\n|\r/);
     partialLine = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) stderrLines.push(line);
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      stderrLines.push(line);
+      options.onStderrLine?.(line);
+    }
     if (stderrLines.length > STDERR_LINES_KEPT) stderrLines.splice(0, stderrLines.length - STDERR_LINES_KEPT);
   });
   const stderrTail = () => [...stderrLines, ...(partialLine.trim() ? [partialLine] : [])].join('\n');

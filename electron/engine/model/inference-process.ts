@@ -115,6 +115,11 @@ class InferenceWorker {
   }
 }
 
+// A terminal's Ctrl-C reaches the whole process group. The host turns it into a cancellation and
+// closes this process itself; dying here first would turn a clean stop into an inference crash.
+// (Killed hosts are covered by the disconnect below: the process never outlives its host.)
+process.on('SIGINT', () => undefined);
+
 const port = openParentPort();
 const worker = new InferenceWorker(port);
 port.onMessage((message) => worker.handle(message));

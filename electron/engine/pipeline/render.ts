@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { access, constants, readFile, statfs } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, constants, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
@@ -59,19 +59,42 @@ export function frameRange(info: MediaInfo, from?: number, to?: number): { start
 }
 
 /** Checks the output path before any work: not the input, folder writable, no silent overwrite. */
-export async function checkOutput(options: RenderOptions): Promise<void> {
+export async function checkOutput(options: Pick<RenderOptions, 'input' | 'output' | 'overwrite'>): Promise<void> {
   const output = path.resolve(options.output);
-  if (output === path.resolve(options.input)) {
+  const input = path.resolve(options.input);
+  const sameFile = async () => {
+    if (output === input) return true;
+    // The same file under another name (a symlink, "..", a hard link) is the input all the same.
+    const [a, b] = await Promise.all([stat(output).catch(() => null), stat(input).catch(() => null)]);
+    return Boolean(a && b && a.dev === b.dev && a.ino === b.ino);
+  };
+  if (await sameFile()) {
     throw new EngineError('output-is-input', 'The output would replace the input film; choose another output name.');
   }
   const dir = path.dirname(output);
+  const dirStat = await stat(dir).catch(() => null);
+  if (!dirStat) {
+    throw new EngineError('output-unwritable', `The folder ${dir} does not exist; create it or choose an output in an existing folder.`);
+  }
+  if (!dirStat.isDirectory()) {
+    throw new EngineError('output-unwritable', `${dir} is not a folder; choose an output inside a folder.`);
+  }
+  const existing = await stat(output).catch(() => null);
+  if (existing?.isDirectory()) {
+    throw new EngineError('output-unwritable', `${output} is a folder; give a file name for the output, such as ${path.join(output, 'colour.mp4')}.`);
+  }
+  if (existing && !options.overwrite) {
+    throw new EngineError('output-exists', `${output} already exists; choose another name or pass --overwrite to replace it.`);
+  }
+  // Permission bits do not tell the whole story (root, read-only mounts, immutable folders): try it.
+  const probeFile = path.join(dir, `.chromareel-write-test-${randomBytes(4).toString('hex')}`);
   try {
     await access(dir, constants.W_OK);
+    await writeFile(probeFile, '');
   } catch {
     throw new EngineError('output-unwritable', `Cannot write to the folder ${dir}; choose an output in a folder you can write to.`);
-  }
-  if (existsSync(output) && !options.overwrite) {
-    throw new EngineError('output-exists', `${output} already exists; choose another name or pass --overwrite to replace it.`);
+  } finally {
+    await rm(probeFile, { force: true }).catch(() => undefined);
   }
 }
 
@@ -131,6 +154,9 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
     startFrame: start,
     endFrame: end,
     segmentFrames,
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error instanceof EngineError) throw error;
+    throw new EngineError('output-unwritable', `Cannot use the work folder ${workDir} (${error.code ?? error.message}); choose another with --work-dir.`, String(error));
   });
   const total = (end ?? info.video.frameCount) - start;
   await checkDiskSpace(path.dirname(output), info, total - (job.nextFrame - start), lossless);
@@ -253,7 +279,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
   try {
     if (remaining === undefined || remaining > 0) {
       progress('colorizing');
-      const decoded = decodeLuma(info, { startFrame: nextFrame, frameCount: remaining, deinterlace, signal });
+      const decoded = decodeLuma(info, { startFrame: nextFrame, frameCount: remaining, deinterlace, signal, onNotice: emit });
       const predicted = mapOrdered(
         decoded,
         async (frame) => ({ frame, chroma: frame.index <= pushedThrough ? null : await colorizer.predict(frame) }),
