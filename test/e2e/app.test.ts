@@ -223,7 +223,10 @@ describe('browser mode, end to end', () => {
     await page.getByRole('button', { name: 'Render whole film' }).click();
     const job = page.getByRole('listitem', { name: `Render ${path.basename(output)}` });
     await expect.poll(() => job.getByTestId('job-status').innerText(), { timeout: 60_000 }).toBe('Rendering');
-    await job.getByTestId('job-stats').waitFor();
+    // While colourizing: frames done of the film's frames, the speed, and the time left.
+    const stats = new RegExp(`^[1-9]\\d+ / ${ffprobeSummary(film).frames} frames · \\d+\\.\\d fps · ETA \\d+:\\d\\d$`);
+    await expect.poll(() => job.getByTestId('job-stats').innerText(), { timeout: 60_000 }).toMatch(stats);
+    expect(Number(await job.getByRole('progressbar').getAttribute('aria-valuenow'))).toBeGreaterThan(0);
     await job.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(screenshotsDir, '05-render-queue.png') });
     await job.getByRole('button', { name: 'Pause' }).click();
@@ -330,6 +333,10 @@ describe.skipIf(!electronPath || !existsSync(builtMain))('Electron window', () =
       // The page has the bridge and no Node.
       expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
       expect(await window.evaluate(() => typeof (window as unknown as { chromareel?: { call?: unknown } }).chromareel?.call)).toBe('function');
+      // The CSP stops requests to other origins; new windows are refused (http: is not even sent to the browser).
+      expect(await window.evaluate(() => fetch('https://example.com/').then(() => 'loaded', () => 'blocked'))).toBe('blocked');
+      expect(await window.evaluate(() => globalThis.open('http://example.com/') === null)).toBe(true);
+      expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
       await window.screenshot({ path: path.join(screenshotsDir, '08-electron-window.png') });
     } finally {
       await app.close();
