@@ -3,11 +3,16 @@
 //   CDC, TCVC's colour-distribution consistency (lower is steadier),
 //   CF, colourfulness as DDColor computes it (higher is more colourful).
 //
-//   npx tsx scripts/metrics/compare.ts a.mp4 b.mp4 [--json] [--max-frames N]
+//   npx tsx scripts/metrics/compare.ts a.mp4 b.mp4 [--json] [--max-frames N] [--luma-from source.mp4]
+//
+// By default the flicker mask ("luma still") comes from each video's own Y plane. With
+// --luma-from it comes from the source the videos were colourized from (the issue's definition:
+// "where the source luma changed by less than 2 levels"), so encoder noise in an output's luma
+// does not move the mask and every output is measured on the same pixels.
 
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { isEngineError } from '../../electron/engine/errors.js';
+import { EngineError, isEngineError } from '../../electron/engine/errors.js';
 import { ColourDistributionConsistency, MeanColourfulness, StaticChromaFlicker } from '../../electron/engine/metrics/index.js';
 import { probeVideoSize, readRawFrames } from './raw-video.js';
 
@@ -24,7 +29,14 @@ export interface VideoMetrics {
   colourfulness: number | null;
 }
 
-export async function measureVideo(path: string, options: { maxFrames?: number; signal?: AbortSignal } = {}): Promise<VideoMetrics> {
+export interface MeasureOptions {
+  maxFrames?: number;
+  /** Take the flicker mask's luma from this video (scaled to the measured video's size). */
+  lumaFrom?: string;
+  signal?: AbortSignal;
+}
+
+export async function measureVideo(path: string, options: MeasureOptions = {}): Promise<VideoMetrics> {
   const size = await probeVideoSize(path, options.signal);
   const { width, height } = size;
   const chromaWidth = Math.ceil(width / 2);
@@ -34,16 +46,29 @@ export async function measureVideo(path: string, options: { maxFrames?: number; 
 
   // Flicker reads the stream's own Y/Cb/Cr; CDC and CF read RGB as ffmpeg converts it.
   const flicker = new StaticChromaFlicker();
-  for await (const raw of readRawFrames(path, { pixelFormat: 'yuv420p', size, maxFrames: options.maxFrames, signal: options.signal })) {
-    flicker.push({
-      width,
-      height,
-      chromaWidth,
-      chromaHeight,
-      y: raw.subarray(0, lumaBytes),
-      u: raw.subarray(lumaBytes, lumaBytes + chromaBytes),
-      v: raw.subarray(lumaBytes + chromaBytes, lumaBytes + 2 * chromaBytes),
-    });
+  const sourceLuma = options.lumaFrom
+    ? readRawFrames(options.lumaFrom, { pixelFormat: 'gray', size, maxFrames: options.maxFrames, signal: options.signal })[Symbol.asyncIterator]()
+    : null;
+  try {
+    for await (const raw of readRawFrames(path, { pixelFormat: 'yuv420p', size, maxFrames: options.maxFrames, signal: options.signal })) {
+      let y = raw.subarray(0, lumaBytes);
+      if (sourceLuma) {
+        const next = await sourceLuma.next();
+        if (next.done) throw new EngineError('bad-option', `${options.lumaFrom} has fewer frames than ${path}; the luma source must be the video it was made from.`);
+        y = next.value;
+      }
+      flicker.push({
+        width,
+        height,
+        chromaWidth,
+        chromaHeight,
+        y,
+        u: raw.subarray(lumaBytes, lumaBytes + chromaBytes),
+        v: raw.subarray(lumaBytes + chromaBytes, lumaBytes + 2 * chromaBytes),
+      });
+    }
+  } finally {
+    await sourceLuma?.return?.(undefined);
   }
   const cdc = new ColourDistributionConsistency();
   const colourfulness = new MeanColourfulness();
@@ -105,11 +130,12 @@ async function main(argv: string[]): Promise<number> {
     options: {
       json: { type: 'boolean', default: false },
       'max-frames': { type: 'string' },
+      'luma-from': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help || positionals.length === 0) {
-    console.log('usage: npx tsx scripts/metrics/compare.ts <video>... [--json] [--max-frames N]');
+    console.log('usage: npx tsx scripts/metrics/compare.ts <video>... [--json] [--max-frames N] [--luma-from SOURCE]');
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
   const maxFrames = values['max-frames'] === undefined ? undefined : Number(values['max-frames']);
@@ -118,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const results: VideoMetrics[] = [];
-  for (const path of positionals) results.push(await measureVideo(path, { maxFrames }));
+  for (const path of positionals) results.push(await measureVideo(path, { maxFrames, lumaFrom: values['luma-from'] }));
   console.log(values.json ? JSON.stringify(results, null, 2) : formatTable(results));
   return 0;
 }

@@ -18,6 +18,9 @@ beforeAll(() => {
   encode(['-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=1'], clip('grey.mp4'), 'hue=s=0');
   // Luma stays put while the hue turns by 120° every frame.
   encode(['-f', 'lavfi', '-i', 'color=c=0xb04030:size=64x48:rate=10:duration=1'], clip('flicker.mp4'), "hue=h='120*n'");
+  // Grey whose luma changes everywhere every frame (temporal noise), and a 3-frame grey clip.
+  encode(['-f', 'lavfi', '-i', 'color=c=gray:size=64x48:rate=10:duration=1'], clip('noise.mp4'), 'noise=alls=40:allf=t,hue=s=0');
+  encode(['-f', 'lavfi', '-i', 'color=c=gray:size=64x48:rate=10:duration=0.3'], clip('short.mp4'), 'hue=s=0');
 });
 
 afterAll(() => {
@@ -44,6 +47,21 @@ describe('scripts/metrics/compare', () => {
     const table = formatTable([colour, grey]);
     expect(table).toContain('grey.mp4');
     expect(table).toMatch(/CDC/);
+  });
+
+  it('takes the still-luma mask from the source video when asked (--luma-from)', async () => {
+    // The colour clip's own luma and its grey twin's are the same picture: the same mask.
+    const own = await measureVideo(clip('colour.mp4'));
+    const fromGrey = await measureVideo(clip('colour.mp4'), { lumaFrom: clip('grey.mp4') });
+    expect(fromGrey.staticFraction).toBeCloseTo(own.staticFraction, 2);
+    expect(fromGrey.flicker!).toBeCloseTo(own.flicker!, 1);
+    // The flickering still measured against a source whose luma moves everywhere: nothing is still.
+    const still = await measureVideo(clip('flicker.mp4'));
+    const againstNoise = await measureVideo(clip('flicker.mp4'), { lumaFrom: clip('noise.mp4') });
+    expect(still.staticFraction).toBeGreaterThan(0.9);
+    expect(againstNoise.staticFraction).toBeLessThan(0.05);
+    // A source shorter than the video cannot give every frame its mask.
+    await expect(measureVideo(clip('flicker.mp4'), { lumaFrom: clip('short.mp4') })).rejects.toMatchObject({ code: 'bad-option' });
   });
 
   it('honours --max-frames and names a missing file plainly', async () => {
