@@ -117,8 +117,22 @@ export function trustFromMismatch(
 }
 
 /**
- * out = (this frame + c · warped state) / (1 + c), c = min(trust · warped weight, limit):
- * a running average whose memory is capped at limit + 1 frames and cut where luma disagrees.
+ * Caps on the carried weight (in frames): `limit` where trust is partial, rising linearly to
+ * `stillLimit` as trust goes from stillTrustFrom to 1.
+ */
+export interface MemoryLimits {
+  limit: number;
+  stillLimit: number;
+  stillTrustFrom: number;
+}
+
+/** No cap (the backward pass over the bounded look-ahead window). */
+export const UNLIMITED: MemoryLimits = { limit: Infinity, stillLimit: Infinity, stillTrustFrom: 0 };
+
+/**
+ * out = (this frame + c · warped state) / (1 + c), c = min(trust · warped weight, cap(trust)):
+ * a running average cut where luma disagrees, whose memory is capped at limit + 1 frames where
+ * trust is partial and at up to stillLimit + 1 frames where the luma agrees fully.
  */
 export function blendState(
   out: ChromaState,
@@ -127,10 +141,12 @@ export function blendState(
   magnitude: Float32Array,
   state: ChromaState,
   link: Link,
-  limit: number,
+  limits: MemoryLimits,
 ): void {
   const { blockSize: B, blocksX, blocksY, offset, w00, w01, w10, w11, width, height } = link.warp;
   const trust = link.trust;
+  const { limit, stillTrustFrom } = limits;
+  const rise = limits.stillLimit > limit ? (limits.stillLimit - limit) / (1 - stillTrustFrom) : 0;
   const sCb = state.cb;
   const sCr = state.cr;
   const sMag = state.magnitude;
@@ -165,7 +181,8 @@ export function blendState(
           const j = i + o;
           const j2 = j + width;
           let w = t * (a * sW[j] + b * sW[j + 1] + c * sW[j2] + d * sW[j2 + 1]);
-          if (w > limit) w = limit;
+          const cap = t > stillTrustFrom ? limit + rise * (t - stillTrustFrom) : limit;
+          if (w > cap) w = cap;
           const norm = 1 / (1 + w);
           oCb[i] = (cb[i] + w * (a * sCb[j] + b * sCb[j + 1] + c * sCb[j2] + d * sCb[j2 + 1])) * norm;
           oCr[i] = (cr[i] + w * (a * sCr[j] + b * sCr[j + 1] + c * sCr[j2] + d * sCr[j2 + 1])) * norm;

@@ -6,6 +6,9 @@
 // trusting carried chroma only where the motion-compensated luma agrees with this frame's luma, so
 // moving objects neither smear nor leave a trail. Scene cuts reset both directions. Averaging chroma
 // vectors whose hue jitters shortens them, so a carried mean magnitude restores the saturation.
+// The forward average is short (`memory` frames) where trust is partial, and grows long
+// (`stillMemory`) where the luma agrees fully: a still part of the picture keeps one colour instead
+// of following the model's slow drift (most of the flicker left by a short average).
 //
 // Larger render sizes are stabilized on a half-size grid (flicker is a low-frequency hue change):
 // each frame keeps its own fine chroma detail and takes its low frequencies from the stabilized
@@ -28,20 +31,31 @@ import {
   halve,
   initState,
   newState,
+  UNLIMITED,
   trustFromMismatch,
   warpedMismatch,
   type ChromaState,
   type Link,
+  type MemoryLimits,
 } from './stabilize-kernels.js';
 
 export interface StrengthPreset {
-  /** Most frames the carried forward average stands for (1 = no memory). */
+  /** Most frames the carried forward average stands for (1 = no memory) where trust is partial. */
   memory: number;
+  /**
+   * Most frames it stands for where the luma agrees fully (trust 1: still or well-tracked picture).
+   * There the model's colour should not change at all, and a short memory lets its slow drift
+   * through (the flicker and colour-distribution changes left after stabilizing). The cap rises
+   * smoothly from `memory` at trust stillTrustFrom to this at trust 1 (see blendState).
+   */
+  stillMemory: number;
   /** Later frames blended in (and the stage's latency in frames). */
   lookAhead: number;
 }
 
 export interface AgreementTuning {
+  /** Trust above which the memory cap starts rising from `memory` towards `stillMemory` (0–1). */
+  stillTrustFrom: number;
   /**
    * Luma mismatch (8-bit levels, 3×3 mean of |this − warped other|) that is still fully trusted:
    * toleranceScale × the frame pair's median mismatch (film grain), kept within [min, max].
@@ -68,11 +82,12 @@ export interface StabilizeTuning {
 /** Every knob of the stage, in one place. 'medium' is the default strength. */
 export const STABILIZE_TUNING: StabilizeTuning = {
   presets: {
-    low: { memory: 4, lookAhead: 1 },
-    medium: { memory: 8, lookAhead: 2 },
-    high: { memory: 14, lookAhead: 3 },
+    low: { memory: 4, stillMemory: 25, lookAhead: 1 },
+    medium: { memory: 8, stillMemory: 100, lookAhead: 2 },
+    high: { memory: 14, stillMemory: 400, lookAhead: 3 },
   },
   agreement: {
+    stillTrustFrom: 0.75,
     minTolerance: 2,
     maxTolerance: 8,
     toleranceScale: 2,
@@ -92,7 +107,10 @@ export interface ChromaStabilizerOptions {
   width: number;
   height: number;
   /** Overrides for experiments; a snapshot only restores into a stabilizer with the same tuning. */
-  tuning?: Partial<Omit<StabilizeTuning, 'presets'>> & { presets?: Partial<StabilizeTuning['presets']> };
+  tuning?: Partial<Omit<StabilizeTuning, 'presets' | 'agreement'>> & {
+    presets?: Partial<Record<keyof StabilizeTuning['presets'], Partial<StrengthPreset>>>;
+    agreement?: Partial<AgreementTuning>;
+  };
 }
 
 interface WindowEntry {
@@ -123,6 +141,7 @@ export class ChromaStabilizer {
   readonly height: number;
   private readonly tuning: StabilizeTuning;
   private readonly preset: StrengthPreset;
+  private readonly memoryLimits: MemoryLimits;
   private readonly detector: SceneCutDetector;
   /** Working grid: the frame size divided by `scale` (rounded up). */
   private readonly scale: number;
@@ -167,7 +186,12 @@ export class ChromaStabilizer {
     this.strength = strength;
     this.width = width;
     this.height = height;
-    this.preset = strength === 'off' ? { memory: 1, lookAhead: 0 } : this.tuning.presets[strength];
+    this.preset = strength === 'off' ? { memory: 1, stillMemory: 1, lookAhead: 0 } : this.tuning.presets[strength];
+    this.memoryLimits = {
+      limit: this.preset.memory - 1,
+      stillLimit: this.preset.stillMemory - 1,
+      stillTrustFrom: this.tuning.agreement.stillTrustFrom,
+    };
     this.detector = new SceneCutDetector(this.tuning.sceneCuts);
     this.detectorAfterEmitted = this.detector.saveState();
     const n = strength === 'off' ? 0 : this.gridWidth * this.gridHeight;
@@ -350,7 +374,7 @@ export class ChromaStabilizer {
     const forward = this.spare ?? newState(n);
     const link = entry.fromPrevious;
     if (this.carried && link && !entry.cutBefore) {
-      blendState(forward, entry.cb, entry.cr, entry.magnitude, this.carried, link, this.preset.memory - 1);
+      blendState(forward, entry.cb, entry.cr, entry.magnitude, this.carried, link, this.memoryLimits);
     } else {
       initState(forward, entry.cb, entry.cr, entry.magnitude);
     }
@@ -370,7 +394,7 @@ export class ChromaStabilizer {
       for (let j = span - 2; j >= 0; j--) {
         const e = this.window[j];
         const target = state === buffers[0] ? buffers[1] : buffers[0];
-        blendState(target, e.cb, e.cr, e.magnitude, state, e.fromNext!, Infinity);
+        blendState(target, e.cb, e.cr, e.magnitude, state, e.fromNext!, UNLIMITED);
         state = target;
       }
       future = state;
@@ -427,8 +451,12 @@ export class ChromaStabilizer {
 
 function resolveTuning(overrides: ChromaStabilizerOptions['tuning']): StabilizeTuning {
   const base = STABILIZE_TUNING;
+  const presets = { ...base.presets };
+  for (const name of Object.keys(presets) as (keyof StabilizeTuning['presets'])[]) {
+    presets[name] = { ...presets[name], ...(overrides?.presets?.[name] ?? {}) };
+  }
   const tuning: StabilizeTuning = {
-    presets: { ...base.presets, ...(overrides?.presets ?? {}) },
+    presets,
     agreement: { ...base.agreement, ...(overrides?.agreement ?? {}) },
     maxSaturationGain: overrides?.maxSaturationGain ?? base.maxSaturationGain,
     halveAbovePixels: overrides?.halveAbovePixels ?? base.halveAbovePixels,
@@ -436,13 +464,14 @@ function resolveTuning(overrides: ChromaStabilizerOptions['tuning']): StabilizeT
     sceneCuts: { ...base.sceneCuts, ...(overrides?.sceneCuts ?? {}) },
   };
   for (const [name, preset] of Object.entries(tuning.presets)) {
-    if (!Number.isFinite(preset.memory) || preset.memory < 1 || !Number.isInteger(preset.lookAhead) || preset.lookAhead < 0) {
-      throw new Error(`Stabilizer preset "${name}" needs memory ≥ 1 and a whole look-ahead ≥ 0.`);
+    const { memory, stillMemory, lookAhead } = preset;
+    if (!(Number.isFinite(memory) && memory >= 1 && Number.isFinite(stillMemory) && stillMemory >= memory && Number.isInteger(lookAhead) && lookAhead >= 0)) {
+      throw new Error(`Stabilizer preset "${name}" needs memory ≥ 1, stillMemory ≥ memory and a whole look-ahead ≥ 0.`);
     }
   }
-  const { minTolerance, maxTolerance, falloffRatio, falloffLevels } = tuning.agreement;
-  if (!(minTolerance > 0 && maxTolerance >= minTolerance && falloffRatio >= 1 && falloffLevels > 0)) {
-    throw new Error('Stabilizer agreement tuning needs 0 < minTolerance ≤ maxTolerance, falloffRatio ≥ 1 and falloffLevels > 0.');
+  const { minTolerance, maxTolerance, falloffRatio, falloffLevels, stillTrustFrom } = tuning.agreement;
+  if (!(minTolerance > 0 && maxTolerance >= minTolerance && falloffRatio >= 1 && falloffLevels > 0 && stillTrustFrom >= 0 && stillTrustFrom < 1)) {
+    throw new Error('Stabilizer agreement tuning needs 0 < minTolerance ≤ maxTolerance, falloffRatio ≥ 1, falloffLevels > 0 and 0 ≤ stillTrustFrom < 1.');
   }
   if (!Number.isInteger(tuning.motion.blockSize) || tuning.motion.blockSize < 2) {
     throw new Error('Stabilizer motion blockSize must be a whole number ≥ 2.');
