@@ -154,7 +154,7 @@ export function lumaToRgb(y: Uint8Array, width: number, height: number, range: S
 
 /**
  * BT.601 YCbCr → packed RGB (for display and image files). 4:2:0 chroma is upsampled bilinearly
- * with centred chroma siting (weights 3/4, 1/4).
+ * with centred chroma siting (weights 3/4, 1/4). Out-of-gamut colours keep their luma (see below).
  */
 export function yuvToRgb(image: YuvImage, range: SampleRange): Uint8Array {
   const { width: w, height: h, y, u, v } = image;
@@ -182,11 +182,21 @@ export function yuvToRgb(image: YuvImage, range: SampleRange): Uint8Array {
       const fx = columns.weight[col];
       const cb = bilinear(u, r0, r1, c0, c1, fx, fy) - 128;
       const cr = bilinear(v, r0, r1, c0, c1, fx, fy) - 128;
-      const luma = (y[row * w + col] - yOffset) * yScale;
+      const luma = Math.min(255, Math.max(0, (y[row * w + col] - yOffset) * yScale));
+      const dr = 1.402 * cr * cScale;
+      const dg = -(0.344136 * cb + 0.714136 * cr) * cScale;
+      const db = 1.772 * cb * cScale;
+      // A colour outside the RGB cube is desaturated towards its own grey instead of clipped channel
+      // by channel: clipping would change its brightness, this keeps the luma (the film's detail).
+      let keep = 1;
+      for (const d of [dr, dg, db]) {
+        if (luma + d > 255) keep = Math.min(keep, (255 - luma) / d);
+        else if (luma + d < 0) keep = Math.min(keep, -luma / d);
+      }
       const p = (row * w + col) * 3;
-      rgb[p] = clamp8(luma + 1.402 * cr * cScale);
-      rgb[p + 1] = clamp8(luma - (0.344136 * cb + 0.714136 * cr) * cScale);
-      rgb[p + 2] = clamp8(luma + 1.772 * cb * cScale);
+      rgb[p] = clamp8(luma + keep * dr);
+      rgb[p + 1] = clamp8(luma + keep * dg);
+      rgb[p + 2] = clamp8(luma + keep * db);
     }
   }
   return rgb;
