@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Engine, PhotoOptions, PhotoResult } from './api.js';
-import { EngineError, throwIfAborted } from './errors.js';
+import { EngineError, cancelledError, throwIfAborted } from './errors.js';
 import { decodeLuma, decodeNotices, lumaRangeOf } from './media/decode.js';
 import { encodeImage, lumaToRgb, readPhotoLuma, writeYuvImage, yuvToRgb } from './media/image.js';
 import { probe } from './media/probe.js';
@@ -14,10 +15,23 @@ import { FrameColorizer } from './pipeline/colorizer.js';
 import { checkOutput, renderFilm } from './pipeline/render.js';
 import { ChromaStabilizer } from './pipeline/stabilize.js';
 import { temporarySibling } from './pipeline/atomic-file.js';
-import type { DeviceChoice, ExecutionProvider, NoticeEvent, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, Thumbnail, ThumbnailOptions } from './types.js';
+import type { DeviceChoice, ExecutionProvider, MediaInfo, NoticeEvent, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, Thumbnail, ThumbnailOptions } from './types.js';
 
 export type { Engine } from './api.js';
 export { EngineError, isEngineError } from './errors.js';
+
+const PROBE_CACHE_SIZE = 32;
+
+/** Waits for `work`, or rejects as cancelled as soon as `signal` aborts (the work itself goes on). */
+function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
 
 export interface EngineOptions {
   /** Folders holding model folders; default: the app's native-models/ (+ CHROMAREEL_MODELS_DIR). */
@@ -39,6 +53,24 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
   const modelsDirs = engineOptions.modelsDirs ?? defaultModelsDirs();
   // Warm inference processes, one per (model, device), reused across previews and renders.
   const sessions = new Map<string, Promise<WarmSession>>();
+  // Film facts by path, valid while the file's size and modification time stay the same: the app
+  // probes on open, then previews and thumbnails reuse the answer instead of running ffprobe again.
+  const probes = new Map<string, { stamp: string; info: Promise<MediaInfo> }>();
+  const probeCached = async (input: string, signal?: AbortSignal): Promise<MediaInfo> => {
+    const file = path.resolve(input);
+    const stats = await stat(file).catch(() => null);
+    if (!stats) return probe(input, signal);
+    const stamp = `${stats.size}:${stats.mtimeMs}:${stats.ino}`;
+    const cached = probes.get(file);
+    if (cached?.stamp === stamp) return untilAborted(cached.info, signal);
+    // Shared by every caller, so one caller's cancel must not cancel it for the others.
+    const info = probe(input);
+    probes.delete(file);
+    probes.set(file, { stamp, info });
+    info.catch(() => probes.get(file)?.info === info && probes.delete(file));
+    while (probes.size > PROBE_CACHE_SIZE) probes.delete(probes.keys().next().value!);
+    return untilAborted(info, signal);
+  };
 
   const acquire = async (model: string | undefined, device: DeviceChoice, onNotice: (notice: NoticeEvent) => void, signal?: AbortSignal): Promise<WarmSession> => {
     // The model is chosen for the provider that will really run it (a GPU model only where a GPU provider exists).
@@ -82,21 +114,22 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
   };
 
   const engine: Engine = {
-    probe: (input, signal) => probe(input, signal),
+    probe: (input, signal) => probeCached(input, signal),
 
     listModels: async () => listModels(modelsDirs),
 
     thumbnails(options: ThumbnailOptions, signal?: AbortSignal): AsyncIterable<Thumbnail> {
       return (async function* () {
-        const info = await probe(options.input, signal);
+        const info = await probeCached(options.input, signal);
         yield* extractThumbnails(info, { count: options.count, height: options.height, cacheDir: engineOptions.cacheDir, signal });
       })();
     },
 
     preview(options: PreviewOptions, signal?: AbortSignal): AsyncIterable<PreviewFrame> {
       return (async function* () {
-        const info = await probe(options.input, signal);
-        const { manifest, session } = await acquire(options.model, options.device ?? 'auto', () => undefined, signal);
+        const info = await probeCached(options.input, signal);
+        const notices: NoticeEvent[] = [...decodeNotices(info, options.deinterlace ?? true)];
+        const { manifest, session } = await acquire(options.model, options.device ?? 'auto', (notice) => notices.push(notice), signal);
         const video = info.video;
         const fps = video.frameRate.num / video.frameRate.den;
         const first = Math.min(Math.max(0, Math.floor(options.at * fps + 1e-6)), Math.max(0, video.frameCount - 1));
@@ -122,8 +155,9 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
           const merged = colorizer.merge(luma, chroma);
           const before = await encodeImage(lumaToRgb(luma.y, luma.width, luma.height, lumaRange), luma.width, luma.height, { format, maxSize });
           const after = await encodeImage(yuvToRgb(merged, lumaRange), merged.width, merged.height, { format, maxSize });
+          const position = index++;
           return {
-            index: index++,
+            index: position,
             frame: luma.index,
             timeSec: luma.index / fps,
             width: before.width,
@@ -132,6 +166,8 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
             after: after.data,
             mime: format === 'png' ? 'image/png' : 'image/jpeg',
             provider: session.provider,
+            ...(stabilizer.cuts.includes(luma.index) ? { sceneCut: true } : {}),
+            ...(position === 0 && notices.length > 0 ? { notices } : {}),
           };
         };
         for await (const luma of decodeLuma(info, { startFrame: first, frameCount: count, deinterlace: options.deinterlace ?? true, signal })) {
@@ -150,7 +186,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
       }
       await checkOutput(options);
       emit({ type: 'progress', phase: 'probing', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
-      const info = await probe(options.input, signal);
+      const info = await probeCached(options.input, signal);
       for (const notice of decodeNotices(info, options.deinterlace ?? true)) emit(notice);
       emit({ type: 'progress', phase: 'loading-model', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
       const { manifest, session } = await acquire(options.model, options.device ?? 'auto', emit, signal);

@@ -216,6 +216,10 @@ export interface PreviewFrame {
   after: Uint8Array;
   mime: 'image/jpeg' | 'image/png';
   provider: ExecutionProvider;
+  /** A new shot starts at this frame (the stabilizer carried no colour across it). */
+  sceneCut?: boolean;
+  /** On the first frame: what the engine wants said (provider used, CPU fallback, deinterlacing…). */
+  notices?: NoticeEvent[];
 }
 
 export interface ThumbnailOptions {
