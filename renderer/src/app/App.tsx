@@ -339,6 +339,11 @@ export function App({ client }: { client: EngineClient }) {
                         : ''}
                 </p>
               </div>
+              {preview.state.warnings.map((warning) => (
+                <p key={warning} className="notice notice-warning" role="status" data-testid="preview-warning">
+                  {warning}
+                </p>
+              ))}
               {preview.state.error && (
                 <p className="notice notice-error" role="alert">
                   {preview.state.error}

@@ -20,10 +20,12 @@ export interface PreviewState {
   frames: Map<number, PreviewFrameView>;
   expected: number;
   provider: ExecutionProvider | null;
+  /** Warnings the engine gave with the preview (a GPU that fell back to the CPU, a damaged film…). */
+  warnings: string[];
   error: string | null;
 }
 
-const IDLE: PreviewState = { status: 'idle', frames: new Map(), expected: 0, provider: null, error: null };
+const IDLE: PreviewState = { status: 'idle', frames: new Map(), expected: 0, provider: null, warnings: [], error: null };
 
 function toUrl(bytes: Uint8Array, mime: string): string {
   return URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
@@ -63,10 +65,12 @@ export function usePreview(client: EngineClient) {
       const controller = new AbortController();
       controllerRef.current = controller;
       const expected = options.frames ?? 1;
-      setState({ status: 'running', frames, expected, provider: null, error: null });
+      const warnings: string[] = [];
+      setState({ status: 'running', frames, expected, provider: null, warnings, error: null });
       void (async () => {
         try {
           for await (const frame of client.preview(options, controller.signal)) {
+            for (const notice of frame.notices ?? []) if (notice.level === 'warning') warnings.push(notice.message);
             frames.set(frame.frame, {
               frame: frame.frame,
               timeSec: frame.timeSec,
@@ -76,7 +80,7 @@ export function usePreview(client: EngineClient) {
               afterUrl: toUrl(frame.after, frame.mime),
               provider: frame.provider,
             });
-            setState({ status: 'running', frames: new Map(frames), expected, provider: frame.provider, error: null });
+            setState({ status: 'running', frames: new Map(frames), expected, provider: frame.provider, warnings: [...warnings], error: null });
           }
           setState((current) => ({ ...current, frames: new Map(frames), status: controller.signal.aborted ? 'cancelled' : 'done' }));
         } catch (error) {
