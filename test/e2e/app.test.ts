@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../electron/engine/api.js';
 import { createEngine } from '../../electron/engine/index.js';
 import { startServer, type RunningServer } from '../../electron/server/index.js';
-import { bwFilmClip, ffprobeSummary, fixtureModelsDir, notAFilm, repoRoot, screenshotsDir } from '../helpers/app.js';
+import { ffprobeSummary, fixtureModelsDir, greyFilm, greyFilmClip, notAFilm, repoRoot, screenshotsDir } from '../helpers/app.js';
 import { ensureFixtureModels } from '../helpers/models.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -17,7 +17,8 @@ const workRoot = path.join(repoRoot, 'test-output', 'e2e-work');
 const rendererOut = path.join(repoRoot, 'test-output', 'e2e-renderer');
 /** The server's saved render queue, kept outside the films folder (as ~/.local/state is in real use). */
 const queueFile = path.join(repoRoot, 'test-output', 'e2e-state', 'queue.json');
-const FILM_NAME = 'bw-film-320-3s.mp4';
+/** A grey film of two CC BY 4.0 clips with a hard cut between them (its screenshots go into docs/). */
+const FILM_NAME = greyFilm.name;
 
 /** Mean chroma (√(Cb²+Cr²), 0–255 scale) of an <img> on the page, read back through a canvas. */
 async function chromaOf(page: Page, testId: string): Promise<number> {
@@ -62,7 +63,7 @@ describe('browser mode, end to end', () => {
     mkdirSync(workRoot, { recursive: true });
     mkdirSync(screenshotsDir, { recursive: true });
     film = path.join(workRoot, FILM_NAME);
-    copyFileSync(bwFilmClip(), film);
+    copyFileSync(greyFilmClip(), film);
     copyFileSync(notAFilm(), path.join(workRoot, 'not-a-film.mp4'));
 
     await build({
@@ -107,6 +108,7 @@ describe('browser mode, end to end', () => {
 
     // Facts.
     const probe = ffprobeSummary(film);
+    expect(probe.frames).toBe(greyFilm.frames);
     await page.getByTestId('fact-duration').waitFor();
     expect(await page.getByTestId('fact-size').innerText()).toBe(`${probe.width} × ${probe.height}`);
     expect(await page.getByTestId('fact-fps').innerText()).toMatch(/^(24|25|30|23\.976|29\.97)\b/);
@@ -187,7 +189,7 @@ describe('browser mode, end to end', () => {
     expect(stopped).toBeLessThanOrEqual(17);
 
     // Render the range into the allowed folder.
-    const output = path.join(workRoot, 'bw-film-range-colour.mp4');
+    const output = path.join(workRoot, 'grey-film-range-colour.mp4');
     await page.getByLabel('Output file').fill(output);
     await page.getByRole('button', { name: 'Render range' }).click();
     const job = page.getByRole('listitem', { name: `Render ${path.basename(output)}` });
@@ -218,7 +220,7 @@ describe('browser mode, end to end', () => {
     expect(await page.getByTestId('provider-used').innerText()).toBe('Running on: CPU');
     await page.getByLabel('Device').selectOption('auto');
 
-    const output = path.join(workRoot, 'bw-film-whole-colour.mp4');
+    const output = path.join(workRoot, 'grey-film-whole-colour.mp4');
     await page.getByLabel('Output file').fill(output);
     await page.getByRole('button', { name: 'Render whole film' }).click();
     const job = page.getByRole('listitem', { name: `Render ${path.basename(output)}` });
@@ -247,10 +249,11 @@ describe('browser mode, end to end', () => {
     expect(rendered.frames).toBe(probe.frames);
     expect(Math.abs(rendered.durationSec - probe.durationSec)).toBeLessThan(0.1);
 
-    // The render found the film's scene cut; reopened, the timeline shows it where the engine said.
+    // The render found the film's one scene cut (where its second clip begins); reopened, the
+    // timeline shows it where the engine said.
     const cuts = server.queue.list().find((entry) => entry.output === output)?.sceneCuts ?? [];
     console.info(`scene cuts reported by the render: ${cuts.join(', ') || 'none'}`);
-    expect(cuts.length).toBeGreaterThan(0);
+    expect(cuts).toEqual([greyFilm.cutFrame]);
     await page.getByRole('list', { name: 'Films on the server' }).getByRole('button', { name: new RegExp(FILM_NAME) }).click();
     await expect.poll(() => page.getByTestId('timeline-cut').evaluateAll((markers) => markers.map((marker) => Number(marker.getAttribute('data-frame')))), { timeout: 30_000 }).toEqual(cuts);
     await page.getByRole('group', { name: 'Scene cuts' }).getByRole('button').first().click();
@@ -263,7 +266,7 @@ describe('browser mode, end to end', () => {
   });
 
   it('cancels a render and leaves nothing behind', async () => {
-    const output = path.join(workRoot, 'bw-film-cancelled.mp4');
+    const output = path.join(workRoot, 'grey-film-cancelled.mp4');
     // A new server is a new origin: the settings start from their defaults again.
     if (fixtureModel) await page.getByLabel('Model').selectOption(fixtureModel);
     await page.getByLabel('Output file').fill(output);

@@ -9,7 +9,9 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const appFixturesDir = path.join(repoRoot, 'test/fixtures/generated/app');
 export const fixtureModelsDir = path.join(repoRoot, 'test/fixtures/generated/models');
 export const screenshotsDir = path.join(repoRoot, 'test-output/screenshots');
-export const bwFilmSource = path.resolve(repoRoot, '../shared/data/video/bw-film-1950s-interior.mp4');
+/** CC BY 4.0 clips from intel-iot-devkit/sample-videos (see ../shared/data/MANIFEST.md), 768x432. */
+export const peopleClipSource = path.resolve(repoRoot, '../shared/data/video/people-entering-room.mp4');
+export const trafficClipSource = path.resolve(repoRoot, '../shared/data/video/road-traffic-overhead.mp4');
 
 function make(name: string, args: (output: string) => string[]): string {
   mkdirSync(appFixturesDir, { recursive: true });
@@ -39,18 +41,31 @@ export function cutClip(): string {
   ]);
 }
 
+/** The grey film's shape: 25 fps, 75 frames (3 s), and the frame where its second shot begins. */
+export const greyFilm = { name: 'grey-film-320-3s.mp4', fps: 25, frames: 75, cutFrame: 38, width: 320, height: 180 } as const;
+
 /**
- * The first 3 s of the 1950s black-and-white interior, scaled to 320 pixels wide, with a quiet tone
- * as its sound track (so the film has audio to report and to carry into the render).
+ * A 3 s grey film, 320x180 at 25 fps, with a quiet tone (mono AAC) as its sound track (so the film
+ * has audio to report and to carry into the render): frames 0–37 are a woman walking into a room
+ * (people-entering-room.mp4 from 6.4 s, 10 fps), then a hard cut at frame 38 to cars seen from above
+ * (road-traffic-overhead.mp4 from 15.5 s, 12.5 fps). Both clips are CC BY 4.0 (intel-iot-devkit/
+ * sample-videos), so screenshots of this film may be published with that attribution.
  */
-export function bwFilmClip(): string {
-  if (!existsSync(bwFilmSource)) throw new Error(`The shared test film is missing: ${bwFilmSource}`);
-  return make('bw-film-320-3s.mp4', (output) => [
-    '-i', bwFilmSource,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=3',
-    '-t', '3', '-map', '0:v:0', '-map', '1:a:0',
-    '-vf', 'scale=320:-2,setsar=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '64k', '-shortest', '-f', 'mp4', output,
+export function greyFilmClip(): string {
+  for (const source of [peopleClipSource, trafficClipSource]) {
+    if (!existsSync(source)) throw new Error(`The shared test clip is missing: ${source}`);
+  }
+  const { fps, frames, cutFrame, width } = greyFilm;
+  const shot = (input: number, count: number, label: string) =>
+    `[${input}:v]fps=${fps},scale=${width}:-2,setsar=1,trim=end_frame=${count},setpts=PTS-STARTPTS[${label}]`;
+  return make(greyFilm.name, (output) => [
+    '-ss', '6.4', '-t', '2', '-i', peopleClipSource,
+    '-ss', '15.5', '-t', '2', '-i', trafficClipSource,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${frames / fps}`,
+    '-filter_complex', `${shot(0, cutFrame, 'a')};${shot(1, frames - cutFrame, 'b')};[a][b]concat=n=2:v=1:a=0,format=gray,format=yuv420p[v]`,
+    '-map', '[v]', '-map', '2:a:0', '-t', String(frames / fps),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-ac', '1', '-b:a', '64k', '-f', 'mp4', output,
   ]);
 }
 
