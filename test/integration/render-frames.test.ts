@@ -153,9 +153,16 @@ describe('render: exact frames, timing and shape', () => {
     // ...and matches ffmpeg's own bwdif frame for frame.
     expectSameFrames(out, await lumaFrames(source, 160, 120, { filters: 'bwdif=mode=send_frame:parity=auto:deint=all' }));
 
+    expect(videoOf(await probeStreams(deinterlaced.output)).field_order).toBe('progressive');
+
     const kept = await render(source, 'interlaced-kept.mp4', { deinterlace: false });
     expect(noticeCodes(kept.events)).not.toContain('deinterlacing');
     expectSameFrames(await lumaFrames(kept.output, 160, 120), woven);
+    // Outside lossless mode it is coded interlaced, top field first like the source, so a player
+    // deinterlaces it. (Lossless output is coded progressive: x264's interlaced coding at qp 0 is not
+    // bit-exact.)
+    const coded = await render(source, 'interlaced-coded.mp4', { deinterlace: false, lossless: false, crf: 20 });
+    expect(videoOf(await probeStreams(coded.output, true))).toMatchObject({ field_order: 'tt', nb_read_frames: '25' });
   });
 
   it('an odd-sized film loses its last column and row (161x121 → 160x120) with a notice, the rest bit-exact', async () => {

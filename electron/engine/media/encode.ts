@@ -31,6 +31,11 @@ export interface SegmentEncoderOptions {
   sar?: string | Rational;
   /** Range of the Y/U/V samples written (tagged in the stream, never converted). */
   colorRange: 'tv' | 'pc';
+  /**
+   * The frames are interlaced (two fields woven, top or bottom field first): H.264 codes them as
+   * interlaced and tags the field order, so players deinterlace them. Default: progressive.
+   */
+  fieldOrder?: 'tt' | 'bb';
   signal?: AbortSignal;
 }
 
@@ -67,13 +72,20 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
 
   // BT.601 tags: the colourizer's chroma is BT.601; the range is the source's (never converted).
   const colour = ['-colorspace', 'smpte170m', '-color_primaries', 'smpte170m', '-color_trc', 'smpte170m', '-color_range', colorRange];
+  const interlaced =
+    options.fieldOrder && codec === 'h264'
+      ? ['-flags', '+ildct+ilme', '-x264opts', options.fieldOrder === 'tt' ? 'tff=1' : 'bff=1', '-field_order', options.fieldOrder]
+      : options.fieldOrder
+        ? ['-field_order', options.fieldOrder] // x265 has no interlaced coding; the tag still tells players
+        : [];
   const video =
     codec === 'h264'
-      ? ['-c:v', 'libx264', '-preset', preset, ...(options.lossless ? ['-qp', '0'] : ['-crf', String(crf)])]
+      ? ['-c:v', 'libx264', '-preset', preset, ...(options.lossless ? ['-qp', '0'] : ['-crf', String(crf)]), ...interlaced]
       : [
           '-c:v', 'libx265', '-preset', preset,
           ...(options.lossless ? ['-x265-params', 'lossless=1:log-level=error'] : ['-crf', String(crf), '-x265-params', 'log-level=error']),
           ...(container === 'mp4' || container === 'mov' ? ['-tag:v', 'hvc1'] : []),
+          ...interlaced,
         ];
   return [
     // Input tags match the output tags so no filter ever "fixes" the range on the way through.

@@ -223,6 +223,11 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
       lossless,
       sar: outputSampleAspectRatio(info),
       colorRange: lumaRange,
+      // Kept interlaced (--no-deinterlace): coded and tagged as such, so players still deinterlace
+      // (field order as displayed: 'tb' is top coded, bottom shown first). Not when lossless: x264's
+      // interlaced coding at qp 0 does not decode back bit-exact, and lossless promises exactly that.
+      fieldOrder:
+        info.video.interlaced && !deinterlace && !lossless ? (info.video.fieldOrder === 'bb' || info.video.fieldOrder === 'tb' ? 'bb' : 'tt') : undefined,
       signal,
     });
   };
@@ -304,6 +309,11 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
     const active = encoder as SegmentEncoder | null;
     await active?.abort().catch(() => undefined);
     if (signal?.aborted) throw cancelledError();
+    // Keep the work folder only when there is something to resume from: a damaged input would
+    // fail the same way again, and an empty job is just litter beside the output.
+    if (job.segments.length === 0 || (error instanceof EngineError && error.code === 'corrupt-input')) {
+      await job.remove().catch(() => undefined);
+    }
     throw error;
   }
   throwIfAborted(signal);
