@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Engine, PhotoOptions, PhotoResult } from './api.js';
 import { EngineError, cancelledError, throwIfAborted } from './errors.js';
 import { decodeLuma, decodeNotices, lumaRangeOf } from './media/decode.js';
-import { encodeImage, lumaToRgb, readPhotoLuma, writeYuvImage, yuvToRgb } from './media/image.js';
+import { encodeImage, imageFormatFor, lumaToRgb, readPhotoLuma, writeYuvImage, yuvToRgb } from './media/image.js';
+import { containerForOutput } from './media/mux.js';
 import { probe } from './media/probe.js';
 import { extractThumbnails } from './media/thumbnails.js';
 import { startInference, type InferenceLauncher, type InferenceSession } from './model/inference-client.js';
@@ -185,6 +186,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
         throw new EngineError('input-missing', `The film ${options.input} does not exist; check the path.`);
       }
       await checkOutput(options);
+      containerForOutput(options.output); // a wrong extension is found now, not after the render
       emit({ type: 'progress', phase: 'probing', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
       const info = await probeCached(options.input, signal);
       for (const notice of decodeNotices(info, options.deinterlace ?? true)) emit(notice);
@@ -199,6 +201,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
         throw new EngineError('input-missing', `The photo ${options.input} does not exist; check the path.`);
       }
       await checkOutput({ input: options.input, output: options.output, overwrite: options.overwrite });
+      imageFormatFor(options.output);
       const photo = await readPhotoLuma(options.input);
       const { manifest, session } = await acquire(options.model, options.device ?? 'auto', emit, signal);
       const render = renderSize(photo.width, photo.height, options.renderFactor ?? manifest.renderFactor.default, manifest.sizeMultiple);

@@ -4,8 +4,9 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAudioOnly, makeClip, makeFileWithContent, makeTruncatedCopy, makeZeroFrameClip } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
@@ -147,8 +148,22 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
     expect(message).toMatch(/folder .*missing-folder does not exist; create it/);
   });
 
+  it('an output name a film or photo cannot be written as, found before any work', async () => {
+    for (const [input, name, pattern] of [
+      [film, 'out.avi', /film can be written as \.mp4, \.mov or \.mkv, not "out\.avi"; choose an output name/],
+      [film, 'out.png', /film can be written as .*not "out\.png"/],
+    ] as const) {
+      const dir = await mkdtemp(path.join(work, 'case-'));
+      expect(await expectFailure(input, model(), { outputDir: dir, output: path.join(dir, name) })).toMatch(pattern);
+    }
+    const photo = path.join(work, 'photo.png');
+    await sharp({ create: { width: 32, height: 24, channels: 3, background: '#777' } }).png().toFile(photo);
+    const dir = await mkdtemp(path.join(work, 'case-'));
+    expect(await expectFailure(photo, model(), { outputDir: dir, output: path.join(dir, 'photo.mp4') })).toMatch(/photo can be written as \.jpg, \.png, \.webp or \.tif, not "photo\.mp4"/);
+  });
+
   it('an existing output without --overwrite is left alone', async () => {
-    const dir = await tempDir('cli-error-exists');
+    const dir = await mkdtemp(path.join(work, 'case-'));
     const output = path.join(dir, 'out.mp4');
     await writeFile(output, 'precious');
     const message = await expectFailure(film, model(), { outputDir: dir, output });
@@ -157,7 +172,7 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
   });
 
   it('the output is the input (also when spelled differently or through a link)', async () => {
-    const dir = await tempDir('cli-error-same');
+    const dir = await mkdtemp(path.join(work, 'case-'));
     const input = path.join(dir, 'film.mp4');
     await copyFile(film, input);
     for (const output of [input, path.join(dir, '..', path.basename(dir), 'film.mp4')]) {

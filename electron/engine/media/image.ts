@@ -40,7 +40,7 @@ const FORMAT_BY_EXTENSION: Record<string, ImageFormat> = {
 
 export function imageFormatFor(file: string): ImageFormat {
   const format = FORMAT_BY_EXTENSION[path.extname(file).toLowerCase()];
-  if (!format) throw new EngineError('bad-option', `Photos can be written as .jpg, .png, .webp or .tif (got "${path.basename(file)}").`);
+  if (!format) throw new EngineError('bad-option', `A photo can be written as .jpg, .png, .webp or .tif, not "${path.basename(file)}"; choose an output name with one of those endings.`);
   return format;
 }
 

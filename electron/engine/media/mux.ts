@@ -42,7 +42,7 @@ const CONTAINER_BY_EXTENSION: Record<string, Container> = { '': 'mp4', '.mp4': '
 export function containerForOutput(output: string): Container {
   const container = CONTAINER_BY_EXTENSION[path.extname(output).toLowerCase()];
   if (!container) {
-    throw new EngineError('bad-option', `The output must be an .mp4, .mov or .mkv file (got "${path.basename(output)}").`);
+    throw new EngineError('bad-option', `A film can be written as .mp4, .mov or .mkv, not "${path.basename(output)}"; choose an output name with one of those endings.`);
   }
   return container;
 }
