@@ -1,8 +1,10 @@
 // npm run bench [-- --clip FILE --seconds N --model ID]
 // Side by side, in one run, on the same clip: end-to-end render fps (stabilization off and on),
 // model-only fps, ffmpeg transcode-only fps, and a DeOldify-style frames-on-disk baseline with the same
-// model; peak memory of the render's process tree for a short and a 3× longer clip. Prints ratios and
-// writes everything to .bench/bench.json.
+// model; peak memory of the render's process tree for a short and a 3× longer clip; the stabilizer
+// stage's own CPU time per frame at the clip's render size. Prints ratios and writes everything to
+// .bench/bench.json. The stabilization quality figures (flicker, CDC, CF on every shared clip) are
+// `npm run bench:stabilize` (scripts/metrics/stabilization-report.ts).
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +18,7 @@ import { probe } from '../../electron/engine/media/probe.js';
 import { startInference } from '../../electron/engine/model/inference-client.js';
 import { defaultModelsDirs, renderSize, resolveModel } from '../../electron/engine/model/manifest.js';
 import { ProcessTreeMemory } from './process-tree-memory.js';
+import { measureStabilizerStage } from './stabilizer-stage.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
@@ -126,6 +129,9 @@ const e2eOff = await runCli(shortClip, ['--stabilize', 'off', '--device', 'cpu']
 const e2eOn = await runCli(shortClip, ['--stabilize', 'medium', '--device', 'cpu']);
 const e2eLong = await runCli(longClip, ['--stabilize', 'medium', '--device', 'cpu']);
 
+// 3b. The stabilizer stage alone, at this clip's render size (CPU time per frame, after a warm-up).
+const stage = measureStabilizerStage({ strength: 'medium', width: render.width, height: render.height });
+
 // 4. DeOldify-style baseline: every frame to a JPEG on disk, colourize each file, re-encode, mux audio.
 let baselineFps: number | null = null;
 if (!args['skip-baseline']) {
@@ -163,6 +169,15 @@ const results = {
     endToEndVsMinOfParts: round((e2eOff.fps / Math.min(modelFps, transcodeFps)) * 100) / 100,
     endToEndVsBaseline: baselineFps === null ? null : round((e2eOn.fps / baselineFps) * 100) / 100,
     stabilizationCost: round((1 - e2eOn.fps / e2eOff.fps) * 1000) / 1000,
+    // The stage's CPU per frame against the time per frame end to end with it off.
+    stabilizerStageShareOfFrame: round(((stage.msPerFrame * e2eOff.fps) / 1000) * 1000) / 1000,
+  },
+  stabilizerStage: {
+    size: `${stage.width}x${stage.height}`,
+    strength: stage.strength,
+    msCpuPerFrame: round(stage.msPerFrame * 100) / 100,
+    offMsCpuPerFrame: round(stage.offMsPerFrame * 100) / 100,
+    frames: stage.frames,
   },
   peakMemoryMiB: {
     short: { frames: e2eOn.frames, tree: e2eOn.peakTreeMiB, host: e2eOn.peakHostMiB },
@@ -180,6 +195,7 @@ const results = {
 console.table(results.fps);
 console.table(results.ratios);
 console.table({ short: results.peakMemoryMiB.short, long: results.peakMemoryMiB.long });
+console.table({ stabilizerStage: results.stabilizerStage });
 console.table(results.targets);
 await mkdir(path.join(repoRoot, '.bench'), { recursive: true });
 await writeFile(path.join(repoRoot, '.bench/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
