@@ -138,8 +138,8 @@ export async function decodedAudioSec(file: string, stream = '0:a:0'): Promise<n
 }
 
 /** Mean distance of the Cb/Cr samples from neutral (128) over all frames (decoded as yuv444p, 8-bit). */
-export async function meanChromaDistance(file: string, width: number, height: number): Promise<number> {
-  const raw = await rawVideo(file, { pixFmt: 'yuv444p' });
+export async function meanChromaDistance(file: string, width: number, height: number, filters?: string): Promise<number> {
+  const raw = await rawVideo(file, { pixFmt: 'yuv444p', filters, outputArgs: ['-fps_mode', 'passthrough'] });
   const plane = width * height;
   if (raw.length === 0 || raw.length % (3 * plane) !== 0) throw new Error(`${file}: ${raw.length} bytes is not a whole number of ${width}x${height} yuv444p frames`);
   let sum = 0;

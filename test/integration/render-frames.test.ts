@@ -3,14 +3,15 @@
 // the same shape as the source. Renders are lossless, so each output frame's luma can be compared
 // with the source's bit for bit.
 
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
 import type { RenderEvent, RenderOptions, RenderResult } from '../../electron/engine/types.js';
-import { makeClip, type ClipSpec } from '../helpers/clips.js';
+import { SHARED_VIDEO_DIR, makeClip, type ClipSpec } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
-import { decodedFrameCount, framePtsSec, lumaFrames, probeStreams, tempDir, type StreamProbe } from '../helpers/render.js';
+import { decodedFrameCount, framePtsSec, lumaFrames, meanChromaDistance, probeStreams, tempDir, type StreamProbe } from '../helpers/render.js';
 
 const CLIPS = {
   cfr: { name: 'render-cfr', durationSec: 2, audio: [{ codec: 'aac' }] },
@@ -95,6 +96,30 @@ describe('render: exact frames, timing and shape', () => {
     expect(video.r_frame_rate).toBe(rate);
     expect(video.avg_frame_rate).toBe(rate);
     expectSameFrames(await lumaFrames(output, 160, 120), await lumaFrames(source, 160, 120));
+  });
+
+  it('H.265 (lossless): every frame, the luma bit-exact, tagged hvc1 for players', async () => {
+    const source = clips.ntsc;
+    const { output, result } = await render(source, 'ntsc-h265.mp4', { codec: 'h265' });
+    expect(result.frames).toBe(30);
+    const video = videoOf(await probeStreams(output, true));
+    expect(video).toMatchObject({ codec_name: 'hevc', nb_read_frames: '30', r_frame_rate: '30000/1001' });
+    expect((video as StreamProbe & { codec_tag_string?: string }).codec_tag_string).toBe('hvc1');
+    expectSameFrames(await lumaFrames(output, 160, 120), await lumaFrames(source, 160, 120));
+  });
+
+  it('the real default model (fast) colours a black-and-white film, keeping its luma bit-exact', async () => {
+    // A second of a real 1950s film when the shared films are here, else a grey test picture.
+    const shared = path.join(SHARED_VIDEO_DIR, 'bw-film-1950s-interior.mp4');
+    const real = existsSync(shared);
+    const source = real ? shared : await makeClip({ name: 'render-grey', durationSec: 11, width: 320, height: 240, grey: true });
+    const [width, height] = real ? [920, 672] : [320, 240];
+    const { output, result, events } = await render(source, 'real-model.mp4', { model: undefined, from: 10, to: 10.8 });
+    expect(result).toMatchObject({ model: 'fast', provider: 'cpu', frames: 20 });
+    expect(events.find((e) => e.type === 'notice' && e.code === 'provider')).toMatchObject({ message: expect.stringMatching(/ChromaReel Fast.* on CPU/) });
+    expectSameFrames(await lumaFrames(output, width, height), await lumaFrames(source, width, height, { filters: 'select=between(n\\,250\\,269)' }));
+    expect(await meanChromaDistance(source, width, height, 'select=between(n\\,250\\,251)')).toBeLessThan(1);
+    expect(await meanChromaDistance(output, width, height)).toBeGreaterThan(3);
   });
 
   it('a variable-frame-rate film becomes constant-rate: every output frame shows the source frame on screen at its time, and the sound stays in sync', async () => {
