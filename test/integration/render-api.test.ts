@@ -2,12 +2,14 @@
 // around it (probe, models, preview, --json), and the loud CPU fallback when a GPU provider is asked
 // for but cannot run. Real ffmpeg, real onnxruntime, the fixture model.
 
+import { existsSync } from 'node:fs';
 import { copyFile, readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, isEngineError, type Engine } from '../../electron/engine/index.js';
 import { listAvailableProviders } from '../../electron/engine/model/providers.js';
+import { checkDiskSpace } from '../../electron/engine/pipeline/render.js';
 import type { PreviewFrame, RenderEvent, Thumbnail } from '../../electron/engine/types.js';
 import { makeClip } from '../helpers/clips.js';
 import { fixtureModelDir, fixtureModelsDir, ensureFixtureModels } from '../helpers/models.js';
@@ -199,6 +201,46 @@ describe('engine API and CLI commands', () => {
       const files = (await readdir(out)).sort();
       expect(files).toEqual(['frame-000025-after.png', 'frame-000025-before.png', 'frame-000026-after.png', 'frame-000026-before.png']);
       for (const file of files) expect(await sharp(path.join(out, file)).metadata()).toMatchObject({ format: 'png', width: 160, height: 120 });
+    });
+  });
+
+  describe('render: cancel and resume through the API', () => {
+    async function cancelAfterSegments(output: string, extra: Record<string, unknown> = {}): Promise<void> {
+      const controller = new AbortController();
+      const error = await engine
+        .render({ input: film, output, model: model(), preset: 'ultrafast', segmentFrames: 8, ...extra }, (event) => {
+          if (event.type === 'progress' && event.segmentsDone >= 2) controller.abort();
+        }, controller.signal)
+        .then(() => null, (e: unknown) => e);
+      expect(isEngineError(error) && error.code).toBe('cancelled');
+      expect(existsSync(output)).toBe(false);
+    }
+
+    it('aborting leaves a resumable state: the same options resume, other options start afresh', async () => {
+      const same = path.join(work, 'resume-same.mp4');
+      await cancelAfterSegments(same);
+      const events: RenderEvent[] = [];
+      const resumed = await engine.render({ input: film, output: same, model: model(), preset: 'ultrafast', segmentFrames: 8 }, (e) => events.push(e));
+      expect(events.some((e) => e.type === 'notice' && e.code === 'resumed')).toBe(true);
+      expect(resumed.resumedFromFrame).toBeGreaterThanOrEqual(16);
+      expect(resumed.frames).toBe(50);
+
+      const changed = path.join(work, 'resume-changed.mp4');
+      await cancelAfterSegments(changed);
+      const fresh: RenderEvent[] = [];
+      const result = await engine.render({ input: film, output: changed, model: model(), preset: 'ultrafast', segmentFrames: 8, saturation: 1.5 }, (e) => fresh.push(e));
+      expect(fresh.some((e) => e.type === 'notice' && e.code === 'resumed')).toBe(false);
+      expect(result).toMatchObject({ resumedFromFrame: 0, frames: 50 });
+    });
+
+    it('refuses early, in a sentence, when the disk cannot hold the result', async () => {
+      const info = await engine.probe(film);
+      const huge = { ...info, video: { ...info.video, outputWidth: 100_000, outputHeight: 100_000 } };
+      await expect(checkDiskSpace(work, huge, 1_000_000, true)).rejects.toMatchObject({
+        code: 'disk-full',
+        message: expect.stringMatching(/^Not enough disk space in .*: about [\d.]+ GB is needed and [\d.]+ GB is free; free some space or choose another output folder\.$/),
+      });
+      await expect(checkDiskSpace(work, info, 50, true)).resolves.toBeUndefined();
     });
   });
 
