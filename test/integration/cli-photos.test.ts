@@ -2,7 +2,7 @@
 // TIFF and WebP in, a colour image of the same size out, the photo's own grey levels kept.
 
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,8 +107,16 @@ describe('CLI: colourizing still photos with the default model', () => {
       const meta = await sharp(output).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual([format, WIDTH, HEIGHT]);
     }
-    const again = await runCli(['colorize', photos.png, '-o', path.join(work, 'out.jpg')]);
+    const existing = path.join(work, 'out.jpg');
+    const before = await readFile(existing);
+    const again = await runCli(['colorize', photos.png, '-o', existing]);
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toMatch(/^Error: .*out\.jpg already exists; choose another name or pass --overwrite/);
+    expect((await readFile(existing)).equals(before)).toBe(true);
+    // With --overwrite it is replaced (by a PNG-to-JPEG render of another photo here).
+    const replaced = await runCli(['colorize', photos.webp, '-o', existing, '--overwrite']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect((await sharp(existing).metadata()).format).toBe('jpeg');
+    expect((await stat(existing)).mtimeMs).toBeGreaterThanOrEqual((await stat(photos.webp)).mtimeMs);
   });
 });

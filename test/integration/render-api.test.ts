@@ -113,6 +113,24 @@ describe('engine API and CLI commands', () => {
       expect(await readdir(cacheDir)).toEqual([entry]);
     });
 
+    it('is cancelled by its AbortSignal, leaving no half-made cache behind', async () => {
+      const cacheDir = path.join(work, 'thumbs-cancelled');
+      const local = createEngine({ cacheDir });
+      const controller = new AbortController();
+      const got: number[] = [];
+      const error = await (async () => {
+        for await (const thumbnail of local.thumbnails({ input: film, count: 6 }, controller.signal)) {
+          got.push(thumbnail.index);
+          controller.abort();
+        }
+      })().then(() => null, (e: unknown) => e);
+      await local.close();
+      expect(isEngineError(error) && error.code).toBe('cancelled');
+      expect(got).toEqual([0]);
+      // The next call makes all six (an interrupted run is not taken for a cached one).
+      expect((await collect(film, cacheDir, 6)).map((t) => t.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    });
+
     it('makes new thumbnails when the film changes, shown upright for a rotated film', async () => {
       const cacheDir = path.join(work, 'thumbs-rotated');
       const copy = path.join(work, 'rotated-copy.mp4');
