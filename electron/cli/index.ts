@@ -78,7 +78,7 @@ function eventPrinter(json: boolean): { onEvent: (event: RenderEvent) => void; d
       if (event.type === 'progress') {
         if (bar) bar.update(event);
         // Without a terminal: a line per phase with frames to show, and one every 5 s while colourizing.
-        else if (event.framesTotal > 0 && (event.phase !== 'colorizing' || performance.now() - lastLine > 5000)) {
+        else if (event.framesTotal > 0 && event.phase !== 'done' && (event.phase !== 'colorizing' || performance.now() - lastLine > 5000)) {
           lastLine = performance.now();
           const eta = event.etaSec === null ? '' : `, ETA ${formatDuration(event.etaSec)}`;
           process.stderr.write(`${event.phase}: ${event.framesDone}/${event.framesTotal} frames, ${event.fps.toFixed(1)} fps${eta}\n`);

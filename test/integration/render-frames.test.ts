@@ -75,6 +75,8 @@ describe('render: exact frames, timing and shape', () => {
       { input, output, model: fixtureModelDir('fixture-chroma'), lossless: true, preset: 'ultrafast', segmentFrames: 12, ...extra },
       (event) => events.push(event),
     );
+    // Sound films never raise the damage warning.
+    expect(events.filter((e) => e.type === 'notice' && e.code === 'damaged-input')).toEqual([]);
     return { output, result, events };
   }
 
