@@ -158,11 +158,6 @@ async function main(argv: string[]): Promise<number> {
         else process.stderr.write(`Wrote ${result.output} (${result.width}x${result.height}, model ${result.model} on ${result.provider}).\n`);
         return;
       }
-      let segmentFrames: number | undefined;
-      if (flags.segmentSeconds) {
-        const info = await getEngine().probe(input, controller.signal);
-        segmentFrames = Math.max(1, Math.round(flags.segmentSeconds * info.video.fps));
-      }
       const result = await getEngine().render(
         {
           ...common,
@@ -176,7 +171,7 @@ async function main(argv: string[]): Promise<number> {
           lossless: flags.lossless,
           overwrite: flags.overwrite,
           workDir: flags.workDir,
-          segmentFrames,
+          segmentSeconds: flags.segmentSeconds,
         },
         printer.onEvent,
         controller.signal,

@@ -134,8 +134,10 @@ export interface RenderOptions extends ColorizeOptions {
   overwrite?: boolean;
   /** Folder for segments and the job file; default: a hidden folder beside the output. */
   workDir?: string;
-  /** Frames per segment file; default ≈ 4 seconds of film. */
+  /** Frames per segment file; default ≈ 4 seconds of film (or segmentSeconds). */
   segmentFrames?: number;
+  /** Seconds of film per segment file, when segmentFrames is not given (default 4). */
+  segmentSeconds?: number;
   /** Keep the work folder after success (for debugging). */
   keepWork?: boolean;
 }

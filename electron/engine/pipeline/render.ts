@@ -121,7 +121,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
   const output = path.resolve(options.output);
   const { start, end } = frameRange(info, options.from, options.to);
   const fps = info.video.frameRate.num / info.video.frameRate.den;
-  const segmentFrames = options.segmentFrames ?? Math.max(1, Math.round(fps * 4));
+  const segmentFrames = options.segmentFrames ?? Math.max(1, Math.round(fps * (options.segmentSeconds ?? 4)));
   const strength = options.stabilize ?? 'medium';
   const renderFactor = options.renderFactor ?? manifest.renderFactor.default;
   const render = renderSize(info.video.outputWidth, info.video.outputHeight, renderFactor, manifest.sizeMultiple);
