@@ -82,9 +82,10 @@ export interface StabilizeTuning {
 /** Every knob of the stage, in one place. 'medium' is the default strength. */
 export const STABILIZE_TUNING: StabilizeTuning = {
   presets: {
-    low: { memory: 4, stillMemory: 25, lookAhead: 1 },
-    medium: { memory: 8, stillMemory: 100, lookAhead: 2 },
-    high: { memory: 14, stillMemory: 400, lookAhead: 3 },
+    // stillMemory at 'medium': about 10 s of film, i.e. a still shot keeps one colour throughout.
+    low: { memory: 4, stillMemory: 50, lookAhead: 1 },
+    medium: { memory: 8, stillMemory: 250, lookAhead: 2 },
+    high: { memory: 14, stillMemory: 1000, lookAhead: 3 },
   },
   agreement: {
     stillTrustFrom: 0.75,
