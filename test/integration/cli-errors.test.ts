@@ -67,6 +67,9 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
     const mkv = await makeClip({ name: 'errors-mkv', container: 'mkv', durationSec: 2, audio: [{ codec: 'flac' }] });
     inputs.notAVideo = await makeFileWithContent('errors-shopping-list.mp4', 'This is a shopping list, not a film.\nMilk\nBread\n');
     inputs.randomBytes = await makeFileWithContent('errors-noise.mkv', new Uint8Array(64 * 1024).map((_, i) => (i * 7919 + 13) & 255));
+    inputs.notAPhoto = await makeFileWithContent('errors-not-a-photo.jpg', 'Not a picture at all.\n');
+    inputs.folder = path.join(work, 'a-folder.mp4');
+    await mkdir(inputs.folder);
     inputs.truncatedFaststart = await makeTruncatedCopy(longer, 'errors-half-faststart.mp4', 0.5);
     inputs.truncatedMoovAtEnd = await makeTruncatedCopy(moovAtEnd, 'errors-half-moov-at-end.mp4', 0.5);
     inputs.truncatedMkv = await makeTruncatedCopy(mkv, 'errors-half.mkv', 0.5);
@@ -88,7 +91,7 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
   async function expectFailure(input: string, extra: string[] = [], options: { outputDir?: string; output?: string } = {}): Promise<string> {
     const dir = options.outputDir ?? (await tempDir('cli-error-case'));
     const output = options.output ?? path.join(dir, 'out.mp4');
-    const before = (await stat(input).catch(() => null)) ? await sha(input) : null;
+    const before = (await stat(input).catch(() => null))?.isFile() ? await sha(input) : null;
     const listing = await listDir(dir).catch(() => [] as string[]);
 
     const run = await runCli(['colorize', input, '-o', output, ...extra]);
@@ -120,9 +123,13 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
     ['an MP4 cut in half (index at the front)', 'truncatedFaststart', /cut short or damaged.*stops at about \d.*; copy or download it again/],
     ['a Matroska file cut in half', 'truncatedMkv', /(cut short|damaged).*; copy or download it again/],
     ['an audio-only file', 'audioOnly', /has sound but no picture.*; choose a film/],
+    ['a folder instead of a file', 'folder', /is not a file; choose a video file/],
+    ['a .jpg that is not a picture', 'notAPhoto', /not a photo that can be read; use a JPEG, PNG, TIFF or WebP file/],
     ['a video stream with zero frames', 'zeroFrames', /no frames in it.*; (choose|copy)/],
   ])('%s', async (_what, key, pattern) => {
-    expect(await expectFailure(inputs[key], model())).toMatch(pattern);
+    const dir = await mkdtemp(path.join(work, 'case-'));
+    const output = path.join(dir, key === 'notAPhoto' ? 'out.png' : 'out.mp4');
+    expect(await expectFailure(inputs[key], model(), { outputDir: dir, output })).toMatch(pattern);
   });
 
   it('a model whose file does not match its sha256', async () => {

@@ -57,7 +57,7 @@ export async function readPhotoLuma(file: string): Promise<PhotoLuma> {
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new EngineError('not-a-video', `${path.basename(file)} is not a photo that can be read; use a JPEG, PNG, TIFF or WebP file.`, String(error));
+    throw new EngineError('not-a-video', `"${path.basename(file)}" is not a photo that can be read; use a JPEG, PNG, TIFF or WebP file.`, String(error));
   }
   const { data, info } = decoded;
   const pixels = info.width * info.height;
