@@ -4,8 +4,8 @@ import type { LowResChroma } from '../../electron/engine/pipeline/frames.js';
 import type { StabilizeStrength } from '../../electron/engine/types.js';
 import { StaticChromaFlicker } from '../../electron/engine/metrics/flicker.js';
 import { buildBlockWarp } from '../../electron/engine/pipeline/motion.js';
-import { blendState, initState, newState } from '../../electron/engine/pipeline/stabilize-kernels.js';
-import { makeSyntheticClip, toYuvPlanes, type SyntheticClip } from '../helpers/stabilize-scenes.js';
+import { blendState, initState, lumaDrift, newState } from '../../electron/engine/pipeline/stabilize-kernels.js';
+import { makeSyntheticClip, mulberry32, toYuvPlanes, type SyntheticClip } from '../helpers/stabilize-scenes.js';
 
 // Two clips: 160×96 is stabilized on its own grid, 320×192 on the half-size grid.
 const small = makeSyntheticClip({ width: 160, height: 96, seed: 7 });
@@ -105,25 +105,135 @@ describe('ChromaStabilizer', () => {
     expect(meanError(medium, still)).toBeLessThan(meanError(short, still));
   });
 
-  it('caps the carried weight at memory where trust is partial and lets it grow to stillMemory only where trust is full', () => {
+  it('caps the carried weight at memory where trust is partial and lets it grow to stillMemory only where the picture is still', () => {
     const width = 16;
     const height = 16;
     const n = width * height;
     const still = { blockSize: 8, blocksX: 2, blocksY: 2, vx: new Float32Array(4), vy: new Float32Array(4) };
-    const trusts = [0, 0.5, 0.75, 0.875, 1];
-    const trust = new Float32Array(n).map((_, i) => trusts[i % trusts.length]);
-    // A state that has seen 1000 frames of Cb 0.2; this frame says Cb 0.
-    const state = initState(newState(n), new Float32Array(n).fill(0.2), new Float32Array(n), new Float32Array(n).fill(0.2));
+    // Per pixel: trust in the previous frame, and how far the luma has drifted from the state's mean.
+    const cases = [
+      { trust: 0, drift: 0, carried: 0 },
+      { trust: 0.5, drift: 0, carried: 7 },
+      { trust: 0.75, drift: 0, carried: 7 },
+      { trust: 0.875, drift: 0, carried: 7 + 92 * 0.5 },
+      { trust: 1, drift: 0, carried: 99 },
+      // A slow change (a shadow, a fade): the previous frame agrees, the long-run mean does not.
+      { trust: 1, drift: 1, carried: 99 },
+      { trust: 1, drift: 3, carried: 7 + 92 * 0.5 },
+      { trust: 1, drift: 5, carried: 7 },
+    ];
+    const trust = new Float32Array(n);
+    const drift = new Float32Array(n);
+    cases.forEach((c, i) => {
+      trust[i] = c.trust;
+      drift[i] = c.drift / 255;
+    });
+    // A state that has seen 1000 frames of Cb 0.2 on luma 0.5; this frame says Cb 0.
+    const state = initState(newState(n), {
+      cb: new Float32Array(n).fill(0.2),
+      cr: new Float32Array(n),
+      magnitude: new Float32Array(n).fill(0.2),
+      luma: new Float32Array(n).fill(0.5),
+    });
     state.weight.fill(1000);
     const out = newState(n);
     const zeros = new Float32Array(n);
-    blendState(out, zeros, zeros, zeros, state, { warp: buildBlockWarp(still, width, height, 1), trust }, { limit: 7, stillLimit: 99, stillTrustFrom: 0.75 });
-    const expectedCarried = [0, 7, 7, 7 + 92 * 0.5, 99];
-    for (let k = 0; k < trusts.length; k++) {
-      const w = expectedCarried[k];
-      expect(out.weight[k]).toBeCloseTo(1 + w, 4);
-      expect(out.cb[k]).toBeCloseTo((0.2 * w) / (1 + w), 6);
+    const warp = buildBlockWarp(still, width, height, 1);
+    const frame = { cb: zeros, cr: zeros, magnitude: zeros, luma: new Float32Array(n).fill(0.5) };
+    blendState(out, frame, state, { warp, trust, tolerance: 2 / 255 }, { limit: 7, stillLimit: 99, stillTrustFrom: 0.75, driftTolerance: 2 / 255, drift });
+    cases.forEach((c, i) => {
+      expect(out.weight[i]).toBeCloseTo(1 + c.carried, 3);
+      expect(out.cb[i]).toBeCloseTo((0.2 * c.carried) / (1 + c.carried), 6);
+    });
+  });
+
+  it('measures luma drift from a carried state over 3×3 means: a whole area that moved counts, noise and a global shift do not', () => {
+    const width = 32;
+    const height = 32;
+    const n = width * height;
+    const random = mulberry32(4);
+    const stateLuma = new Float32Array(n).fill(0.4);
+    // The frame: 10 levels brighter overall (exposure), ±4 levels of pixel noise, and a 12×12 area 6 levels darker still.
+    const inArea = (i: number) => i % width >= 10 && i % width < 22 && Math.floor(i / width) >= 10 && Math.floor(i / width) < 22;
+    const luma = Float32Array.from(stateLuma, (v, i) => v + (10 + (random() < 0.5 ? -4 : 4) - (inArea(i) ? 6 : 0)) / 255);
+    const still = { blockSize: 8, blocksX: 4, blocksY: 4, vx: new Float32Array(16), vy: new Float32Array(16) };
+    const drift = lumaDrift(luma, stateLuma, buildBlockWarp(still, width, height, 1), 10 / 255, new Float32Array(n), new Float32Array(n));
+    let outside = 0;
+    let outsideCount = 0;
+    let inside = 0;
+    let insideCount = 0;
+    for (let i = 0; i < n; i++) {
+      const x = i % width;
+      const y = Math.floor(i / width);
+      if (x >= 11 && x < 21 && y >= 11 && y < 21) {
+        inside += drift[i];
+        insideCount++;
+      } else if (x < 8 || x >= 24 || y < 8 || y >= 24) {
+        outside += drift[i];
+        outsideCount++;
+      }
     }
+    // Pixel noise of 4 levels averages to well under 2 in 3×3 means; the darkened area keeps its 6.
+    expect((255 * outside) / outsideCount).toBeLessThan(2);
+    expect((255 * inside) / insideCount).toBeCloseTo(6, 0);
+  });
+
+  it('lets a slow change go: a shadow that darkens and recolours a region leaves none of its colour behind', () => {
+    // A still scene; frames 10–26 a region darkens by 1.5 levels a frame (so each frame agrees with
+    // the one before), stays dark, and from frame 44 lightens again at the same pace (light by 60).
+    // While dark the "model" turns its colour by up to 90° (as a model may colour shade blue). Once
+    // the light is back, the colour there must become the scene's own again — not a long average
+    // that still holds the shade (the long still memory must only hold where the picture is still).
+    const clip = makeSyntheticClip({ width: 160, height: 96, shotAFrames: 100, shotBFrames: 0, withSquare: false, seed: 9 });
+    const inRegion = (i: number) => {
+      const x = i % clip.width;
+      const y = Math.floor(i / clip.width);
+      return x >= 50 && x < 110 && y >= 30 && y < 66;
+    };
+    const darkness = (t: number) => Math.max(0, Math.min(1.5 * (t - 10), 24, 24 - 1.5 * (t - 44))) / 255;
+    const frames = clip.frames.map(({ model }) => {
+      const dark = darkness(model.index);
+      const angle = (dark / (24 / 255)) * (Math.PI / 2);
+      const luma = Float32Array.from(model.luma);
+      const cb = Float32Array.from(model.cb);
+      const cr = Float32Array.from(model.cr);
+      for (let i = 0; i < luma.length; i++) {
+        if (!inRegion(i)) continue;
+        luma[i] -= dark;
+        cb[i] = Math.cos(angle) * model.cb[i] - Math.sin(angle) * model.cr[i];
+        cr[i] = Math.sin(angle) * model.cb[i] + Math.cos(angle) * model.cr[i];
+      }
+      return { ...model, luma, cb, cr };
+    });
+    /** Mean colour error in the region (8-bit levels) over frames [from, to). */
+    const error = (out: LowResChroma[], from: number, to: number) => {
+      let sum = 0;
+      let count = 0;
+      for (const frame of out.filter((f) => f.index >= from && f.index < to)) {
+        const truth = clip.frames[frame.index];
+        for (let i = 0; i < frame.cb.length; i++) {
+          if (!inRegion(i)) continue;
+          sum += Math.hypot(frame.cb[i] - truth.truthCb[i], frame.cr[i] - truth.truthCr[i]);
+          count++;
+        }
+      }
+      return (255 * sum) / count;
+    };
+    const medium = run(clip, 'medium', frames).out;
+    const shortOnly = new ChromaStabilizer({ strength: 'medium', width: clip.width, height: clip.height, tuning: { presets: { medium: { stillMemory: STABILIZE_TUNING.presets.medium.memory } } } });
+    const short: LowResChroma[] = [];
+    for (const frame of frames) short.push(...shortOnly.push(frame));
+    short.push(...shortOnly.flush());
+    const f = (v: number) => v.toFixed(2);
+    console.info(
+      `after the shadow, colour error in the region: frames 70–99 ${f(error(medium, 70, 100))} (memory only ${f(error(short, 70, 100))}), ` +
+        `frames 80–99 ${f(error(medium, 80, 100))} (model alone ${f(error(frames, 80, 100))})`,
+    );
+    // About as quick to let go as the short memory alone (which forgets the shade within a few
+    // frames), and far closer to the truth than the model. (Without the mean-luma test the long
+    // memory held the shade: an error of 22 levels at frames 80–99, worse than the model's own 14.)
+    expect(error(medium, 70, 100)).toBeLessThan(1.5 * error(short, 70, 100));
+    expect(error(medium, 80, 100)).toBeLessThan(0.5 * error(frames, 80, 100));
   });
 
   it('keeps saturation: averaged hue jitter is not washed out', () => {

@@ -10,12 +10,19 @@ export interface MotionTuning {
   coarseRadius: number;
   /** Cost (8-bit levels) added per pixel of vector length per pixel of block: keeps flat areas still. */
   motionPenalty: number;
+  /**
+   * A block whose best whole-pixel vector is zero keeps a sub-pixel offset only from this size up
+   * (pixels). Still blocks then warp exactly: a carried average warped by a small fraction every
+   * frame would blur a little more each time, which a long memory on still pictures would show.
+   */
+  stillSnap: number;
 }
 
 export const DEFAULT_MOTION_TUNING: MotionTuning = {
   blockSize: 8,
   coarseRadius: 4,
   motionPenalty: 0.15,
+  stillSnap: 0.25,
 };
 
 /** A luma frame ([0,1]) with its half-resolution level (2×2 box) and mean, built once per frame. */
@@ -214,8 +221,11 @@ export function estimateMotion(
         if (step === 3) left = right = up = down = Infinity;
       }
       const k = by * blocksX + bx;
-      vx[k] = bu + parabolicOffset(left, best, right);
-      vy[k] = bv + parabolicOffset(up, best, down);
+      let fx = parabolicOffset(left, best, right);
+      let fy = parabolicOffset(up, best, down);
+      if (bu === 0 && bv === 0 && Math.abs(fx) < tuning.stillSnap && Math.abs(fy) < tuning.stillSnap) fx = fy = 0;
+      vx[k] = bu + fx;
+      vy[k] = bv + fy;
     }
   }
   return { blockSize: B, blocksX, blocksY, vx, vy };

@@ -4,30 +4,52 @@
 
 import type { BlockWarp } from './motion.js';
 
-/** A running chroma average: cb, cr, mean chroma magnitude and weight (in frames) per pixel. */
+/**
+ * A running chroma average: cb, cr, mean chroma magnitude and weight (in frames) per pixel, and the
+ * mean luma the average was built on (to tell a slow change of the picture from a still one).
+ */
 export interface ChromaState {
   cb: Float32Array;
   cr: Float32Array;
   magnitude: Float32Array;
   weight: Float32Array;
+  luma: Float32Array;
+}
+
+/** One frame's planes on the working grid, as the kernels read them. */
+export interface FramePlanes {
+  cb: Float32Array;
+  cr: Float32Array;
+  magnitude: Float32Array;
+  luma: Float32Array;
 }
 
 /** How to bring a neighbouring frame's state onto this frame: the warp and per-pixel trust (0–1). */
 export interface Link {
   warp: BlockWarp;
   trust: Float32Array;
+  /** Luma mismatch ([0,1]) still fully trusted for this frame pair (its grain level). */
+  tolerance: number;
 }
 
 export function newState(n: number): ChromaState {
-  return { cb: new Float32Array(n), cr: new Float32Array(n), magnitude: new Float32Array(n), weight: new Float32Array(n) };
+  return { cb: new Float32Array(n), cr: new Float32Array(n), magnitude: new Float32Array(n), weight: new Float32Array(n), luma: new Float32Array(n) };
 }
 
-export function initState(out: ChromaState, cb: Float32Array, cr: Float32Array, magnitude: Float32Array): ChromaState {
-  out.cb.set(cb);
-  out.cr.set(cr);
-  out.magnitude.set(magnitude);
+export function initState(out: ChromaState, frame: FramePlanes): ChromaState {
+  out.cb.set(frame.cb);
+  out.cr.set(frame.cr);
+  out.magnitude.set(frame.magnitude);
+  out.luma.set(frame.luma);
   out.weight.fill(1);
   return out;
+}
+
+/** Mean of a plane (e.g. a state's luma, for the global brightness shift against a frame). */
+export function planeMean(values: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return values.length > 0 ? sum / values.length : 0;
 }
 
 export function chromaMagnitude(cb: Float32Array, cr: Float32Array, out: Float32Array): Float32Array {
@@ -118,35 +140,100 @@ export function trustFromMismatch(
 
 /**
  * Caps on the carried weight (in frames): `limit` where trust is partial, rising linearly to
- * `stillLimit` as trust goes from stillTrustFrom to 1.
+ * `stillLimit` as trust goes from stillTrustFrom to 1 — where the picture is also still over the
+ * long run: the frame's luma within driftTolerance of the state's mean luma (after the global
+ * brightness shift driftShift), none of the rise from twice that.
  */
 export interface MemoryLimits {
   limit: number;
   stillLimit: number;
   stillTrustFrom: number;
+  /** Luma ([0,1]) by which a frame may differ from the state's mean luma and still count as still. */
+  driftTolerance: number;
+  /** Per pixel, |frame luma − warped state mean luma| after the global shift, 3×3 mean (see lumaDrift); null: none. */
+  drift: Float32Array | null;
 }
 
 /** No cap (the backward pass over the bounded look-ahead window). */
-export const UNLIMITED: MemoryLimits = { limit: Infinity, stillLimit: Infinity, stillTrustFrom: 0 };
+export const UNLIMITED: MemoryLimits = { limit: Infinity, stillLimit: Infinity, stillTrustFrom: 0, driftTolerance: 1, drift: null };
 
 /**
- * out = (this frame + c · warped state) / (1 + c), c = min(trust · warped weight, cap(trust)):
- * a running average cut where luma disagrees, whose memory is capped at limit + 1 frames where
- * trust is partial and at up to stillLimit + 1 frames where the luma agrees fully.
+ * How far the frame's luma has moved from the luma a carried state was built on, per pixel:
+ * |3×3 mean of (current − warped state luma − shift)| into `out` (`rows` is scratch). The signed
+ * mean cancels grain and compression noise; a shadow or a fade moves a whole area and stays.
+ */
+export function lumaDrift(
+  current: Float32Array,
+  stateLuma: Float32Array,
+  warp: BlockWarp,
+  shift: number,
+  rows: Float32Array,
+  out: Float32Array,
+): Float32Array {
+  const { blockSize: B, blocksX, blocksY, offset, w00, w01, w10, w11, width, height } = warp;
+  const difference = out;
+  for (let by = 0; by < blocksY; by++) {
+    const y0 = by * B;
+    const y1 = Math.min(height, y0 + B);
+    for (let bx = 0; bx < blocksX; bx++) {
+      const k = by * blocksX + bx;
+      const x0 = bx * B;
+      const x1 = Math.min(width, x0 + B);
+      const o = offset[k];
+      const a = w00[k];
+      const b = w01[k];
+      const c = w10[k];
+      const d = w11[k];
+      for (let y = y0; y < y1; y++) {
+        const end = y * width + x1;
+        for (let i = y * width + x0; i < end; i++) {
+          const j = i + o;
+          difference[i] = current[i] - shift - (a * stateLuma[j] + b * stateLuma[j + 1] + c * stateLuma[j + width] + d * stateLuma[j + width + 1]);
+        }
+      }
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    const r = y * width;
+    rows[r] = 2 * difference[r] + difference[r + 1];
+    for (let x = 1; x < width - 1; x++) rows[r + x] = difference[r + x - 1] + difference[r + x] + difference[r + x + 1];
+    rows[r + width - 1] = difference[r + width - 2] + 2 * difference[r + width - 1];
+  }
+  for (let y = 0; y < height; y++) {
+    const up = (y > 0 ? y - 1 : y) * width;
+    const mid = y * width;
+    const down = (y < height - 1 ? y + 1 : y) * width;
+    for (let x = 0; x < width; x++) {
+      const m = (rows[up + x] + rows[mid + x] + rows[down + x]) / 9;
+      out[mid + x] = m < 0 ? -m : m;
+    }
+  }
+  return out;
+}
+
+/**
+ * out = (this frame + c · warped state) / (1 + c), c = min(trust · warped weight, cap): a running
+ * average cut where luma disagrees with the previous frame, whose memory is capped at limit + 1
+ * frames where trust is partial and at up to stillLimit + 1 frames where the luma agrees fully
+ * with both the previous frame and the state's mean (see MemoryLimits). The mean-luma test keeps a
+ * slow change — a shadow passing, a light fading — from holding on to the colours of its start.
  */
 export function blendState(
   out: ChromaState,
-  cb: Float32Array,
-  cr: Float32Array,
-  magnitude: Float32Array,
+  frame: FramePlanes,
   state: ChromaState,
   link: Link,
   limits: MemoryLimits,
 ): void {
   const { blockSize: B, blocksX, blocksY, offset, w00, w01, w10, w11, width, height } = link.warp;
+  const { cb, cr, magnitude, luma } = frame;
   const trust = link.trust;
-  const { limit, stillTrustFrom } = limits;
+  const { limit, stillTrustFrom, drift: driftPlane } = limits;
   const rise = limits.stillLimit > limit ? (limits.stillLimit - limit) / (1 - stillTrustFrom) : 0;
+  const driftTolerance = limits.driftTolerance;
+  const driftZero = 2 * driftTolerance;
+  const sL = state.luma;
+  const oL = out.luma;
   const sCb = state.cb;
   const sCr = state.cr;
   const sMag = state.magnitude;
@@ -175,18 +262,25 @@ export function blendState(
             oCb[i] = cb[i];
             oCr[i] = cr[i];
             oMag[i] = magnitude[i];
+            oL[i] = luma[i];
             oW[i] = 1;
             continue;
           }
           const j = i + o;
           const j2 = j + width;
           let w = t * (a * sW[j] + b * sW[j + 1] + c * sW[j2] + d * sW[j2 + 1]);
-          const cap = t > stillTrustFrom ? limit + rise * (t - stillTrustFrom) : limit;
+          const meanLuma = a * sL[j] + b * sL[j + 1] + c * sL[j2] + d * sL[j2 + 1];
+          let cap = limit;
+          if (t > stillTrustFrom) {
+            const drift = driftPlane === null ? 0 : driftPlane[i];
+            if (drift < driftZero) cap += rise * (t - stillTrustFrom) * (drift <= driftTolerance ? 1 : (driftZero - drift) / driftTolerance);
+          }
           if (w > cap) w = cap;
           const norm = 1 / (1 + w);
           oCb[i] = (cb[i] + w * (a * sCb[j] + b * sCb[j + 1] + c * sCb[j2] + d * sCb[j2 + 1])) * norm;
           oCr[i] = (cr[i] + w * (a * sCr[j] + b * sCr[j + 1] + c * sCr[j2] + d * sCr[j2 + 1])) * norm;
           oMag[i] = (magnitude[i] + w * (a * sMag[j] + b * sMag[j + 1] + c * sMag[j2] + d * sMag[j2 + 1])) * norm;
+          oL[i] = (luma[i] + w * meanLuma) * norm;
           oW[i] = 1 + w;
         }
       }

@@ -7,8 +7,11 @@
 // moving objects neither smear nor leave a trail. Scene cuts reset both directions. Averaging chroma
 // vectors whose hue jitters shortens them, so a carried mean magnitude restores the saturation.
 // The forward average is short (`memory` frames) where trust is partial, and grows long
-// (`stillMemory`) where the luma agrees fully: a still part of the picture keeps one colour instead
-// of following the model's slow drift (most of the flicker left by a short average).
+// (`stillMemory`) where the luma agrees fully — with the previous frame and with the mean luma the
+// average was built on (so a slow change, a shadow passing or a light fading, lets go of its
+// colours): a still part of the picture keeps one colour instead of following the model's slow
+// drift (most of the flicker a short average leaves). Still blocks warp by exactly zero (see
+// MotionTuning.stillSnap), so a long average does not blur.
 //
 // Larger render sizes are stabilized on a half-size grid (flicker is a low-frequency hue change):
 // each frame keeps its own fine chroma detail and takes its low frequencies from the stabilized
@@ -30,7 +33,9 @@ import {
   finishForward,
   halve,
   initState,
+  lumaDrift,
   newState,
+  planeMean,
   UNLIMITED,
   trustFromMismatch,
   warpedMismatch,
@@ -56,6 +61,11 @@ export interface StrengthPreset {
 export interface AgreementTuning {
   /** Trust above which the memory cap starts rising from `memory` towards `stillMemory` (0–1). */
   stillTrustFrom: number;
+  /**
+   * How far (× the frame pair's tolerance) a frame's luma may be from the carried mean luma and
+   * still count as still for the long memory; none of the rise from twice that.
+   */
+  driftScale: number;
   /**
    * Luma mismatch (8-bit levels, 3×3 mean of |this − warped other|) that is still fully trusted:
    * toleranceScale × the frame pair's median mismatch (film grain), kept within [min, max].
@@ -89,6 +99,7 @@ export const STABILIZE_TUNING: StabilizeTuning = {
   },
   agreement: {
     stillTrustFrom: 0.75,
+    driftScale: 2,
     minTolerance: 2,
     maxTolerance: 8,
     toleranceScale: 2,
@@ -134,7 +145,7 @@ interface WindowEntry {
 
 const STRENGTH_CODES: Record<StabilizeStrength, number> = { off: 0, low: 1, medium: 2, high: 3 };
 const SNAPSHOT_MAGIC = 0x54535243; // "CRST" little-endian
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 
 export class ChromaStabilizer {
   readonly strength: StabilizeStrength;
@@ -192,6 +203,8 @@ export class ChromaStabilizer {
       limit: this.preset.memory - 1,
       stillLimit: this.preset.stillMemory - 1,
       stillTrustFrom: this.tuning.agreement.stillTrustFrom,
+      driftTolerance: 0,
+      drift: null,
     };
     this.detector = new SceneCutDetector(this.tuning.sceneCuts);
     this.detectorAfterEmitted = this.detector.saveState();
@@ -254,11 +267,11 @@ export class ChromaStabilizer {
     if (this.previous && !cutBefore) {
       const field = estimateMotion(pyramid, this.previous, this.tuning.motion);
       const forward = buildBlockWarp(field, gw, gh, 1);
-      entry.fromPrevious = { warp: forward, trust: this.agreement(pyramid, this.previous, forward) };
+      entry.fromPrevious = { warp: forward, ...this.agreement(pyramid, this.previous, forward) };
       const before = this.window[this.window.length - 1];
       if (before) {
         const backward = buildBlockWarp(field, gw, gh, -1);
-        before.fromNext = { warp: backward, trust: this.agreement(before.pyramid, pyramid, backward) };
+        before.fromNext = { warp: backward, ...this.agreement(before.pyramid, pyramid, backward) };
       }
     }
     this.previous = pyramid;
@@ -287,7 +300,7 @@ export class ChromaStabilizer {
     const carried = this.carried;
     const lastLuma = this.strength === 'off' ? null : this.lastEmittedLuma;
     const cuts = this.foundCuts.filter((c) => c <= this.lastEmitted);
-    const size = 4 * 10 + 8 + (carried ? 16 * n : 0) + (lastLuma ? 4 * n : 0) + 8 * detectorState.length + 8 * cuts.length;
+    const size = 4 * 10 + 8 + (carried ? 20 * n : 0) + (lastLuma ? 4 * n : 0) + 8 * detectorState.length + 8 * cuts.length;
     const writer = new SnapshotWriter(size);
     writer.u32(SNAPSHOT_MAGIC);
     writer.u32(SNAPSHOT_VERSION);
@@ -305,6 +318,7 @@ export class ChromaStabilizer {
       writer.f32s(carried.cr);
       writer.f32s(carried.magnitude);
       writer.f32s(carried.weight);
+      writer.f32s(carried.luma);
     }
     if (lastLuma) writer.f32s(lastLuma);
     writer.f64s(detectorState);
@@ -336,7 +350,7 @@ export class ChromaStabilizer {
     const detectorLength = reader.u32();
     const cutCount = reader.u32();
     if (hasCarried) {
-      stabilizer.carried = { cb: reader.f32s(n), cr: reader.f32s(n), magnitude: reader.f32s(n), weight: reader.f32s(n) };
+      stabilizer.carried = { cb: reader.f32s(n), cr: reader.f32s(n), magnitude: reader.f32s(n), weight: reader.f32s(n), luma: reader.f32s(n) };
     }
     if (hasLuma) {
       const luma = reader.f32s(n);
@@ -375,9 +389,16 @@ export class ChromaStabilizer {
     const forward = this.spare ?? newState(n);
     const link = entry.fromPrevious;
     if (this.carried && link && !entry.cutBefore) {
-      blendState(forward, entry.cb, entry.cr, entry.magnitude, this.carried, link, this.memoryLimits);
+      // scratchA/B are free here (the agreement is done; the output is written after the blend).
+      const shift = entry.pyramid.mean - planeMean(this.carried.luma);
+      const limits: MemoryLimits = {
+        ...this.memoryLimits,
+        driftTolerance: this.tuning.agreement.driftScale * link.tolerance,
+        drift: lumaDrift(entry.luma, this.carried.luma, link.warp, shift, this.scratchB, this.scratchA),
+      };
+      blendState(forward, entry, this.carried, link, limits);
     } else {
-      initState(forward, entry.cb, entry.cr, entry.magnitude);
+      initState(forward, entry);
     }
     this.spare = this.carried;
     this.carried = forward;
@@ -391,11 +412,11 @@ export class ChromaStabilizer {
       buffers[0] ??= newState(n);
       buffers[1] ??= newState(n);
       const last = this.window[span - 1];
-      let state = initState(buffers[0], last.cb, last.cr, last.magnitude);
+      let state = initState(buffers[0], last);
       for (let j = span - 2; j >= 0; j--) {
         const e = this.window[j];
         const target = state === buffers[0] ? buffers[1] : buffers[0];
-        blendState(target, e.cb, e.cr, e.magnitude, state, e.fromNext!, UNLIMITED);
+        blendState(target, e, state, e.fromNext!, UNLIMITED);
         state = target;
       }
       future = state;
@@ -429,15 +450,15 @@ export class ChromaStabilizer {
     return { index: frame.index, width: frame.width, height: frame.height, luma: frame.luma, cb, cr };
   }
 
-  /** Per-pixel trust in samples of `reference` warped onto `current`. */
-  private agreement(current: LumaPyramid, reference: LumaPyramid, warp: BlockWarp): Float32Array {
+  /** Per-pixel trust in samples of `reference` warped onto `current`, and the pair's tolerance. */
+  private agreement(current: LumaPyramid, reference: LumaPyramid, warp: BlockWarp): { trust: Float32Array; tolerance: number } {
     const a = this.tuning.agreement;
     // A global brightness change (film flicker, exposure) is not a mismatch.
     const shift = current.mean - reference.mean;
     const median = warpedMismatch(current.full, reference.full, warp, shift, this.scratchA);
     const tolerance = Math.min(a.maxTolerance, Math.max(a.minTolerance, a.toleranceScale * median)) / 255;
     const zeroAt = tolerance * a.falloffRatio + a.falloffLevels / 255;
-    return trustFromMismatch(this.scratchA, this.gridWidth, this.gridHeight, tolerance, zeroAt, this.scratchB, this.take());
+    return { trust: trustFromMismatch(this.scratchA, this.gridWidth, this.gridHeight, tolerance, zeroAt, this.scratchB, this.take()), tolerance };
   }
 
   /** A working-grid buffer from the pool (every user overwrites it fully). */
@@ -470,9 +491,11 @@ function resolveTuning(overrides: ChromaStabilizerOptions['tuning']): StabilizeT
       throw new Error(`Stabilizer preset "${name}" needs memory ≥ 1, stillMemory ≥ memory and a whole look-ahead ≥ 0.`);
     }
   }
-  const { minTolerance, maxTolerance, falloffRatio, falloffLevels, stillTrustFrom } = tuning.agreement;
-  if (!(minTolerance > 0 && maxTolerance >= minTolerance && falloffRatio >= 1 && falloffLevels > 0 && stillTrustFrom >= 0 && stillTrustFrom < 1)) {
-    throw new Error('Stabilizer agreement tuning needs 0 < minTolerance ≤ maxTolerance, falloffRatio ≥ 1, falloffLevels > 0 and 0 ≤ stillTrustFrom < 1.');
+  const { minTolerance, maxTolerance, falloffRatio, falloffLevels, stillTrustFrom, driftScale } = tuning.agreement;
+  if (!(minTolerance > 0 && maxTolerance >= minTolerance && falloffRatio >= 1 && falloffLevels > 0 && stillTrustFrom >= 0 && stillTrustFrom < 1 && driftScale > 0)) {
+    throw new Error(
+      'Stabilizer agreement tuning needs 0 < minTolerance ≤ maxTolerance, falloffRatio ≥ 1, falloffLevels > 0, 0 ≤ stillTrustFrom < 1 and driftScale > 0.',
+    );
   }
   if (!Number.isInteger(tuning.motion.blockSize) || tuning.motion.blockSize < 2) {
     throw new Error('Stabilizer motion blockSize must be a whole number ≥ 2.');
