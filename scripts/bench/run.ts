@@ -175,8 +175,8 @@ const results = {
   stabilizerStage: {
     size: `${stage.width}x${stage.height}`,
     strength: stage.strength,
-    msCpuPerFrame: round(stage.msPerFrame * 100) / 100,
-    offMsCpuPerFrame: round(stage.offMsPerFrame * 100) / 100,
+    msCpuPerFrame: Math.round(stage.msPerFrame * 100) / 100,
+    offMsCpuPerFrame: Math.round(stage.offMsPerFrame * 100) / 100,
     frames: stage.frames,
   },
   peakMemoryMiB: {
