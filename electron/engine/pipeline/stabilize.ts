@@ -114,6 +114,15 @@ export const STABILIZE_TUNING: StabilizeTuning = {
 
 export const DEFAULT_STABILIZE_STRENGTH: StabilizeStrength = 'medium';
 
+/**
+ * Identifies the snapshot format and default tuning: a snapshot restores only into a stabilizer
+ * with the same id, so a resumable job should include it in its fingerprint (a job started by an
+ * older build then starts afresh instead of failing to restore).
+ */
+export function stabilizerStateId(): string {
+  return `${SNAPSHOT_VERSION}:${tuningFingerprint(resolveTuning(undefined)).toString(16)}`;
+}
+
 export interface ChromaStabilizerOptions {
   strength: StabilizeStrength;
   width: number;
