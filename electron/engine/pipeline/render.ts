@@ -15,7 +15,7 @@ import { FrameColorizer } from './colorizer.js';
 import type { LowResChroma, LumaFrame, YuvFrame } from './frames.js';
 import { JobStore, defaultWorkDir, jobFingerprint } from './job.js';
 import { mapOrdered } from './ordered-map.js';
-import { ChromaStabilizer } from './stabilize.js';
+import { ChromaStabilizer, stabilizerStateId } from './stabilize.js';
 import { ProgressMeter } from './progress.js';
 
 /** Frames in flight between decoder and model: enough to keep the model busy, few enough to stay small. */
@@ -134,6 +134,8 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
     input: path.resolve(options.input),
     inputSize: info.sizeBytes,
     model: manifest.sha256,
+    // A job whose stabilizer state another build wrote starts afresh instead of failing to restore.
+    stabilizer: stabilizerStateId(),
     renderFactor,
     render,
     strength,
