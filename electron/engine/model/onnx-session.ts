@@ -42,6 +42,8 @@ export async function openModel(manifest: ModelManifest, providers: ExecutionPro
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+        // Idle ORT threads would otherwise spin and take CPU from ffmpeg's encoder between frames.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
       return { session, provider, threads, failures };
     } catch (error) {
