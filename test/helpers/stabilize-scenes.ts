@@ -6,6 +6,7 @@
 
 import type { LowResChroma } from '../../electron/engine/pipeline/frames.js';
 import type { YuvPlanes } from '../../electron/engine/metrics/types.js';
+import { chromaFrameToYuv } from '../../electron/engine/metrics/convert.js';
 
 export interface SceneOptions {
   width?: number;
@@ -209,14 +210,5 @@ export function makeSyntheticClip(options: SceneOptions = {}): SyntheticClip {
 
 /** The frame as 8-bit-level planes (unrounded floats) for the metrics. */
 export function toYuvPlanes(frame: LowResChroma): YuvPlanes {
-  const n = frame.width * frame.height;
-  const y = new Float32Array(n);
-  const u = new Float32Array(n);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = 255 * frame.luma[i];
-    u[i] = 128 + 255 * frame.cb[i];
-    v[i] = 128 + 255 * frame.cr[i];
-  }
-  return { width: frame.width, height: frame.height, y, u, v, chromaWidth: frame.width, chromaHeight: frame.height };
+  return chromaFrameToYuv(frame);
 }
