@@ -9,6 +9,7 @@ import type {
   Thumbnail,
   ThumbnailOptions,
   ColorizeOptions,
+  DeviceChoice,
   ExecutionProvider,
 } from './types.js';
 
@@ -16,6 +17,19 @@ export interface PhotoOptions extends ColorizeOptions {
   input: string;
   output: string;
   overwrite?: boolean;
+}
+
+export interface PrepareOptions {
+  /** A model id or folder; default: the engine's pick for the device (as preview and render choose). */
+  model?: string;
+  device?: DeviceChoice;
+}
+
+export interface PrepareResult {
+  /** The provider the model was loaded with (what previews and renders with these options run on). */
+  provider: ExecutionProvider;
+  /** The id of the model that was loaded. */
+  model: string;
 }
 
 export interface PhotoResult {
@@ -34,6 +48,12 @@ export interface PhotoResult {
 export interface Engine {
   probe(input: string, signal?: AbortSignal): Promise<MediaInfo>;
   listModels(): Promise<ModelInfo[]>;
+  /**
+   * Starts (or finds already warm) the inference process previews and renders with these options will
+   * use, so that the first preview does not wait for the model to load. Aborting stops the wait only:
+   * the process goes on starting for whoever asks next, and stays warm until close().
+   */
+  prepare(options: PrepareOptions, signal?: AbortSignal): Promise<PrepareResult>;
   thumbnails(options: ThumbnailOptions, signal?: AbortSignal): AsyncIterable<Thumbnail>;
   preview(options: PreviewOptions, signal?: AbortSignal): AsyncIterable<PreviewFrame>;
   render(options: RenderOptions, onEvent?: (event: RenderEvent) => void, signal?: AbortSignal): Promise<RenderResult>;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Engine, PhotoOptions, PhotoResult } from './api.js';
+import type { Engine, PhotoOptions, PhotoResult, PrepareOptions, PrepareResult } from './api.js';
 import { EngineError, cancelledError, throwIfAborted } from './errors.js';
 import { decodeLuma, decodeNotices, lumaRangeOf } from './media/decode.js';
 import { encodeImage, imageFormatFor, lumaToRgb, readPhotoLuma, writeYuvImage, yuvToRgb } from './media/image.js';
@@ -118,6 +118,14 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
     probe: (input, signal) => probeCached(input, signal),
 
     listModels: async () => listModels(modelsDirs),
+
+    async prepare(options: PrepareOptions, signal?: AbortSignal): Promise<PrepareResult> {
+      throwIfAborted(signal);
+      // The start is shared with the previews and renders that follow, so this caller's signal must not
+      // cancel it; it only stops this caller's wait. Notices reach the preview that reuses the session.
+      const { manifest, session } = await untilAborted(acquire(options.model, options.device ?? 'auto', () => undefined), signal);
+      return { provider: session.provider, model: manifest.id };
+    },
 
     thumbnails(options: ThumbnailOptions, signal?: AbortSignal): AsyncIterable<Thumbnail> {
       return (async function* () {

@@ -119,6 +119,9 @@ describe('browser mode, end to end', () => {
 
     // The thumbnail strip fills in.
     await expect.poll(() => page.locator('img.timeline-thumb').count(), { timeout: 60_000 }).toBe(14);
+    // Meanwhile the app has asked the engine to load the model (engine:prepare), so the first preview
+    // does not wait for it; the engine's answer says where it runs before any preview has run.
+    await expect.poll(() => page.getByTestId('provider-used').innerText(), { timeout: 60_000 }).toBe('Running on: CPU');
 
     // Playhead: keyboard steps, Shift for a second, dragging on the strip.
     const playhead = page.getByRole('slider', { name: 'Playhead' });

@@ -96,6 +96,41 @@ describe('host handlers (createIpcHandlers)', () => {
     await expect(consume({ input: clip, at: 0, frames: 100_000 })).rejects.toMatchObject({ code: 'bad-request' });
   });
 
+  it('engine:prepare takes only a model id and a device, checked before the engine sees them', async () => {
+    const asked: unknown[] = [];
+    const spied = createIpcHandlers({
+      engine: { ...engine, prepare: (options, signal) => (asked.push(options), engine.prepare(options, signal)) },
+      allowList,
+      queue,
+      appInfo: { host: 'electron', version: '1.2.3', platform: process.platform, allowedRoots: [], defaultOutputDir: null },
+    });
+    const refused = [
+      'fixture-chroma',
+      42,
+      [],
+      { model: '../../../etc/model' },
+      { model: '/abs/fixture-chroma' },
+      { model: 42 },
+      { model: '' },
+      { device: 'gpu' },
+      { device: 'CPU' },
+      { model: 'fixture-chroma', input: clip },
+      { model: 'fixture-chroma', renderFactor: 16 },
+    ];
+    for (const request of refused) {
+      const error = errorOf(await spied.call('engine:prepare', request));
+      expect(error.code, JSON.stringify(request)).toBe('bad-request');
+      expect(error.message).toMatch(/^The request was not understood/);
+    }
+    expect(asked).toEqual([]);
+
+    expect(valueOf(await spied.call('engine:prepare', { model: 'fixture-chroma', device: 'cpu' }))).toEqual({ provider: 'cpu', model: 'fixture-chroma' });
+    expect(asked).toEqual([{ model: 'fixture-chroma', device: 'cpu' }]);
+    // A well-formed id the engine does not know: the engine's own error, with its code.
+    expect(errorOf(await spied.call('engine:prepare', { model: 'no-such-model', device: 'cpu' })).code).toBe('model-not-found');
+    expect(asked).toHaveLength(2);
+  });
+
   it('streams real thumbnails of a chosen film', async () => {
     const thumbnails: Thumbnail[] = [];
     for await (const item of handlers.stream('engine:thumbnails', { input: clip, count: 3, height: 48 }, new AbortController().signal)) {

@@ -24,6 +24,7 @@ import {
   jobIdRequestSchema,
   jobSpecSchema,
   pathRequestSchema,
+  prepareRequestSchema,
   previewRequestSchema,
   thumbnailsRequestSchema,
 } from './schemas.js';
@@ -103,6 +104,10 @@ export function createIpcHandlers(deps: HostDependencies): HostHandlers {
     'engine:models': async (request) => {
       parse(emptyRequestSchema, request);
       return engine.listModels();
+    },
+    'engine:prepare': async (request) => {
+      // Not tied to the page: a warm-up another page's preview may share goes on if this one leaves.
+      return engine.prepare(parse(prepareRequestSchema, request));
     },
     'queue:list': async (request) => {
       parse(emptyRequestSchema, request);

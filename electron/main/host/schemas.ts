@@ -12,13 +12,21 @@ const seconds = z.number().finite().min(0).max(7 * 24 * 3600);
 /** A model id from the engine's list; paths are not accepted from the page. */
 const modelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'model must be a model id');
 
+const device = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']);
+
 export const colorizeOptionsSchema = z.strictObject({
   model: modelId.optional(),
   renderFactor: z.number().finite().min(1).max(100).optional(),
-  device: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']).optional(),
+  device: device.optional(),
   stabilize: z.enum(['off', 'low', 'medium', 'high']).optional(),
   deinterlace: z.boolean().optional(),
   saturation: z.number().finite().min(0).max(4).optional(),
+});
+
+/** Warming up the model: which model (an id, never a path) on which device; nothing else. */
+export const prepareRequestSchema = z.strictObject({
+  model: modelId.optional(),
+  device: device.optional(),
 });
 
 export const emptyRequestSchema = z.strictObject({});

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { MediaInfo, ModelInfo } from '../../../electron/engine/types.js';
+import type { DeviceChoice, ExecutionProvider, MediaInfo, ModelInfo } from '../../../electron/engine/types.js';
 import type { EngineClient } from '../client/engine-client.js';
 import type { AppInfo, MenuCommand } from '../client/protocol.js';
 import { FilmFacts } from '../film/FilmFacts.js';
@@ -26,6 +26,13 @@ interface OpenFilm {
   info: MediaInfo;
 }
 
+/** What the engine said it loaded for these settings (the model as the settings name it: '' = automatic). */
+interface Prepared {
+  model: string;
+  device: DeviceChoice;
+  provider: ExecutionProvider;
+}
+
 export function App({ client }: { client: EngineClient }) {
   const [appInfo, setAppInfo] = useState<AppInfo | null>(null);
   const [models, setModels] = useState<ModelInfo[]>([]);
@@ -40,6 +47,7 @@ export function App({ client }: { client: EngineClient }) {
   const [disconnected, setDisconnected] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const [queueRequest, setQueueRequest] = useState<{ kind: 'film' | 'range'; serial: number } | null>(null);
+  const [prepared, setPrepared] = useState<Prepared | null>(null);
   const [settings, updateSettings] = useSettings();
   const [jobs, setJobs] = useQueue(client);
   const preview = usePreview(client);
@@ -93,6 +101,26 @@ export function App({ client }: { client: EngineClient }) {
     },
     [client, preview, playback, report],
   );
+
+  // While the person looks at a newly opened film (or has just changed the model or device), the engine
+  // loads the model, so the first preview does not wait for it. Fire and forget: a failure here is
+  // reported by the preview itself, which tries again.
+  const filmPath = film?.path ?? null;
+  const { model, device } = settings;
+  useEffect(() => {
+    if (!filmPath) return;
+    let current = true;
+    client
+      .prepare({ ...(model ? { model } : {}), device })
+      .then(({ provider }) => {
+        if (current) setPrepared({ model, device, provider });
+      })
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, [client, filmPath, model, device]);
+  const preparedProvider = prepared && prepared.model === model && prepared.device === device ? prepared.provider : null;
 
   const colorizeOptions = colorizeOptionsOf(settings);
   const range = film && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null;
@@ -266,7 +294,7 @@ export function App({ client }: { client: EngineClient }) {
     return [...cuts].sort((a, b) => a - b);
   }, [jobs, film, last]);
   const latestJobProvider = [...jobs].reverse().find((job) => job.provider)?.provider ?? null;
-  const provider = preview.state.provider ?? latestJobProvider;
+  const provider = preview.state.provider ?? latestJobProvider ?? preparedProvider;
   const video = film?.info.video;
   const running = preview.state.status === 'running';
 

@@ -20,6 +20,8 @@ import type {
   HostStreamName,
   HostStreams,
   JobSpec,
+  PrepareOptions,
+  PrepareResult,
   QueueJob,
 } from './protocol.js';
 import type { HostTransport } from './transport.js';
@@ -59,6 +61,11 @@ export interface EngineClient {
   reveal(path: string): Promise<boolean>;
   probe(path: string): Promise<MediaInfo>;
   listModels(): Promise<ModelInfo[]>;
+  /**
+   * Starts loading the model previews with these options will use, so the first preview is quicker;
+   * answers with the provider it runs on. Safe to fire and forget (a failure here is told again by the preview).
+   */
+  prepare(options: PrepareOptions): Promise<PrepareResult>;
   /** Items arrive as they are ready; aborting ends the iteration quietly. */
   thumbnails(options: ThumbnailOptions, signal?: AbortSignal): AsyncIterable<Thumbnail>;
   preview(options: PreviewOptions, signal?: AbortSignal): AsyncIterable<PreviewFrame>;
@@ -142,6 +149,7 @@ export function createEngineClient(transport: HostTransport): EngineClient {
     reveal: (path) => call('files:reveal', { path }),
     probe: (path) => call('engine:probe', { path }),
     listModels: () => call('engine:models', {}),
+    prepare: (options) => call('engine:prepare', options),
     thumbnails: (options, signal) => stream('engine:thumbnails', options, signal),
     preview: (options, signal) => stream('engine:preview', options, signal),
     queue: {

@@ -2,6 +2,7 @@
 // browser-mode server over a WebSocket). Both hosts implement exactly these methods, streams and events;
 // the renderer's EngineClient wraps them. Pure TypeScript: no DOM, no Node, so host and page share it.
 
+import type { PrepareOptions, PrepareResult } from '../../../electron/engine/api.js';
 import type {
   ColorizeOptions,
   ExecutionProvider,
@@ -17,7 +18,7 @@ import type {
   ThumbnailOptions,
 } from '../../../electron/engine/types.js';
 
-export type { MediaInfo, ModelInfo, PreviewFrame, ProgressEvent, RenderResult, Thumbnail };
+export type { MediaInfo, ModelInfo, PrepareOptions, PrepareResult, PreviewFrame, ProgressEvent, RenderResult, Thumbnail };
 
 export interface AppInfo {
   host: 'electron' | 'browser';
@@ -99,6 +100,8 @@ export interface HostMethods {
   'files:reveal': { request: { path: string }; response: boolean };
   'engine:probe': { request: { path: string }; response: MediaInfo };
   'engine:models': { request: Record<string, never>; response: ModelInfo[] };
+  /** Starts the model previews with these options will use (kept warm), and says what it runs on. */
+  'engine:prepare': { request: PrepareOptions; response: PrepareResult };
   'queue:list': { request: Record<string, never>; response: QueueJob[] };
   'queue:add': { request: JobSpec; response: QueueJob };
   'queue:pause': { request: { id: string }; response: QueueJob[] };
@@ -141,6 +144,7 @@ export const HOST_METHODS = [
   'files:reveal',
   'engine:probe',
   'engine:models',
+  'engine:prepare',
   'queue:list',
   'queue:add',
   'queue:pause',

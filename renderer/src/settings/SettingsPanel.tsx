@@ -22,7 +22,7 @@ export interface SettingsPanelProps {
   settings: Settings;
   onChange(change: Partial<Settings>): void;
   models: ModelInfo[];
-  /** The provider the last preview or render actually ran on. */
+  /** The provider the last preview or render actually ran on, else the one the engine loaded the model with. */
   provider: ExecutionProvider | null;
 }
 
@@ -86,7 +86,7 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
           ))}
         </select>
         <p className="field-note" data-testid="provider-used">
-          {provider ? `Running on: ${PROVIDER_NAMES[provider]}` : 'Runs on: shown after the first preview'}
+          {provider ? `Running on: ${PROVIDER_NAMES[provider]}` : 'Runs on: shown once the model has loaded'}
         </p>
         {fellBack && (
           <p className="notice notice-warning" role="status">
