@@ -1,4 +1,4 @@
-// npm run bench [-- --clip FILE --seconds N --model ID]
+// npm run bench [-- --clip FILE --seconds N --model ID --device cpu|auto|cuda|dml|coreml|webgpu]
 // Side by side, in one run, on the same clip: end-to-end render fps (stabilization off and on),
 // model-only fps, ffmpeg transcode-only fps, and a DeOldify-style frames-on-disk baseline with the same
 // model; peak memory of the render's process tree for a short and a 3× longer clip; the stabilizer
@@ -17,6 +17,8 @@ import { runFfmpeg } from '../../electron/engine/media/process.js';
 import { probe } from '../../electron/engine/media/probe.js';
 import { startInference } from '../../electron/engine/model/inference-client.js';
 import { defaultModelsDirs, renderSize, resolveModel } from '../../electron/engine/model/manifest.js';
+import { chooseProviders, listAvailableProviders } from '../../electron/engine/model/providers.js';
+import type { DeviceChoice } from '../../electron/engine/types.js';
 import { ProcessTreeMemory } from './process-tree-memory.js';
 import { measureStabilizerStage } from './stabilizer-stage.js';
 
@@ -27,10 +29,13 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     model: { type: 'string' },
     'skip-baseline': { type: 'boolean', default: false },
+    // Where the model runs in every measurement (auto, cpu, cuda, dml, coreml, webgpu).
+    device: { type: 'string', default: 'cpu' },
   },
 });
 
 const seconds = Number(args.seconds);
+const device = args.device as DeviceChoice;
 const workRoot = await mkdtemp(path.join(os.tmpdir(), 'chromareel-bench-'));
 const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -91,13 +96,14 @@ const shortClip = await makeClip('short.mp4', seconds);
 const longClip = await makeClip('long.mp4', seconds * 3);
 const info = await probe(shortClip);
 const frames = info.video.frameCount;
-const manifest = await resolveModel(args.model, 'cpu', defaultModelsDirs());
+const preferred = chooseProviders(device, listAvailableProviders())[0] ?? 'cpu';
+const manifest = await resolveModel(args.model, preferred, defaultModelsDirs());
 const render = renderSize(info.video.outputWidth, info.video.outputHeight, manifest.renderFactor.default, manifest.sizeMultiple);
 console.log(`clip: ${path.basename(args.clip!)} → ${seconds} s, ${frames} frames ${info.video.outputWidth}x${info.video.outputHeight} @ ${info.video.fps.toFixed(2)} fps; model ${manifest.id}, render ${render.width}x${render.height}; ${os.cpus().length} cores`);
 
 // 1. Model alone: the same inference process and frames in flight as the pipeline, random luma.
 async function modelOnly(width: number, height: number, count: number): Promise<number> {
-  const session = await startInference({ manifest, device: 'cpu' });
+  const session = await startInference({ manifest, device });
   try {
     const luma = new Float32Array(width * height).map(() => Math.random());
     await session.infer(luma, 1, height, width); // warm-up
@@ -126,9 +132,9 @@ const transcode = await timeIt(() =>
 const transcodeFps = frames / transcode.seconds;
 
 // 3. End to end through the CLI, stabilization off and on (its cost), short and long (memory).
-const e2eOff = await runCli(shortClip, ['--stabilize', 'off', '--device', 'cpu']);
-const e2eOn = await runCli(shortClip, ['--stabilize', 'medium', '--device', 'cpu']);
-const e2eLong = await runCli(longClip, ['--stabilize', 'medium', '--device', 'cpu']);
+const e2eOff = await runCli(shortClip, ['--stabilize', 'off', '--device', device]);
+const e2eOn = await runCli(shortClip, ['--stabilize', 'medium', '--device', device]);
+const e2eLong = await runCli(longClip, ['--stabilize', 'medium', '--device', device]);
 
 // 3b. The stabilizer stage alone, at this clip's render size (CPU time per frame, after a warm-up).
 const stage = measureStabilizerStage({ strength: 'medium', width: render.width, height: render.height });
@@ -144,7 +150,7 @@ if (!args['skip-baseline']) {
   const baseline = await timeIt(async () => {
     await runFfmpeg(['-i', shortClip, '-q:v', '2', path.join(framesDir, '%05d.jpg')]);
     for (const name of (await readdir(framesDir)).sort()) {
-      await engine.colorizePhoto({ input: path.join(framesDir, name), output: path.join(colourDir, name.replace('.jpg', '.png')), device: 'cpu', model: manifest.dir });
+      await engine.colorizePhoto({ input: path.join(framesDir, name), output: path.join(colourDir, name.replace('.jpg', '.png')), device, model: manifest.dir });
     }
     await runFfmpeg(['-framerate', `${info.video.frameRate.num}/${info.video.frameRate.den}`, '-i', path.join(colourDir, '%05d.png'), '-i', shortClip, '-map', '0:v', '-map', '1:a?', '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'copy', '-y', path.join(workRoot, 'baseline.mp4')]);
   });
