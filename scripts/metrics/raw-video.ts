@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { EngineError } from '../../electron/engine/errors.js';
+import { fixedSizeFrames } from '../../electron/engine/media/process.js';
 
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 const FFPROBE = process.env.FFPROBE_PATH ?? 'ffprobe';
@@ -106,23 +107,12 @@ export async function* readRawFrames(file: string, options: RawFrameOptions): As
   });
   exited.catch(() => undefined); // observed below; avoid an unhandled rejection meanwhile
 
-  let frame = new Uint8Array(bytes);
-  let filled = 0;
   try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const take = Math.min(bytes - filled, chunk.length - offset);
-        frame.set(chunk.subarray(offset, offset + take), filled);
-        filled += take;
-        offset += take;
-        if (filled === bytes) {
-          yield frame;
-          frame = new Uint8Array(bytes);
-          filled = 0;
-        }
-      }
-    }
+    const truncated = async () => {
+      const code = await exited;
+      return new EngineError('ffmpeg-failed', `ffmpeg could not decode ${file}${code === 0 ? ' (it ended inside a frame)' : ''}; is it a valid video file?`, stderr);
+    };
+    yield* fixedSizeFrames(child.stdout as AsyncIterable<Buffer>, bytes, truncated);
     const code = await exited;
     if (code !== 0) {
       throw new EngineError('ffmpeg-failed', `ffmpeg could not decode ${file}; is it a valid video file?`, stderr);

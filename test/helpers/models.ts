@@ -2,6 +2,7 @@
 // plain-JS reference of what they compute, so tests can check real inference against known weights.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forkLauncher, type InferenceChild, type InferenceLauncher } from '../../electron/engine/model/launcher.js';
 import { fixtureWeights, makeFixtureModels, type FixtureConv } from '../../scripts/make-fixture-models.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -76,4 +77,23 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
+}
+
+/** The real fork launcher, remembering the inference processes it starts and which have ended. */
+export function trackingLauncher() {
+  const launch = forkLauncher();
+  const children: { child: InferenceChild; exited: boolean }[] = [];
+  const launcher: InferenceLauncher = () => {
+    const entry = { child: launch(), exited: false };
+    entry.child.onExit(() => (entry.exited = true));
+    children.push(entry);
+    return entry.child;
+  };
+  return {
+    launcher,
+    children,
+    get launches() {
+      return children.length;
+    },
+  };
 }

@@ -6,23 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
-import { forkLauncher, type InferenceChild, type InferenceLauncher } from '../../electron/engine/model/launcher.js';
 import type { PreviewFrame, PreviewOptions } from '../../electron/engine/types.js';
 import { greyClip } from '../helpers/app.js';
-import { ensureFixtureModels, fixtureModelDir } from '../helpers/models.js';
-
-/** The real fork launcher, counting the inference processes it starts and noting which have ended. */
-function countingLauncher() {
-  const launch = forkLauncher();
-  const children: { child: InferenceChild; exited: boolean }[] = [];
-  const launcher: InferenceLauncher = () => {
-    const entry = { child: launch(), exited: false };
-    entry.child.onExit(() => (entry.exited = true));
-    children.push(entry);
-    return entry.child;
-  };
-  return { launcher, children, get launches() { return children.length; } };
-}
+import { ensureFixtureModels, fixtureModelDir, trackingLauncher } from '../helpers/models.js';
 
 async function collect(frames: AsyncIterable<PreviewFrame>): Promise<PreviewFrame[]> {
   const out: PreviewFrame[] = [];
@@ -33,10 +19,10 @@ async function collect(frames: AsyncIterable<PreviewFrame>): Promise<PreviewFram
 let work: string;
 let clip: string;
 let engine: Engine | null = null;
-let counter: ReturnType<typeof countingLauncher>;
+let counter: ReturnType<typeof trackingLauncher>;
 
 function freshEngine(modelsDirs = [ensureFixtureModels()]): Engine {
-  counter = countingLauncher();
+  counter = trackingLauncher();
   engine = createEngine({ modelsDirs, cacheDir: path.join(work, 'cache'), inferenceLauncher: counter.launcher });
   return engine;
 }

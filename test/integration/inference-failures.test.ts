@@ -7,12 +7,12 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../electron/engine/errors.js';
 import { startInference } from '../../electron/engine/model/inference-client.js';
-import { forkLauncher, type InferenceChild, type InferenceLauncher } from '../../electron/engine/model/launcher.js';
+import { forkLauncher, type InferenceLauncher } from '../../electron/engine/model/launcher.js';
 import { loadManifest } from '../../electron/engine/model/manifest.js';
 import type { ChildMessage } from '../../electron/engine/model/protocol.js';
 import { listAvailableProviders } from '../../electron/engine/model/providers.js';
 import type { NoticeEvent } from '../../electron/engine/types.js';
-import { conv3x3, ensureFixtureModels, fixtureModelDir, fixtureWeights, maxAbsDiff, sampleLuma } from '../helpers/models.js';
+import { conv3x3, ensureFixtureModels, fixtureModelDir, fixtureWeights, maxAbsDiff, sampleLuma, trackingLauncher } from '../helpers/models.js';
 
 /** Cb the fixture-chroma model must give: 0.5·tanh of its convolution's first channel. */
 function expectedCb(luma: Float32Array, n: number, h: number, w: number): Float32Array {
@@ -21,19 +21,6 @@ function expectedCb(luma: Float32Array, n: number, h: number, w: number): Float3
   const cb = new Float32Array(n * plane);
   for (let i = 0; i < n; i++) for (let p = 0; p < plane; p++) cb[i * plane + p] = 0.5 * Math.tanh(out[i * 2 * plane + p]);
   return cb;
-}
-
-/** A fork launcher that remembers the children it started and whether each has ended. */
-function trackingLauncher() {
-  const launch = forkLauncher();
-  const children: { child: InferenceChild; exited: boolean }[] = [];
-  const launcher: InferenceLauncher = () => {
-    const entry = { child: launch(), exited: false };
-    entry.child.onExit(() => (entry.exited = true));
-    children.push(entry);
-    return entry.child;
-  };
-  return { launcher, children };
 }
 
 const chromaManifest = () => loadManifest(fixtureModelDir('fixture-chroma'));

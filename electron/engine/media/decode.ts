@@ -19,7 +19,7 @@ import path from 'node:path';
 import { EngineError, cancelledError } from '../errors.js';
 import type { MediaInfo, NoticeEvent } from '../types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
-import { runFfmpeg, startFfmpeg } from './process.js';
+import { fixedSizeFrames, runFfmpeg, startFfmpeg } from './process.js';
 import { ffmpegInput, probe } from './probe.js';
 import { formatRational, parseRational, ptsToFrameTick, toNumber, type Rational } from './rational.js';
 
@@ -194,34 +194,22 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
   };
   const child = await startFfmpeg(plan.args, { signal: options.signal, what: 'decode the film', onStderrLine });
 
-  // Each frame gets its own ArrayBuffer: consumers may keep, transfer or post it.
-  let frame = new Uint8Array(frameBytes);
-  let filled = 0;
   try {
     try {
-      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-        let offset = 0;
-        while (offset < chunk.length) {
-          const take = Math.min(frameBytes - filled, chunk.length - offset);
-          frame.set(chunk.subarray(offset, offset + take), filled);
-          filled += take;
-          offset += take;
-          if (filled === frameBytes) {
-            yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth) };
-            index++;
-            frame = new Uint8Array(frameBytes);
-            filled = 0;
-          }
-        }
+      // ffmpeg's own failure, when there is one, says more than "stopped mid-frame".
+      const truncated = async () => {
+        await child.exited;
+        return new EngineError('ffmpeg-failed', `ffmpeg stopped in the middle of frame ${index} while decoding the film; try again.`, child.stderrTail());
+      };
+      for await (const frame of fixedSizeFrames(child.stdout as AsyncIterable<Buffer>, frameBytes, truncated)) {
+        yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth) };
+        index++;
       }
     } catch (error) {
       if (options.signal?.aborted) throw cancelledError();
       throw error;
     }
     await child.exited;
-    if (filled !== 0) {
-      throw new EngineError('ffmpeg-failed', `ffmpeg stopped in the middle of frame ${index} while decoding the film; try again.`, child.stderrTail());
-    }
     // The film's length is known exactly, so a picture that ends early means data is missing.
     if (info.video.frameCountExact && index < plan.startFrame + plan.frameCount) {
       throw new EngineError(

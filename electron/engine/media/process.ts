@@ -179,3 +179,33 @@ function trimReason(reason: string): string {
   const cleaned = reason.replace(/^\[[^\]]*\]\s*/, '').replace(/[.\s]+$/, '');
   return cleaned.length > 200 ? `${cleaned.slice(0, 200)}…` : cleaned;
 }
+
+/**
+ * Cuts a raw-video byte stream into frames of `frameBytes` each, one new Uint8Array (own
+ * ArrayBuffer) per frame, so consumers may keep, transfer or post it. A stream that ends inside a
+ * frame throws what `onTruncated` makes of it (it may wait for the process first, so that the
+ * process's own failure is the error reported).
+ */
+export async function* fixedSizeFrames(
+  stream: AsyncIterable<Buffer>,
+  frameBytes: number,
+  onTruncated: (bytesInFrame: number) => Error | Promise<Error>,
+): AsyncGenerator<Uint8Array> {
+  let frame = new Uint8Array(frameBytes);
+  let filled = 0;
+  for await (const chunk of stream) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(frameBytes - filled, chunk.length - offset);
+      frame.set(chunk.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === frameBytes) {
+        yield frame;
+        frame = new Uint8Array(frameBytes);
+        filled = 0;
+      }
+    }
+  }
+  if (filled !== 0) throw await onTruncated(filled);
+}
