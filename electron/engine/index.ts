@@ -73,12 +73,54 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
     return untilAborted(info, signal);
   };
 
-  const acquire = async (model: string | undefined, device: DeviceChoice, onNotice: (notice: NoticeEvent) => void, signal?: AbortSignal): Promise<WarmSession> => {
+  // How many previews, renders and photos are using each warm session right now.
+  const users = new Map<string, number>();
+  const release = (key: string) => {
+    const left = (users.get(key) ?? 1) - 1;
+    if (left > 0) users.set(key, left);
+    else users.delete(key);
+  };
+  // Asking for a model and device retires the idle sessions of other choices, so trying settings in the
+  // app leaves one warm inference process, not one per choice; sessions in use are never closed.
+  const closeIdleSessions = (except: string) => {
+    for (const [key, warm] of sessions) {
+      if (key === except || users.has(key)) continue;
+      sessions.delete(key);
+      void warm.then((idle) => idle.session.close()).catch(() => undefined);
+    }
+  };
+
+  /** A warm session for (model, device), held until the caller calls release(). */
+  const acquire = async (
+    model: string | undefined,
+    device: DeviceChoice,
+    onNotice: (notice: NoticeEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<WarmSession & { release: () => void }> => {
     // The model is chosen for the provider that will really run it (a GPU model only where a GPU provider exists).
     const available = listAvailableProviders();
     const preferred: ExecutionProvider = chooseProviders(device, available).find((p) => available.includes(p)) ?? 'cpu';
     const manifest = resolveModel(model, preferred, modelsDirs);
     const key = `${manifest.dir}|${manifest.sha256}|${device}`;
+    users.set(key, (users.get(key) ?? 0) + 1);
+    closeIdleSessions(key);
+    let released = false;
+    const held = (warm: WarmSession) => ({
+      ...warm,
+      release: () => {
+        if (!released) release(key);
+        released = true;
+      },
+    });
+    try {
+      return held(await startOrReuse(key, manifest, device, onNotice, signal));
+    } catch (error) {
+      release(key);
+      throw error;
+    }
+  };
+
+  const startOrReuse = async (key: string, manifest: ModelManifest, device: DeviceChoice, onNotice: (notice: NoticeEvent) => void, signal?: AbortSignal): Promise<WarmSession> => {
     let warm = sessions.get(key);
     if (warm) {
       const existing = await warm.catch(() => null);
@@ -86,7 +128,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
         for (const notice of existing.notices) onNotice(notice);
         return existing;
       }
-      sessions.delete(key);
+      if (sessions.get(key) === warm) sessions.delete(key);
     }
     const notices: NoticeEvent[] = [];
     warm = startInference({
@@ -123,7 +165,10 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
       throwIfAborted(signal);
       // The start is shared with the previews and renders that follow, so this caller's signal must not
       // cancel it; it only stops this caller's wait. Notices reach the preview that reuses the session.
-      const { manifest, session } = await untilAborted(acquire(options.model, options.device ?? 'auto', () => undefined), signal);
+      const pending = acquire(options.model, options.device ?? 'auto', () => undefined);
+      // Warm, not held: the session stays for the previews and renders that follow.
+      pending.then((held) => held.release(), () => undefined);
+      const { manifest, session } = await untilAborted(pending, signal);
       return { provider: session.provider, model: manifest.id };
     },
 
@@ -138,53 +183,57 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
       return (async function* () {
         const info = await probeCached(options.input, signal);
         const notices: NoticeEvent[] = [...decodeNotices(info, options.deinterlace ?? true)];
-        const { manifest, session } = await acquire(options.model, options.device ?? 'auto', (notice) => notices.push(notice), signal);
-        const video = info.video;
-        const fps = video.frameRate.num / video.frameRate.den;
-        const first = Math.min(Math.max(0, Math.floor(options.at * fps + 1e-6)), Math.max(0, video.frameCount - 1));
-        const count = Math.max(1, Math.min(options.frames ?? 1, 600));
-        const render = renderSize(video.outputWidth, video.outputHeight, options.renderFactor ?? manifest.renderFactor.default, manifest.sizeMultiple);
-        const lumaRange = lumaRangeOf(info);
-        const colorizer = new FrameColorizer(session, {
-          frameWidth: video.outputWidth,
-          frameHeight: video.outputHeight,
-          renderWidth: render.width,
-          renderHeight: render.height,
-          lumaRange,
-          saturation: options.saturation,
-        });
-        const stabilizer = new ChromaStabilizer({ strength: options.stabilize ?? 'medium', width: render.width, height: render.height });
-        const pending = new Map<number, import('./pipeline/frames.js').LumaFrame>();
-        const maxSize = options.maxSize ?? 1280;
-        const format = options.format ?? 'jpeg';
-        let index = 0;
-        const present = async (chroma: import('./pipeline/frames.js').LowResChroma): Promise<PreviewFrame> => {
-          const luma = pending.get(chroma.index)!;
-          pending.delete(chroma.index);
-          const merged = colorizer.merge(luma, chroma);
-          const before = await encodeImage(lumaToRgb(luma.y, luma.width, luma.height, lumaRange), luma.width, luma.height, { format, maxSize });
-          const after = await encodeImage(yuvToRgb(merged, lumaRange), merged.width, merged.height, { format, maxSize });
-          const position = index++;
-          return {
-            index: position,
-            frame: luma.index,
-            timeSec: luma.index / fps,
-            width: before.width,
-            height: before.height,
-            before: before.data,
-            after: after.data,
-            mime: format === 'png' ? 'image/png' : 'image/jpeg',
-            provider: session.provider,
-            ...(stabilizer.cuts.includes(luma.index) ? { sceneCut: true } : {}),
-            ...(position === 0 && notices.length > 0 ? { notices } : {}),
+        const { manifest, session, release: releaseSession } = await acquire(options.model, options.device ?? 'auto', (notice) => notices.push(notice), signal);
+        try {
+          const video = info.video;
+          const fps = video.frameRate.num / video.frameRate.den;
+          const first = Math.min(Math.max(0, Math.floor(options.at * fps + 1e-6)), Math.max(0, video.frameCount - 1));
+          const count = Math.max(1, Math.min(options.frames ?? 1, 600));
+          const render = renderSize(video.outputWidth, video.outputHeight, options.renderFactor ?? manifest.renderFactor.default, manifest.sizeMultiple);
+          const lumaRange = lumaRangeOf(info);
+          const colorizer = new FrameColorizer(session, {
+            frameWidth: video.outputWidth,
+            frameHeight: video.outputHeight,
+            renderWidth: render.width,
+            renderHeight: render.height,
+            lumaRange,
+            saturation: options.saturation,
+          });
+          const stabilizer = new ChromaStabilizer({ strength: options.stabilize ?? 'medium', width: render.width, height: render.height });
+          const pending = new Map<number, import('./pipeline/frames.js').LumaFrame>();
+          const maxSize = options.maxSize ?? 1280;
+          const format = options.format ?? 'jpeg';
+          let index = 0;
+          const present = async (chroma: import('./pipeline/frames.js').LowResChroma): Promise<PreviewFrame> => {
+            const luma = pending.get(chroma.index)!;
+            pending.delete(chroma.index);
+            const merged = colorizer.merge(luma, chroma);
+            const before = await encodeImage(lumaToRgb(luma.y, luma.width, luma.height, lumaRange), luma.width, luma.height, { format, maxSize });
+            const after = await encodeImage(yuvToRgb(merged, lumaRange), merged.width, merged.height, { format, maxSize });
+            const position = index++;
+            return {
+              index: position,
+              frame: luma.index,
+              timeSec: luma.index / fps,
+              width: before.width,
+              height: before.height,
+              before: before.data,
+              after: after.data,
+              mime: format === 'png' ? 'image/png' : 'image/jpeg',
+              provider: session.provider,
+              ...(stabilizer.cuts.includes(luma.index) ? { sceneCut: true } : {}),
+              ...(position === 0 && notices.length > 0 ? { notices } : {}),
+            };
           };
-        };
-        for await (const luma of decodeLuma(info, { startFrame: first, frameCount: count, deinterlace: options.deinterlace ?? true, signal })) {
-          throwIfAborted(signal);
-          pending.set(luma.index, luma);
-          for (const chroma of stabilizer.push(await colorizer.predict(luma))) yield await present(chroma);
+          for await (const luma of decodeLuma(info, { startFrame: first, frameCount: count, deinterlace: options.deinterlace ?? true, signal })) {
+            throwIfAborted(signal);
+            pending.set(luma.index, luma);
+            for (const chroma of stabilizer.push(await colorizer.predict(luma))) yield await present(chroma);
+          }
+          for (const chroma of stabilizer.flush()) yield await present(chroma);
+        } finally {
+          releaseSession();
         }
-        for (const chroma of stabilizer.flush()) yield await present(chroma);
       })();
     },
 
@@ -199,8 +248,12 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
       const info = await probeCached(options.input, signal);
       for (const notice of decodeNotices(info, options.deinterlace ?? true)) emit(notice);
       emit({ type: 'progress', phase: 'loading-model', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
-      const { manifest, session } = await acquire(options.model, options.device ?? 'auto', emit, signal);
-      return renderFilm(options, { info, manifest, session, emit, signal });
+      const { manifest, session, release: releaseSession } = await acquire(options.model, options.device ?? 'auto', emit, signal);
+      try {
+        return await renderFilm(options, { info, manifest, session, emit, signal });
+      } finally {
+        releaseSession();
+      }
     },
 
     async colorizePhoto(options: PhotoOptions, onEvent?: (event: RenderEvent) => void, signal?: AbortSignal): Promise<PhotoResult> {
@@ -211,25 +264,29 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
       await checkOutput({ input: options.input, output: options.output, overwrite: options.overwrite });
       imageFormatFor(options.output);
       const photo = await readPhotoLuma(options.input);
-      const { manifest, session } = await acquire(options.model, options.device ?? 'auto', emit, signal);
-      const render = renderSize(photo.width, photo.height, options.renderFactor ?? manifest.renderFactor.default, manifest.sizeMultiple);
-      const colorizer = new FrameColorizer(session, {
-        frameWidth: photo.width,
-        frameHeight: photo.height,
-        renderWidth: render.width,
-        renderHeight: render.height,
-        lumaRange: 'pc',
-        saturation: options.saturation,
-      });
-      const chroma = await colorizer.predict({ index: 0, width: photo.width, height: photo.height, y: photo.y });
-      // Photos keep full-resolution chroma (4:4:4): no encoder forces subsampling here.
-      const { u, v } = upscaleChroma(chroma.cb, chroma.cr, chroma.width, chroma.height, photo.width, photo.height, 'pc', options.saturation ?? 1);
-      const output = path.resolve(options.output);
-      const temp = temporarySibling(output);
-      await writeYuvImage(temp, { width: photo.width, height: photo.height, y: photo.y, u, v, chroma: '444' }, { range: 'pc', formatFrom: output });
-      const { rename } = await import('node:fs/promises');
-      await rename(temp, output);
-      return { output, width: photo.width, height: photo.height, provider: session.provider, model: manifest.id };
+      const { manifest, session, release: releaseSession } = await acquire(options.model, options.device ?? 'auto', emit, signal);
+      try {
+        const render = renderSize(photo.width, photo.height, options.renderFactor ?? manifest.renderFactor.default, manifest.sizeMultiple);
+        const colorizer = new FrameColorizer(session, {
+          frameWidth: photo.width,
+          frameHeight: photo.height,
+          renderWidth: render.width,
+          renderHeight: render.height,
+          lumaRange: 'pc',
+          saturation: options.saturation,
+        });
+        const chroma = await colorizer.predict({ index: 0, width: photo.width, height: photo.height, y: photo.y });
+        // Photos keep full-resolution chroma (4:4:4): no encoder forces subsampling here.
+        const { u, v } = upscaleChroma(chroma.cb, chroma.cr, chroma.width, chroma.height, photo.width, photo.height, 'pc', options.saturation ?? 1);
+        const output = path.resolve(options.output);
+        const temp = temporarySibling(output);
+        await writeYuvImage(temp, { width: photo.width, height: photo.height, y: photo.y, u, v, chroma: '444' }, { range: 'pc', formatFrom: output });
+        const { rename } = await import('node:fs/promises');
+        await rename(temp, output);
+        return { output, width: photo.width, height: photo.height, provider: session.provider, model: manifest.id };
+      } finally {
+        releaseSession();
+      }
     },
 
     async close(): Promise<void> {

@@ -79,7 +79,7 @@ describe('engine.prepare', () => {
     expect(counter.launches).toBe(1);
   });
 
-  it('picks the model the preview would pick when none is named, and keeps one process per device choice', async () => {
+  it('picks the model the preview would pick when none is named; another device choice is another process', async () => {
     // A models folder holding one good model (the fixture folder also holds deliberately broken ones).
     const modelsDir = path.join(work, 'one-model');
     cpSync(fixtureModelDir('fixture-chroma'), path.join(modelsDir, 'fixture-chroma'), { recursive: true });
@@ -95,6 +95,34 @@ describe('engine.prepare', () => {
     // Another device choice is another warm process, as it is for previews.
     await engine.prepare({ model: automatic.model, device: 'cpu' });
     expect(counter.launches).toBe(2);
+  });
+
+  it('keeps one idle process when the settings change, but never closes one a preview is using', async () => {
+    const modelsDir = path.join(work, 'two-models');
+    cpSync(fixtureModelDir('fixture-chroma'), path.join(modelsDir, 'fixture-chroma'), { recursive: true });
+    cpSync(fixtureModelDir('fixture-rgb'), path.join(modelsDir, 'fixture-rgb'), { recursive: true });
+    const engine = freshEngine([modelsDir]);
+    await engine.prepare({ model: 'fixture-chroma', device: 'cpu' });
+    await engine.prepare({ model: 'fixture-rgb', device: 'cpu' });
+    expect(counter.launches).toBe(2);
+    // The first process was idle when the second setting was tried: it is gone; the second stays.
+    await expect.poll(() => counter.children[0].exited).toBe(true);
+    expect(counter.children[1].exited).toBe(false);
+
+    // A preview holds its session: a prepare for another model while it runs does not close it.
+    const frames: PreviewFrame[] = [];
+    const running = engine.preview(previewOf({ model: 'fixture-rgb', frames: 6 }))[Symbol.asyncIterator]();
+    frames.push((await running.next()).value as PreviewFrame);
+    await engine.prepare({ model: 'fixture-chroma', device: 'cpu' });
+    expect(counter.launches).toBe(3);
+    for (let next = await running.next(); !next.done; next = await running.next()) frames.push(next.value);
+    expect(frames).toHaveLength(6);
+    expect(counter.children[1].exited).toBe(false);
+    // Once that preview is over, going back to its model reuses it and retires the other, now idle.
+    await engine.prepare({ model: 'fixture-rgb', device: 'cpu' });
+    expect(counter.launches).toBe(3);
+    await expect.poll(() => counter.children[2].exited).toBe(true);
+    expect(counter.children[1].exited).toBe(false);
   });
 
   it('a cancelled prepare stops waiting but the start goes on for the preview that follows', async () => {
