@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from './seeded-random.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Minimal protobuf writer: enough of the wire format for ONNX (varints, fixed32, length-delimited).
@@ -140,20 +141,8 @@ function model({ graphName, nodes, initializers, inputs, outputs }) {
 // The fixture models
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, so the weights are the same on every machine. */
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomValues(count, seed, scale) {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   // Rounded through float32 so the exported numbers are exactly what the model holds.
   return Array.from(Float32Array.from({ length: count }, () => (random() * 2 - 1) * scale));
 }

@@ -23,6 +23,7 @@ import {
   chromaFrameToRgb,
   chromaFrameToYuv,
 } from '../../electron/engine/metrics/index.js';
+import { gaussian, mulberry32 } from '../seeded-random.mjs';
 import { probeVideoSize, readRawFrames, type VideoSize } from './raw-video.js';
 
 export interface JitterOptions {
@@ -47,17 +48,6 @@ export interface RunReport {
   cuts: number[];
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A per-frame "model": the true chroma, hue-rotated and rescaled by temporally correlated noise. */
 class JitterModel implements Colourizer {
   private readonly random: () => number;
@@ -73,8 +63,7 @@ class JitterModel implements Colourizer {
   }
 
   private gaussian(): number {
-    const u = Math.max(1e-12, this.random());
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random());
+    return gaussian(this.random);
   }
 
   private step(value: number, sigma: number): number {

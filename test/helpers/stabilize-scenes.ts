@@ -7,6 +7,9 @@
 import type { LowResChroma } from '../../electron/engine/pipeline/frames.js';
 import type { YuvPlanes } from '../../electron/engine/metrics/types.js';
 import { chromaFrameToYuv } from '../../electron/engine/metrics/convert.js';
+import { gaussian, mulberry32 } from '../../scripts/seeded-random.mjs';
+
+export { mulberry32 };
 
 export interface SceneOptions {
   width?: number;
@@ -42,23 +45,6 @@ export interface SyntheticClip {
   squareCb: number;
   squareCr: number;
   squareRect: (frame: number) => { x: number; y: number; size: number } | null;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  const u = Math.max(1e-12, random());
-  const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
 /** Smooth value noise in [0,1] on a lattice of the given cell size. */
