@@ -60,13 +60,18 @@ def build_model(arch, centers):
     return ChromaNet(torch.from_numpy(centers), **ARCHS[arch])
 
 
-def fit_run_bins(bank, rng, crops=400):
+def sample_chroma(bank, rng, crops=400):
+    """Cb/Cr pixels (M,2) of random training crops at the heads' resolution."""
     samples = []
     for _ in range(crops // 50):
         rgb = sample_batch(bank, 50, 64, rng)
         cbcr = chroma_targets(rgb_to_ycbcr_torch(rgb)[:, 1:])
         samples.append(cbcr.permute(0, 2, 3, 1).reshape(-1, 2).numpy())
-    return fit_bins(np.concatenate(samples))
+    return np.concatenate(samples)
+
+
+def fit_run_bins(bank, rng):
+    return fit_bins(sample_chroma(bank, rng))
 
 
 def main():
@@ -89,6 +94,7 @@ def main():
     ap.add_argument('--val-every-min', type=float, default=10.0)
     ap.add_argument('--no-validate', action='store_true')
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--init-from', help='start a new run from these weights and bins (recover.py writes them)')
     ap.add_argument('--channels-last', type=int, default=1)
     ap.add_argument('--device', default='cpu', help="torch device, e.g. 'cuda' when a GPU is lent")
     ap.add_argument('--cache-dir', default=os.path.join(HERE, 'runs', 'cache'),
@@ -130,8 +136,16 @@ def main():
         torch.manual_seed(args.seed)
         random.seed(args.seed)
         rng = np.random.default_rng(args.seed)
-        centers, weights = fit_run_bins(bank, rng)
-        model = build_model(cfg['arch'], centers)
+        if args.init_from:
+            init = torch.load(args.init_from, map_location='cpu')
+            cfg['arch'] = init['config']['arch']
+            cfg['init_from'] = os.path.abspath(args.init_from)
+            centers, weights = init['bin_centers'], init['bin_weights']
+            model = build_model(cfg['arch'], centers)
+            model.load_state_dict(init['model'])
+        else:
+            centers, weights = fit_run_bins(bank, rng)
+            model = build_model(cfg['arch'], centers)
         step = 0
         ckpt = None
         log('new run', config=cfg, bins=int(len(centers)), params=count_params(model),
