@@ -151,5 +151,38 @@ class ResumeTest(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+@unittest.skipUnless(HAVE_TORCH, 'torch/onnx not installed (run scripts/train/setup.sh)')
+class RecoverTest(unittest.TestCase):
+    """recover.py turns an export (BatchNorms folded) back into the same function, trainable again."""
+
+    def test_unfold_and_calibrate_keep_the_exported_function(self):
+        from data import ImageBank
+        from export import export_onnx
+        from recover import calibrate, load_from_onnx
+        torch.set_num_threads(2)
+        model = tiny_model()
+        with tempfile.TemporaryDirectory(prefix='chroma-recover-test-') as tmp:
+            path = os.path.join(tmp, 'm.onnx')
+            export_onnx(model, path)
+            recovered, centers = load_from_onnx(path, 'slim')
+        np.testing.assert_allclose(centers, model.bin_centers.numpy(), atol=1e-7)
+        x = torch.rand(2, 1, 64, 96)
+        with torch.no_grad():
+            expected = model(x)
+            unfolded = recovered.eval()(x)
+        self.assertLess((expected - unfolded).abs().max().item(), 1e-5)
+
+        rng = np.random.default_rng(0)
+        images = [rng.integers(0, 256, size=(80, 112, 3), dtype=np.uint8) for _ in range(4)]
+        bank = ImageBank(np.concatenate([a.ravel() for a in images]), np.array([a.shape for a in images]))
+        calibrate(recovered, bank, rng, batches=2, batch=4, crop=64)
+        with torch.no_grad():
+            calibrated = recovered.eval()(x)
+        self.assertLess((expected - calibrated).abs().max().item(), 1e-5)
+        bns = [m for m in recovered.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        # Calibrated statistics are measured, no longer the identity placeholders.
+        self.assertTrue(any(bn.running_mean.abs().max().item() > 1e-3 for bn in bns))
+
+
 if __name__ == '__main__':
     unittest.main()
