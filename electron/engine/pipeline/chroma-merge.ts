@@ -84,7 +84,7 @@ export function upscaleChroma(
   const scale = (range === 'tv' ? 224 : 255) * saturation;
   const x0s = new Int32Array(chromaWidth);
   const x1s = new Int32Array(chromaWidth);
-  const fxs = new Float32Array(chromaWidth);
+  const fxs = new Float64Array(chromaWidth);
   const sx = srcWidth / chromaWidth;
   for (let x = 0; x < chromaWidth; x++) {
     const pos = Math.min(srcWidth - 1, Math.max(0, (x + 0.5) * sx - 0.5));
