@@ -15,7 +15,7 @@ import { upscaleChroma } from './pipeline/chroma-merge.js';
 import { FrameColorizer } from './pipeline/colorizer.js';
 import { checkOutput, renderFilm } from './pipeline/render.js';
 import { ChromaStabilizer } from './pipeline/stabilize.js';
-import { temporarySibling } from './pipeline/atomic-file.js';
+import { temporarySibling } from './atomic-file.js';
 import type { DeviceChoice, ExecutionProvider, MediaInfo, NoticeEvent, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, Thumbnail, ThumbnailOptions } from './types.js';
 
 export type { Engine } from './api.js';

@@ -136,8 +136,10 @@ export async function createSegmentEncoder(options: SegmentEncoderOptions): Prom
       const ready = stdin.write(frame.v);
       framesWritten++;
       if (!ready) {
-        // Either ffmpeg takes more, or it has died (then `exited` rejects with its error).
-        await Promise.race([once(stdin, 'drain'), child.exited.then(() => undefined)]);
+        // Either ffmpeg takes more, or it has died (then `exited` rejects with its error). A dead pipe
+        // (EPIPE) says only that ffmpeg is gone: the reason, e.g. a full disk, is in its exit.
+        const drained = once(stdin, 'drain').catch(() => child.exited);
+        await Promise.race([drained, child.exited.then(() => undefined)]);
         if (child.hasExited()) await child.exited;
       }
     },

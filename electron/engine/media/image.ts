@@ -2,10 +2,10 @@
 // and RGB ↔ display encodings for previews. Colour maths is BT.601 (the colourizer's chroma) and is
 // done here in JS so it is exact and the same everywhere; sharp only decodes, orients and encodes.
 
-import { randomBytes } from 'node:crypto';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type OutputInfo } from 'sharp';
+import { writeFileAtomic } from '../atomic-file.js';
 import { EngineError } from '../errors.js';
 
 export type SampleRange = 'tv' | 'pc';
@@ -84,19 +84,7 @@ export async function writeYuvImage(file: string, image: YuvImage, options: { ra
   const format = imageFormatFor(options.formatFrom ?? file);
   const rgb = yuvToRgb(image, options.range);
   const data = await encodeRgb(rgb, image.width, image.height, format, options.quality);
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.partial-${randomBytes(4).toString('hex')}`);
-  try {
-    await writeFile(temp, data);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new EngineError(
-      code === 'ENOSPC' ? 'disk-full' : 'output-unwritable',
-      code === 'ENOSPC' ? `The disk is full, so ${file} could not be written; free some space.` : `${file} could not be written (${code}); choose a folder you can write to.`,
-      String(error),
-    );
-  }
+  await writeFileAtomic(file, data);
 }
 
 /** Encodes packed RGB (w*h*3) as an image file's bytes. */

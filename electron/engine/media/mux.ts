@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileWriteError } from '../atomic-file.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { MediaInfo, NoticeEvent } from '../types.js';
 import { runFfmpeg, runFfprobe } from './process.js';
@@ -166,7 +167,9 @@ export async function muxOutput(options: MuxOptions): Promise<MuxResult> {
   const listPath = path.join(workDir, 'segments.ffconcat');
   const temp = path.join(outputDir, `.${path.basename(output)}.partial-${randomBytes(4).toString('hex')}${path.extname(output)}`);
   try {
-    await writeFile(listPath, concatList(options.segments, frameCounts, source.video.frameRate));
+    await writeFile(listPath, concatList(options.segments, frameCounts, source.video.frameRate)).catch((error) => {
+      throw fileWriteError(listPath, error);
+    });
     const plan = planMux({ concatListPath: listPath, source, temp, container, fromSec: options.fromSec, toSec: options.toSec });
     throwIfAborted(signal);
     await runFfmpeg(plan.args, { signal, what: `write ${path.basename(output)}` });

@@ -2,10 +2,11 @@
 // thumbnail, each seeking straight to its time (no decode of the whole film), cached on disk by
 // file identity and request.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { MediaInfo, Thumbnail } from '../types.js';
 import { outputSampleAspectRatio } from './decode.js';
@@ -87,11 +88,11 @@ export async function* extractThumbnails(info: MediaInfo, options: ThumbnailExtr
     const timeSec = Math.min(filmSec, frame / fps);
     const jpeg = await grabJpeg(info, (video.startTimeSec ?? 0) + timeSec, filters, signal);
     const file = `${index}.jpg`;
-    await writeAtomic(path.join(dir, file), jpeg);
+    await writeFileAtomic(path.join(dir, file), jpeg);
     entries.push({ index, timeSec, width, height, file });
     yield { index, timeSec, width, height, jpeg: new Uint8Array(jpeg) };
   }
-  await writeAtomic(indexFile, Buffer.from(JSON.stringify({ version: CACHE_VERSION, entries })));
+  await writeFileAtomic(indexFile, Buffer.from(JSON.stringify({ version: CACHE_VERSION, entries })));
 }
 
 async function grabJpeg(info: MediaInfo, atSec: number, filters: string, signal?: AbortSignal): Promise<Buffer> {
@@ -127,10 +128,4 @@ async function readCache(dir: string, indexFile: string): Promise<Thumbnail[] | 
   } catch {
     return undefined;
   }
-}
-
-async function writeAtomic(file: string, data: Buffer): Promise<void> {
-  const temp = `${file}.partial-${randomBytes(4).toString('hex')}`;
-  await writeFile(temp, data);
-  await rename(temp, file);
 }

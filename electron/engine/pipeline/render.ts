@@ -10,7 +10,7 @@ import type { InferenceSession } from '../model/inference-client.js';
 import type { ModelManifest } from '../model/manifest.js';
 import { renderSize } from '../model/manifest.js';
 import type { MediaInfo, RenderEvent, RenderOptions, RenderResult } from '../types.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { FrameColorizer } from './colorizer.js';
 import type { LowResChroma, LumaFrame, YuvFrame } from './frames.js';
 import { JobStore, defaultWorkDir, jobFingerprint } from './job.js';
