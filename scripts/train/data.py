@@ -35,6 +35,19 @@ class ImageBank:
     def __len__(self):
         return len(self.shapes)
 
+    def hue_shares(self, step=4):
+        """Per image: shares of clearly green and clearly blue pixels (|Cb,Cr| >= 0.05), as in metrics.py."""
+        from metrics import hue_family
+        shares = np.zeros((len(self), 2))
+        for i in range(len(self)):
+            rgb = self.image(i)[::step, ::step].astype(np.float32) / 255.0
+            r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+            y = 0.299 * r + 0.587 * g + 0.114 * b
+            cb, cr = 0.564 * (b - y), 0.713 * (r - y)
+            family = np.where(np.hypot(cb, cr) >= 0.05, hue_family(cb, cr), -1)
+            shares[i] = (family == 0).mean(), (family == 1).mean()
+        return shares
+
     def image(self, i):
         h, w, c = self.shapes[i]
         o = self.offsets[i]
@@ -78,6 +91,7 @@ def random_resized_crop(img: np.ndarray, size: int, rng: np.random.Generator) ->
     return crop.clamp_(0, 1)
 
 
-def sample_batch(bank: ImageBank, batch: int, size: int, rng: np.random.Generator) -> torch.Tensor:
-    idx = rng.integers(0, len(bank), size=batch)
+def sample_batch(bank: ImageBank, batch: int, size: int, rng: np.random.Generator, p=None) -> torch.Tensor:
+    """`p` (optional): sampling probability per image, e.g. to show rare colours more often."""
+    idx = rng.integers(0, len(bank), size=batch) if p is None else rng.choice(len(bank), size=batch, p=p)
     return torch.stack([random_resized_crop(bank.image(i), size, rng) for i in idx])

@@ -9,6 +9,11 @@ For each val image (RGB, uint8):
 - colourfulness CF (Hasler & Süsstrunk, as in DDColor's basicsr metric) on 0–255 RGB:
   rg = R−G, yb = 0.5(R+G)−B, CF = sqrt(std_rg² + std_yb²) + 0.3·sqrt(mean_rg² + mean_yb²).
 Reported: mean PSNR, mean grey PSNR, mean CF, mean true CF, cfRatio = mean CF / mean true CF.
+
+Diagnostics of semantic colour (not targets): hue agreement per hue family. Over pixels whose true
+colour is clearly coloured (|Cb,Cr| ≥ 0.05), grouped by the true hue's family in the Cb/Cr plane —
+green (foliage, grass), blue (sky, water), warm (skin, wood, red/orange/yellow) — the share whose
+predicted colour is in the same family and at least faintly coloured (|Cb,Cr| ≥ 0.02).
 """
 import math
 
@@ -68,16 +73,52 @@ def recombine(y_full: torch.Tensor, chroma_small: torch.Tensor) -> np.ndarray:
     return to_uint8(ycbcr_to_rgb_torch(torch.cat([y_full, chroma.clamp(-0.5, 0.5)], dim=1)))
 
 
+HUE_FAMILIES = ('green', 'blue', 'warm')
+
+
+def hue_family(cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
+    """0 green, 1 blue, 2 warm, 3 other (magenta/purple), by the angle of (Cb, Cr) in degrees."""
+    angle = np.degrees(np.arctan2(cr, cb))
+    family = np.full(angle.shape, 3, np.int8)
+    family[angle < -90] = 0                       # Cb<0, Cr<0: greens, olive
+    family[(angle >= -90) & (angle < 20)] = 1     # Cb>0: blues, cyan
+    family[angle >= 90] = 2                       # Cr>0, Cb<0: red, orange, skin, yellow
+    return family
+
+
+def rgb_to_cbcr(rgb_u8: np.ndarray, step=2):
+    rgb = rgb_u8[::step, ::step].astype(np.float32) / 255.0
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    return 0.564 * (b - y), 0.713 * (r - y)
+
+
+def hue_hits(ours_u8: np.ndarray, truth_u8: np.ndarray):
+    """Per hue family: (pixels of that true family, of those predicted in the same family)."""
+    tcb, tcr = rgb_to_cbcr(truth_u8)
+    ocb, ocr = rgb_to_cbcr(ours_u8)
+    coloured = np.hypot(tcb, tcr) >= 0.05
+    true_family = hue_family(tcb, tcr)
+    ours_family = np.where(np.hypot(ocb, ocr) >= 0.02, hue_family(ocb, ocr), -1)
+    out = []
+    for k in range(len(HUE_FAMILIES)):
+        mask = coloured & (true_family == k)
+        out.append((int(mask.sum()), int((mask & (ours_family == k)).sum())))
+    return out
+
+
 class MetricSum:
     def __init__(self):
         self.psnr = self.grey_psnr = self.cf = self.true_cf = 0.0
         self.n = 0
+        self.hue = np.zeros((len(HUE_FAMILIES), 2), np.int64)
 
     def add(self, ours, grey, truth):
         self.psnr += psnr(ours, truth)
         self.grey_psnr += psnr(grey, truth)
         self.cf += colourfulness(ours)
         self.true_cf += colourfulness(truth)
+        self.hue += np.array(hue_hits(ours, truth), np.int64)
         self.n += 1
 
     def result(self):
@@ -85,6 +126,8 @@ class MetricSum:
         out = {'valPsnr': self.psnr / n, 'valGreyPsnr': self.grey_psnr / n, 'valCf': self.cf / n,
                'valTrueCf': self.true_cf / n}
         out['cfRatio'] = out['valCf'] / max(1e-9, out['valTrueCf'])
+        for name, (total, hits) in zip(HUE_FAMILIES, self.hue):
+            out[f'hue_{name}'] = float(hits) / max(1, int(total))
         return out
 
 

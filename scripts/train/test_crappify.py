@@ -109,6 +109,27 @@ class BinsAndMetricsTest(unittest.TestCase):
         self.assertEqual((h % 16, w % 16), (0, 0))
         self.assertLess(abs(h * w - 256 * 256) / (256 * 256), 0.1)
 
+    def test_hue_families_and_hits(self):
+        from metrics import hue_hits
+        # forest green, olive, sky blue, skin, brown, purple: 2x2 blocks, metrics sample every 2nd pixel
+        colours = {'green': [(34, 139, 34), (107, 142, 35)], 'blue': [(135, 206, 235)],
+                   'warm': [(224, 172, 105), (120, 80, 40)], 'other': [(128, 0, 128)]}
+        truth = np.array([c for cs in colours.values() for c in cs], np.uint8).repeat(2, 0)[:, None].repeat(2, 1)
+        hits = hue_hits(truth, truth)
+        self.assertEqual([t for t, _ in hits], [2, 1, 2])
+        self.assertEqual([h for _, h in hits], [2, 1, 2])
+        brown_for_green = truth.copy()
+        brown_for_green[:4] = (120, 80, 40)
+        self.assertEqual(hue_hits(brown_for_green, truth)[0], (2, 0))
+
+    def test_weighted_sampling_prefers_heavy_images(self):
+        from data import ImageBank, sample_batch
+        images = [np.full((40, 40, 3), v, np.uint8) for v in (10, 200)]
+        bank = ImageBank(np.concatenate([a.ravel() for a in images]), np.array([a.shape for a in images]))
+        batch = sample_batch(bank, 64, 16, np.random.default_rng(0), p=np.array([0.05, 0.95]))
+        bright = (batch.mean(dim=(1, 2, 3)) > 0.5).float().mean().item()
+        self.assertGreater(bright, 0.8)
+
     def test_grey_recombination_is_exact_grey(self):
         from metrics import recombine, split_luma
         rng = np.random.default_rng(1)

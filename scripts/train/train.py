@@ -89,6 +89,9 @@ def main():
                     help='on resume, replace the cosine length by --total-steps even if shorter (LR jumps)')
     ap.add_argument('--max-steps', type=int, default=10 ** 9, help='stop after this step')
     ap.add_argument('--l1-weight', type=float, default=10.0)
+    ap.add_argument('--boost-green', type=float, default=0.0,
+                    help='sample images with weight 1 + G*green share + B*blue share (green is ~4%% of this data)')
+    ap.add_argument('--boost-blue', type=float, default=0.0)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--checkpoint-every', type=int, default=200)
     ap.add_argument('--val-every-min', type=float, default=10.0)
@@ -130,7 +133,8 @@ def main():
         log('resumed', step=step, config=cfg)
     else:
         cfg = {k: getattr(args, k) for k in ('arch', 'crop', 'batch', 'lr', 'weight_decay', 'warmup',
-                                             'total_steps', 'max_steps', 'l1_weight', 'seed')}
+                                             'total_steps', 'max_steps', 'l1_weight', 'seed', 'boost_green',
+                                             'boost_blue')}
         cfg['data'] = os.path.abspath(args.data)
         cfg['images'] = len(bank)
         torch.manual_seed(args.seed)
@@ -150,6 +154,14 @@ def main():
         ckpt = None
         log('new run', config=cfg, bins=int(len(centers)), params=count_params(model),
             gmac256=round(count_macs(model) / 1e9, 3))
+
+    sample_p = None
+    if cfg.get('boost_green', 0) or cfg.get('boost_blue', 0):
+        shares = bank.hue_shares()
+        w = 1.0 + cfg['boost_green'] * shares[:, 0] + cfg['boost_blue'] * shares[:, 1]
+        sample_p = w / w.sum()
+        log('image sampling', green_share=round(float((sample_p * shares[:, 0]).sum()), 4),
+            blue_share=round(float((sample_p * shares[:, 1]).sum()), 4), max_weight=round(float(w.max()), 2))
 
     device = torch.device(args.device)
     centers_t = torch.from_numpy(centers).to(device)
@@ -189,7 +201,7 @@ def main():
 
     while step < cfg['max_steps'] and not stop['now']:
         td = time.time()
-        rgb = sample_batch(bank, cfg['batch'], cfg['crop'], rng)
+        rgb = sample_batch(bank, cfg['batch'], cfg['crop'], rng, sample_p)
         ycc = rgb_to_ycbcr_torch(rgb)
         luma = crappify(ycc[:, :1], rng).to(device).contiguous(memory_format=memory_format)
         target = chroma_targets(ycc[:, 1:]).to(device)
