@@ -1,7 +1,8 @@
 // npm run eval [-- --models fast,quality --val DIR --limit N --sheet N]
 // Colourizes the validation photos through the app's own engine (the same code path as
 // `chromareel colorize photo.jpg`) and prints, per model: PSNR, PSNR of the grey image, colourfulness
-// (CF) of ours and of the truth, and their ratio. Writes a contact sheet (grey | ours | truth).
+// (CF) of ours and of the truth, and their ratio; and hue agreement per family (green, blue, warm: is
+// grass green, is sky blue?). Writes a contact sheet (grey | ours | truth).
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { createEngine } from '../../electron/engine/index.js';
 import { colourfulness } from '../../electron/engine/metrics/colourfulness.js';
+import { HUE_FAMILIES, hueHits } from './hue-agreement.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
@@ -72,6 +74,7 @@ for (const modelId of modelIds) {
   const cfs: number[] = [];
   const trueCfs: number[] = [];
   const rows: Buffer[] = [];
+  const hue = HUE_FAMILIES.map(() => [0, 0]);
   const started = performance.now();
   for (const [i, name] of files.entries()) {
     const input = path.join(args.val!, name);
@@ -92,6 +95,10 @@ for (const modelId of modelIds) {
     greyPsnrs.push(psnr(grey, truth));
     cfs.push(colourfulness({ width: ours.width, height: ours.height, rgb: ours.data }));
     trueCfs.push(colourfulness({ width: truth.width, height: truth.height, rgb: truth.data }));
+    hueHits(ours.data, truth.data, truth.width, truth.height).forEach(([total, hits], k) => {
+      hue[k][0] += total;
+      hue[k][1] += hits;
+    });
     if (i < sheetCount) {
       const tile = (img: Rgb) => sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).resize({ height: 192 }).png().toBuffer();
       const tiles = await Promise.all([tile(grey), tile(ours), tile(truth)]);
@@ -120,6 +127,7 @@ for (const modelId of modelIds) {
     cf: Number(mean(cfs).toFixed(2)),
     trueCf: Number(mean(trueCfs).toFixed(2)),
     cfRatio: Number((mean(cfs) / mean(trueCfs)).toFixed(3)),
+    ...Object.fromEntries(HUE_FAMILIES.map((name, k) => [`hue_${name}`, Number((hue[k][1] / Math.max(1, hue[k][0])).toFixed(3))])),
     secondsPerImage: Number((seconds / files.length).toFixed(3)),
   };
   if (rows.length > 0) {
