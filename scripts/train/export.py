@@ -129,11 +129,19 @@ def main():
 
     os.replace(tmp_onnx, os.path.join(args.out, 'model.onnx'))
     cfg = snap['config']
+    # A run started with --init-from continues an earlier model: count its steps too.
+    init = torch.load(cfg['init_from'], map_location='cpu')['config'] if cfg.get('init_from') else {}
+    total_steps = int(init.get('steps', 0)) + int(snap['step'])
+    lineage = (f"fine-tuned from {init.get('source_version') or 'an earlier export'} ({init.get('steps', 0)} steps) "
+               f"for {snap['step']} steps" if cfg.get('init_from') else f"{snap['step']} steps from scratch")
+    if cfg.get('boost_green') or cfg.get('boost_blue'):
+        lineage += (f", images sampled with weight 1 + {cfg.get('boost_green', 0)}·green share + "
+                    f"{cfg.get('boost_blue', 0)}·blue share")
     manifest = {
         'schemaVersion': 1,
         'id': 'fast',
         'name': 'ChromaReel Fast',
-        'version': f"0.1.{snap['step']}",
+        'version': f"0.1.{total_steps}",
         'description': ('Small U-Net for CPUs: luma in, Cb/Cr out, predicted at 1/4 resolution '
                         '(self-attention at 1/16) and upsampled inside the model.'),
         'licence': LICENCE,
@@ -147,13 +155,13 @@ def main():
         'preferredFor': 'cpu',
         'training': {
             'data': TRAINING_DATA,
-            'steps': int(snap['step']),
+            'steps': total_steps,
             'temperature': temperature,
             'blend': blend,
             'params': count_params(model),
             'gmacPer256Frame': round(count_macs(model) / 1e9, 3),
             'notes': (f"arch {cfg['arch']}, {count_params(model)} params, {count_macs(model) / 1e9:.2f} GMAC "
-                      f"per 256x256 frame; batch {cfg['batch']} of {cfg['crop']}px crops, AdamW lr {cfg['lr']} "
+                      f"per 256x256 frame; {lineage}; batch {cfg['batch']} of {cfg['crop']}px crops, AdamW lr {cfg['lr']} "
                       f"cosine; loss: rebalanced cross-entropy over {len(snap['bin_centers'])} Cb/Cr bins + "
                       f"{cfg['l1_weight']}x L1; decoded as annealed mean at T={temperature} blended "
                       f"{blend} : {1 - blend:.2f} with the L1 head (chosen on val). Metrics: val "

@@ -11,6 +11,7 @@ statistics are close to mu and s2, so fine-tuning starts from the shipped model 
 The bins come from the ONNX graph; their rebalancing weights are fitted again on the training data.
 """
 import argparse
+import json
 import os
 import sys
 
@@ -145,7 +146,11 @@ def main():
     weights = weights_for_centers(centers, sample_chroma(bank, rng))
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tmp = args.out + '.tmp'
-    torch.save({'config': {'arch': args.arch, 'source': os.path.abspath(args.onnx)},
+    manifest_path = os.path.join(os.path.dirname(os.path.abspath(args.onnx)), 'model.json')
+    source = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
+    torch.save({'config': {'arch': args.arch, 'source': os.path.abspath(args.onnx),
+                           'source_version': source.get('version'),
+                           'steps': int(source.get('training', {}).get('steps', 0))},
                 'model': model.state_dict(), 'bin_centers': centers.astype(np.float32),
                 'bin_weights': weights}, tmp)
     os.replace(tmp, args.out)
