@@ -23,7 +23,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from bins import fit_bins  # noqa: E402
+from bins import fit_bins, weights_for_centers  # noqa: E402
 from colour import rgb_to_ycbcr_torch  # noqa: E402
 from crappify import crappify  # noqa: E402
 from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
@@ -60,18 +60,30 @@ def build_model(arch, centers):
     return ChromaNet(torch.from_numpy(centers), **ARCHS[arch])
 
 
-def sample_chroma(bank, rng, crops=400):
-    """Cb/Cr pixels (M,2) of random training crops at the heads' resolution."""
+def image_sampling(bank, cfg):
+    """Per-image sampling probabilities (None: uniform) from the run's --boost-green/--boost-blue."""
+    if not (cfg.get('boost_green', 0) or cfg.get('boost_blue', 0)):
+        return None
+    shares = bank.hue_shares()
+    w = 1.0 + cfg['boost_green'] * shares[:, 0] + cfg['boost_blue'] * shares[:, 1]
+    p = w / w.sum()
+    log('image sampling', green_share=round(float((p * shares[:, 0]).sum()), 4),
+        blue_share=round(float((p * shares[:, 1]).sum()), 4), max_weight=round(float(w.max()), 2))
+    return p
+
+
+def sample_chroma(bank, rng, crops=400, p=None):
+    """Cb/Cr pixels (M,2) of random training crops at the heads' resolution (images drawn with `p`)."""
     samples = []
     for _ in range(crops // 50):
-        rgb = sample_batch(bank, 50, 64, rng)
+        rgb = sample_batch(bank, 50, 64, rng, p)
         cbcr = chroma_targets(rgb_to_ycbcr_torch(rgb)[:, 1:])
         samples.append(cbcr.permute(0, 2, 3, 1).reshape(-1, 2).numpy())
     return np.concatenate(samples)
 
 
-def fit_run_bins(bank, rng):
-    return fit_bins(sample_chroma(bank, rng))
+def fit_run_bins(bank, rng, p=None):
+    return fit_bins(sample_chroma(bank, rng, p=p))
 
 
 def main():
@@ -117,6 +129,7 @@ def main():
         ckpt = torch.load(ckpt_path, map_location='cpu')
         cfg = ckpt['config']
         centers, weights = ckpt['bin_centers'], ckpt['bin_weights']
+        sample_p = image_sampling(bank, cfg)
         model = build_model(cfg['arch'], centers)
         model.load_state_dict(ckpt['model'])
         step = ckpt['step']
@@ -140,28 +153,24 @@ def main():
         torch.manual_seed(args.seed)
         random.seed(args.seed)
         rng = np.random.default_rng(args.seed)
+        sample_p = image_sampling(bank, cfg)
         if args.init_from:
             init = torch.load(args.init_from, map_location='cpu')
             cfg['arch'] = init['config']['arch']
             cfg['init_from'] = os.path.abspath(args.init_from)
             centers, weights = init['bin_centers'], init['bin_weights']
+            if sample_p is not None:
+                # Rebalance for the colours this run actually sees, or boosted hues are counted twice.
+                weights = weights_for_centers(centers, sample_chroma(bank, rng, p=sample_p))
             model = build_model(cfg['arch'], centers)
             model.load_state_dict(init['model'])
         else:
-            centers, weights = fit_run_bins(bank, rng)
+            centers, weights = fit_run_bins(bank, rng, sample_p)
             model = build_model(cfg['arch'], centers)
         step = 0
         ckpt = None
         log('new run', config=cfg, bins=int(len(centers)), params=count_params(model),
             gmac256=round(count_macs(model) / 1e9, 3))
-
-    sample_p = None
-    if cfg.get('boost_green', 0) or cfg.get('boost_blue', 0):
-        shares = bank.hue_shares()
-        w = 1.0 + cfg['boost_green'] * shares[:, 0] + cfg['boost_blue'] * shares[:, 1]
-        sample_p = w / w.sum()
-        log('image sampling', green_share=round(float((sample_p * shares[:, 0]).sum()), 4),
-            blue_share=round(float((sample_p * shares[:, 1]).sum()), 4), max_weight=round(float(w.max()), 2))
 
     device = torch.device(args.device)
     centers_t = torch.from_numpy(centers).to(device)
