@@ -133,10 +133,14 @@ class MetricSum:
 
 def score(m):
     """One number to rank (model, T, blend) by. Targets: cfRatio ≥ 0.6 and PSNR ≥ grey − 0.3 dB;
-    colourfulness counts up to the truth's, PSNR gain over grey counts, misses are penalized."""
+    colourfulness counts up to the truth's, PSNR gain over grey counts, and so does hue agreement
+    (grass green, sky blue, skin warm) where measured. Misses are penalized hard enough that a setting
+    meeting both targets ranks above one that misses either."""
     gain = m['valPsnr'] - m['valGreyPsnr']
-    return (min(m['cfRatio'], 1.0) + 0.5 * gain - 2.0 * max(0.0, -0.3 - gain)
-            - 1.0 * max(0.0, 0.6 - m['cfRatio']))
+    hue = [m[k] for k in ('hue_green', 'hue_blue', 'hue_warm') if k in m]
+    semantic = 0.5 * sum(hue) / len(hue) if hue else 0.0
+    return (min(m['cfRatio'], 1.0) + 0.5 * gain + semantic - 10.0 * max(0.0, -0.3 - gain)
+            - 10.0 * max(0.0, 0.6 - m['cfRatio']))
 
 
 def meets_targets(m):

@@ -122,6 +122,17 @@ class BinsAndMetricsTest(unittest.TestCase):
         brown_for_green[:4] = (120, 80, 40)
         self.assertEqual(hue_hits(brown_for_green, truth)[0], (2, 0))
 
+    def test_score_ranks_settings_meeting_the_targets_first(self):
+        from metrics import meets_targets, score
+        base = {'valGreyPsnr': 22.0, 'hue_green': 0.3, 'hue_blue': 0.4, 'hue_warm': 0.7}
+        meets = {**base, 'valPsnr': 22.2, 'cfRatio': 0.62}
+        dull_but_sharp = {**base, 'valPsnr': 22.9, 'cfRatio': 0.57}  # misses CF by a little
+        self.assertTrue(meets_targets(meets))
+        self.assertFalse(meets_targets(dull_but_sharp))
+        self.assertGreater(score(meets), score(dull_but_sharp))
+        greener = {**meets, 'hue_green': 0.5}
+        self.assertGreater(score(greener), score(meets))
+
     def test_weighted_sampling_prefers_heavy_images(self):
         from data import ImageBank, sample_batch
         images = [np.full((40, 40, 3), v, np.uint8) for v in (10, 200)]
