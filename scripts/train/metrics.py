@@ -139,7 +139,8 @@ def score(m):
     gain = m['valPsnr'] - m['valGreyPsnr']
     hue = [m[k] for k in ('hue_green', 'hue_blue', 'hue_warm') if k in m]
     semantic = 0.5 * sum(hue) / len(hue) if hue else 0.0
-    return (min(m['cfRatio'], 1.0) + 0.5 * gain + semantic - 10.0 * max(0.0, -0.3 - gain)
+    missed = 0.0 if meets_targets(m) else 10.0
+    return (min(m['cfRatio'], 1.0) + 0.5 * gain + semantic - missed - 10.0 * max(0.0, -0.3 - gain)
             - 10.0 * max(0.0, 0.6 - m['cfRatio']))
 
 
