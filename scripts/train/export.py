@@ -84,6 +84,18 @@ def run_ort_check(onnx_path, model, bench=256, tolerance=1e-3):
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def grid_metrics(run_dir, step, temperature, blend):
+    """Val metrics of one (temperature, blend) setting of a validated step (RUN/val.jsonl), or {}."""
+    path = os.path.join(run_dir, 'val.jsonl')
+    if not os.path.exists(path):
+        return {}
+    for line in open(path):
+        entry = json.loads(line)
+        if entry.get('step') == step:
+            return entry.get('grid', {}).get(f'T{temperature}_b{blend}', {})
+    return {}
+
+
 def write_atomic(path, data: bytes):
     tmp = path + '.tmp'
     with open(tmp, 'wb') as fh:
@@ -114,6 +126,8 @@ def main():
         val = {}  # metrics belong to another snapshot; do not claim them
     temperature = args.temperature if args.temperature is not None else val.get('temperature', 0.38)
     blend = args.blend if args.blend is not None else val.get('blend', 0.5)
+    if val and (temperature, blend) != (val.get('temperature'), val.get('blend')):
+        val = grid_metrics(args.run_dir, snap['step'], temperature, blend)  # the chosen setting's own numbers
     model.temperature.fill_(temperature)
     model.blend.fill_(blend)
     model.eval()
