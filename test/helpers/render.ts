@@ -60,6 +60,14 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
 }
 
 /** The JSON lines the CLI printed with --json (every line must parse). */
+/**
+ * CLI arguments of a resumable lossless render with the fixture model in short segments (0.4 s), so a
+ * test can interrupt it between segments and compare the resumed film with an uninterrupted one.
+ */
+export function segmentedLosslessArgs(film: string, output: string, modelDir: string): string[] {
+  return ['colorize', film, '-o', output, '--model', modelDir, '--lossless', '--preset', 'ultrafast', '--segment-seconds', '0.4', '--json'];
+}
+
 export function jsonLines(stdout: string): Array<Record<string, any>> {
   return stdout
     .split('\n')

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
-import { defaultWorkDirOf, jsonLines, readJob, runCli, startCli, streamMd5, tempDir, waitFor } from '../helpers/render.js';
+import { defaultWorkDirOf, jsonLines, readJob, runCli, segmentedLosslessArgs, startCli, streamMd5, tempDir, waitFor } from '../helpers/render.js';
 
 const FRAMES = 100; // 4 s at 25 fps in segments of 10 frames
 
@@ -44,13 +44,7 @@ describe('CLI: the disk fills up during a render', () => {
   let reference: string;
   let skipReason: string | null = null;
 
-  const args = (output: string) => [
-    'colorize', film, '-o', output,
-    '--model', fixtureModelDir('fixture-chroma'),
-    '--lossless', '--preset', 'ultrafast',
-    '--segment-seconds', '0.4',
-    '--json',
-  ];
+  const args = (output: string) => segmentedLosslessArgs(film, output, fixtureModelDir('fixture-chroma'));
 
   beforeAll(async () => {
     work = await tempDir('disk-full');

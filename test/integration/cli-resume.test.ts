@@ -19,6 +19,7 @@ import {
   listProcesses,
   readJob,
   runCli,
+  segmentedLosslessArgs,
   startCli,
   streamMd5,
   tempDir,
@@ -33,13 +34,7 @@ describe('CLI: resume after kill -9 and Ctrl-C', () => {
   let film: string;
   let reference: { video: string; audio: string };
 
-  const args = (output: string) => [
-    'colorize', film, '-o', output,
-    '--model', fixtureModelDir('fixture-chroma'),
-    '--lossless', '--preset', 'ultrafast',
-    '--segment-seconds', '0.4',
-    '--json',
-  ];
+  const args = (output: string) => segmentedLosslessArgs(film, output, fixtureModelDir('fixture-chroma'));
 
   const fingerprint = async (file: string) => ({ video: await streamMd5(file, '0:v:0'), audio: await streamMd5(file, '0:a:0') });
 
