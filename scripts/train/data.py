@@ -37,13 +37,10 @@ class ImageBank:
 
     def hue_shares(self, step=4):
         """Per image: shares of clearly green and clearly blue pixels (|Cb,Cr| >= 0.05), as in metrics.py."""
-        from metrics import hue_family
+        from metrics import hue_family, rgb_to_cbcr
         shares = np.zeros((len(self), 2))
         for i in range(len(self)):
-            rgb = self.image(i)[::step, ::step].astype(np.float32) / 255.0
-            r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-            y = 0.299 * r + 0.587 * g + 0.114 * b
-            cb, cr = 0.564 * (b - y), 0.713 * (r - y)
+            cb, cr = rgb_to_cbcr(self.image(i), step)
             family = np.where(np.hypot(cb, cr) >= 0.05, hue_family(cb, cr), -1)
             shares[i] = (family == 0).mean(), (family == 1).mean()
         return shares

@@ -28,7 +28,7 @@ from colour import rgb_to_ycbcr_torch  # noqa: E402
 from crappify import crappify  # noqa: E402
 from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
 from bins import weights_for_centers  # noqa: E402
-from train import build_model, sample_chroma  # noqa: E402  # noqa: E402
+from train import build_model, sample_chroma  # noqa: E402
 
 
 def onnx_tensors(path):
