@@ -3,6 +3,8 @@
 // grouped by the true hue's family in the Cb/Cr plane, the share predicted in the same family and at
 // least faintly coloured (|Cb,Cr| ≥ 0.02). Every second pixel in each direction is sampled.
 
+import { rgbToCbCr } from '../../electron/engine/model/contracts.js';
+
 export const HUE_FAMILIES = ['green', 'blue', 'warm'] as const;
 export type HueFamily = (typeof HUE_FAMILIES)[number];
 
@@ -34,9 +36,5 @@ export function hueHits(ours: Uint8Array, truth: Uint8Array, width: number, heig
 }
 
 function cbcr(rgb: Uint8Array, i: number): [number, number] {
-  const r = rgb[i] / 255;
-  const g = rgb[i + 1] / 255;
-  const b = rgb[i + 2] / 255;
-  const y = 0.299 * r + 0.587 * g + 0.114 * b;
-  return [0.564 * (b - y), 0.713 * (r - y)];
+  return rgbToCbCr(rgb[i] / 255, rgb[i + 1] / 255, rgb[i + 2] / 255);
 }

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from colour import rgb_to_ycbcr_torch, ycbcr_to_rgb_torch
+from colour import rgb_to_ycbcr_np, rgb_to_ycbcr_torch, ycbcr_to_rgb_torch
 
 
 def render_size(h, w, render_factor=16, multiple=16):
@@ -87,10 +87,8 @@ def hue_family(cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
 
 
 def rgb_to_cbcr(rgb_u8: np.ndarray, step=2):
-    rgb = rgb_u8[::step, ::step].astype(np.float32) / 255.0
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    return 0.564 * (b - y), 0.713 * (r - y)
+    ycc = rgb_to_ycbcr_np(rgb_u8[::step, ::step].astype(np.float32) / 255.0)
+    return ycc[..., 1], ycc[..., 2]
 
 
 def hue_hits(ours_u8: np.ndarray, truth_u8: np.ndarray):
