@@ -6,9 +6,9 @@
 // rounds every timestamp to the millisecond, which makes 30000/1001 material slightly jittery.
 
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { temporarySibling } from '../atomic-file.js';
 import { EngineError } from '../errors.js';
 import type { YuvFrame } from '../pipeline/frames.js';
 import { startFfmpeg, type FfmpegChild } from './process.js';
@@ -104,7 +104,7 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
 
 export async function createSegmentEncoder(options: SegmentEncoderOptions): Promise<SegmentEncoder> {
   const target = path.resolve(options.path);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.partial-${randomBytes(4).toString('hex')}`);
+  const temp = temporarySibling(target);
   const args = segmentEncoderArgs(options, temp);
   const ySize = options.width * options.height;
   const cSize = (options.width / 2) * (options.height / 2);

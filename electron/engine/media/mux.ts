@@ -3,11 +3,10 @@
 // notice), text subtitles, chapters and global metadata. Written to a hidden partial file beside the
 // output and renamed into place.
 
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileWriteError } from '../atomic-file.js';
+import { fileWriteError, temporarySibling } from '../atomic-file.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { MediaInfo, NoticeEvent } from '../types.js';
 import { runFfmpeg, runFfprobe } from './process.js';
@@ -165,7 +164,7 @@ export async function muxOutput(options: MuxOptions): Promise<MuxResult> {
 
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'chromareel-mux-'));
   const listPath = path.join(workDir, 'segments.ffconcat');
-  const temp = path.join(outputDir, `.${path.basename(output)}.partial-${randomBytes(4).toString('hex')}${path.extname(output)}`);
+  const temp = temporarySibling(output);
   try {
     await writeFile(listPath, concatList(options.segments, frameCounts, source.video.frameRate)).catch((error) => {
       throw fileWriteError(listPath, error);
