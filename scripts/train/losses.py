@@ -18,13 +18,3 @@ def hybrid_loss(logits, l1_pred, target, centers, weights, l1_weight=10.0):
     loss_cls = (pixel_w * ce).mean()
     loss_l1 = (l1_pred - target).abs().mean()
     return loss_cls + l1_weight * loss_l1, loss_cls.detach(), loss_l1.detach()
-
-
-def false_colour_penalty(decoded, target, grey_below=0.025):
-    """Mean |Cb|+|Cr| of the decoded output where the truth is (near) grey, averaged over all pixels.
-
-    Rebalanced classification makes rare colours cheap to guess, so plain surfaces (walls, cabinets,
-    floors) pick up blotches of colour; this charges for colour exactly where the truth has none, and
-    nothing where it has colour (the classification term alone decides those)."""
-    grey = (target.abs().amax(dim=1) < grey_below).to(decoded.dtype)  # N,h,w
-    return (decoded.abs().sum(dim=1) * grey).mean()

@@ -94,19 +94,6 @@ class BinsAndMetricsTest(unittest.TestCase):
         self.assertTrue(torch.allclose(soft.sum(1), torch.ones(1, 3, 3), atol=1e-5))
         self.assertEqual(int(nearest_bin(target, c)[0, 0, 0]), int(grey))
 
-    def test_false_colour_penalty_charges_colour_only_where_truth_is_grey(self):
-        from losses import false_colour_penalty
-        target = torch.zeros(1, 2, 2, 2)
-        target[0, :, 0, :] = torch.tensor([0.1, -0.1]).reshape(2, 1)  # top row coloured, bottom grey
-        grey_out = torch.zeros_like(target)
-        self.assertEqual(float(false_colour_penalty(grey_out, target)), 0.0)
-        coloured_top = grey_out.clone()
-        coloured_top[0, :, 0, :] = 0.2  # colour where the truth has colour: free
-        self.assertEqual(float(false_colour_penalty(coloured_top, target)), 0.0)
-        coloured_bottom = grey_out.clone()
-        coloured_bottom[0, 0, 1, :] = 0.2  # colour on grey: |Cb| 0.2 on 2 of 4 pixels
-        self.assertAlmostEqual(float(false_colour_penalty(coloured_bottom, target)), 0.1, places=6)
-
     def test_psnr_and_colourfulness(self):
         from metrics import colourfulness, psnr, render_size
         a = np.full((8, 8, 3), 100, np.uint8)

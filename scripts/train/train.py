@@ -27,7 +27,7 @@ from bins import fit_bins, weights_for_centers  # noqa: E402
 from colour import rgb_to_ycbcr_torch  # noqa: E402
 from crappify import crappify  # noqa: E402
 from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
-from losses import chroma_targets, false_colour_penalty, hybrid_loss  # noqa: E402
+from losses import chroma_targets, hybrid_loss  # noqa: E402
 from model import ChromaNet, count_macs, count_params  # noqa: E402
 
 ARCHS = {
@@ -104,10 +104,6 @@ def main():
     ap.add_argument('--boost-green', type=float, default=0.0,
                     help='sample images with weight 1 + G*green share + B*blue share (green is ~4%% of this data)')
     ap.add_argument('--boost-blue', type=float, default=0.0)
-    ap.add_argument('--grey-weight', type=float, default=0.0,
-                    help='weight of the false-colour penalty: colour of the decoded output where the truth is grey')
-    ap.add_argument('--grey-decode', type=float, nargs=2, default=(0.6, 0.75), metavar=('T', 'BLEND'),
-                    help='temperature and blend of the decoding the penalty sees (as shipped)')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--checkpoint-every', type=int, default=200)
     ap.add_argument('--val-every-min', type=float, default=10.0)
@@ -151,7 +147,7 @@ def main():
     else:
         cfg = {k: getattr(args, k) for k in ('arch', 'crop', 'batch', 'lr', 'weight_decay', 'warmup',
                                              'total_steps', 'max_steps', 'l1_weight', 'seed', 'boost_green',
-                                             'boost_blue', 'grey_weight', 'grey_decode')}
+                                             'boost_blue')}
         cfg['data'] = os.path.abspath(args.data)
         cfg['images'] = len(bank)
         torch.manual_seed(args.seed)
@@ -209,7 +205,7 @@ def main():
 
     validator = None
     last_val = time.time()
-    meter = {'loss': 0.0, 'cls': 0.0, 'l1': 0.0, 'grey': 0.0, 'n': 0, 't': time.time(), 'data_s': 0.0}
+    meter = {'loss': 0.0, 'cls': 0.0, 'l1': 0.0, 'n': 0, 't': time.time(), 'data_s': 0.0}
     log('training', step=step, threads=args.threads, channels_last=bool(args.channels_last))
 
     while step < cfg['max_steps'] and not stop['now']:
@@ -222,11 +218,6 @@ def main():
 
         logits, l1_pred = model.heads(luma)
         loss, loss_cls, loss_l1 = hybrid_loss(logits, l1_pred, target, centers_t, weights_t, cfg['l1_weight'])
-        if cfg.get('grey_weight'):
-            decoded = model.decode(logits, l1_pred, *cfg['grey_decode'])
-            loss_grey = false_colour_penalty(decoded, target)
-            loss = loss + cfg['grey_weight'] * loss_grey
-            meter['grey'] += loss_grey.item()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -245,10 +236,9 @@ def main():
             dt = time.time() - meter['t']
             log('step', step=step, loss=round(meter['loss'] / meter['n'], 4),
                 cls=round(meter['cls'] / meter['n'], 4), l1=round(meter['l1'] / meter['n'], 5),
-                grey=round(meter['grey'] / meter['n'], 5),
                 lr=round(sched.get_last_lr()[0], 6), steps_per_s=round(meter['n'] / dt, 3),
                 data_frac=round(meter['data_s'] / dt, 2))
-            meter = {'loss': 0.0, 'cls': 0.0, 'l1': 0.0, 'grey': 0.0, 'n': 0, 't': time.time(), 'data_s': 0.0}
+            meter = {'loss': 0.0, 'cls': 0.0, 'l1': 0.0, 'n': 0, 't': time.time(), 'data_s': 0.0}
 
         if validator is not None and validator.poll() is not None:
             log('validation finished', returncode=validator.returncode)
