@@ -2,6 +2,10 @@
 
     /usr/bin/python3 scripts/train/recover.py --onnx native-models/fast/model.onnx --out RUN/init.pt
     /usr/bin/python3 scripts/train/train.py --run-dir RUN --init-from RUN/init.pt ...
+    /usr/bin/python3 scripts/train/recover.py --checkpoint OLD_RUN/best.pt --out RUN/init.pt
+
+With --checkpoint it starts from a run's own snapshot instead (exact weights, BatchNorms and bin
+weights included) and only carries the lineage, so the next export counts every earlier step.
 
 The export folds every BatchNorm that follows a convolution into that convolution (W', b'). This
 script undoes the fold so the original architecture trains again: each BatchNorm gets running
@@ -115,12 +119,28 @@ def calibrate(model, bank, rng, batches, batch, crop):
             bn.weight.copy_(torch.sqrt(var + bn.eps).float())
 
 
+def init_from_checkpoint(checkpoint, out):
+    """An init file from a run's snapshot (e.g. best.pt): the same weights, with the steps behind them."""
+    snap = torch.load(checkpoint, map_location='cpu')
+    cfg = snap['config']
+    prior = torch.load(cfg['init_from'], map_location='cpu')['config'] if cfg.get('init_from') else {}
+    steps = int(prior.get('steps', 0)) + int(snap['step'])
+    tmp = out + '.tmp'
+    torch.save({'config': {'arch': cfg['arch'], 'source': os.path.abspath(checkpoint),
+                           'source_version': f'0.1.{steps}', 'steps': steps},
+                'model': snap['model'], 'bin_centers': snap['bin_centers'], 'bin_weights': snap['bin_weights']},
+               tmp)
+    os.replace(tmp, out)
+    return steps
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--onnx', default=os.path.join(os.path.dirname(os.path.dirname(HERE)),
                                                    'native-models', 'fast', 'model.onnx'))
     ap.add_argument('--arch', default='base')
     ap.add_argument('--out', required=True)
+    ap.add_argument('--checkpoint', help="a run's snapshot (RUN/best.pt) to continue from instead of the ONNX")
     ap.add_argument('--data', default=DEFAULT_TRAIN_DIR)
     ap.add_argument('--cache-dir', default=os.path.join(HERE, 'runs', 'cache'))
     ap.add_argument('--batches', type=int, default=24)
@@ -130,6 +150,11 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    if args.checkpoint:
+        steps = init_from_checkpoint(args.checkpoint, args.out)
+        print(f'{args.checkpoint} -> {args.out} (lineage: {steps} steps)')
+        return
 
     model, centers = load_from_onnx(args.onnx, args.arch)
     probe = torch.rand(2, 1, 64, 96)
@@ -144,7 +169,6 @@ def main():
     if drift > 1e-4:
         raise SystemExit(f'calibration changed the eval-mode function (max diff {drift:.2e})')
     weights = weights_for_centers(centers, sample_chroma(bank, rng))
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tmp = args.out + '.tmp'
     manifest_path = os.path.join(os.path.dirname(os.path.abspath(args.onnx)), 'model.json')
     source = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}

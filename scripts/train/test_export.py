@@ -184,5 +184,25 @@ class RecoverTest(unittest.TestCase):
         self.assertTrue(any(bn.running_mean.abs().max().item() > 1e-3 for bn in bns))
 
 
+    def test_continuing_from_a_snapshot_keeps_weights_and_counts_earlier_steps(self):
+        from recover import init_from_checkpoint
+        model = tiny_model()
+        with tempfile.TemporaryDirectory(prefix='chroma-recover-test-') as tmp:
+            first_init = os.path.join(tmp, 'init.pt')
+            torch.save({'config': {'arch': 'slim', 'steps': 1000}}, first_init)
+            snapshot = os.path.join(tmp, 'best.pt')
+            torch.save({'config': {'arch': 'slim', 'init_from': first_init}, 'step': 250,
+                        'model': model.state_dict(), 'bin_centers': model.bin_centers.numpy(),
+                        'bin_weights': np.ones(len(model.bin_centers), np.float32)}, snapshot)
+            out = os.path.join(tmp, 'next', 'init.pt')
+            os.makedirs(os.path.dirname(out))
+            self.assertEqual(init_from_checkpoint(snapshot, out), 1250)
+            init = torch.load(out)
+        self.assertEqual(init['config']['steps'], 1250)
+        self.assertEqual(init['config']['source_version'], '0.1.1250')
+        for k, v in model.state_dict().items():
+            self.assertTrue(torch.equal(init['model'][k], v), k)
+
+
 if __name__ == '__main__':
     unittest.main()
