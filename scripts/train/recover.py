@@ -32,7 +32,7 @@ from colour import rgb_to_ycbcr_torch  # noqa: E402
 from crappify import crappify  # noqa: E402
 from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
 from bins import weights_for_centers  # noqa: E402
-from train import build_model, sample_chroma  # noqa: E402
+from train import atomic_save, build_model, sample_chroma  # noqa: E402
 
 
 def onnx_tensors(path):
@@ -125,12 +125,10 @@ def init_from_checkpoint(checkpoint, out):
     cfg = snap['config']
     prior = torch.load(cfg['init_from'], map_location='cpu')['config'] if cfg.get('init_from') else {}
     steps = int(prior.get('steps', 0)) + int(snap['step'])
-    tmp = out + '.tmp'
-    torch.save({'config': {'arch': cfg['arch'], 'source': os.path.abspath(checkpoint),
-                           'source_version': f'0.1.{steps}', 'steps': steps},
-                'model': snap['model'], 'bin_centers': snap['bin_centers'], 'bin_weights': snap['bin_weights']},
-               tmp)
-    os.replace(tmp, out)
+    atomic_save({'config': {'arch': cfg['arch'], 'source': os.path.abspath(checkpoint),
+                            'source_version': f'0.1.{steps}', 'steps': steps},
+                 'model': snap['model'], 'bin_centers': snap['bin_centers'], 'bin_weights': snap['bin_weights']},
+                out)
     return steps
 
 
@@ -169,15 +167,13 @@ def main():
     if drift > 1e-4:
         raise SystemExit(f'calibration changed the eval-mode function (max diff {drift:.2e})')
     weights = weights_for_centers(centers, sample_chroma(bank, rng))
-    tmp = args.out + '.tmp'
     manifest_path = os.path.join(os.path.dirname(os.path.abspath(args.onnx)), 'model.json')
     source = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
-    torch.save({'config': {'arch': args.arch, 'source': os.path.abspath(args.onnx),
-                           'source_version': source.get('version'),
-                           'steps': int(source.get('training', {}).get('steps', 0))},
-                'model': model.state_dict(), 'bin_centers': centers.astype(np.float32),
-                'bin_weights': weights}, tmp)
-    os.replace(tmp, args.out)
+    atomic_save({'config': {'arch': args.arch, 'source': os.path.abspath(args.onnx),
+                            'source_version': source.get('version'),
+                            'steps': int(source.get('training', {}).get('steps', 0))},
+                 'model': model.state_dict(), 'bin_centers': centers.astype(np.float32),
+                 'bin_weights': weights}, args.out)
     print(f'recovered {args.onnx} -> {args.out} (eval-mode drift {drift:.1e}, {len(centers)} bins)')
 
 
