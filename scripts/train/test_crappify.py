@@ -94,6 +94,20 @@ class BinsAndMetricsTest(unittest.TestCase):
         self.assertTrue(torch.allclose(soft.sum(1), torch.ones(1, 3, 3), atol=1e-5))
         self.assertEqual(int(nearest_bin(target, c)[0, 0, 0]), int(grey))
 
+    def test_grey_boost_weighs_only_grey_truth_pixels(self):
+        from losses import hybrid_loss
+        centers = torch.tensor([[0.0, 0.0], [0.2, -0.2]])
+        weights = torch.tensor([0.5, 2.0])
+        target = torch.zeros(1, 2, 1, 2)
+        target[0, :, 0, 1] = torch.tensor([0.2, -0.2])  # left pixel grey, right pixel coloured
+        logits = torch.zeros(1, 2, 1, 2)  # undecided everywhere
+        l1 = torch.zeros(1, 2, 1, 2)
+        _, plain, _ = hybrid_loss(logits, l1, target, centers, weights)
+        _, boosted, _ = hybrid_loss(logits, l1, target, centers, weights, grey_boost=3.0)
+        # both pixels have the same cross-entropy (log 2 up to soft-target spread); only the grey one gains weight
+        ce = 2 * float(plain) / (0.5 + 2.0)
+        self.assertAlmostEqual(float(boosted), (1.5 * ce + 2.0 * ce) / 2, places=5)
+
     def test_psnr_and_colourfulness(self):
         from metrics import colourfulness, psnr, render_size
         a = np.full((8, 8, 3), 100, np.uint8)

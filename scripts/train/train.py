@@ -104,6 +104,8 @@ def main():
     ap.add_argument('--boost-green', type=float, default=0.0,
                     help='sample images with weight 1 + G*green share + B*blue share (green is ~4%% of this data)')
     ap.add_argument('--boost-blue', type=float, default=0.0)
+    ap.add_argument('--grey-boost', type=float, default=1.0,
+                    help='weight of the classification loss where the truth is grey, relative to rebalancing')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--checkpoint-every', type=int, default=200)
     ap.add_argument('--val-every-min', type=float, default=10.0)
@@ -147,7 +149,7 @@ def main():
     else:
         cfg = {k: getattr(args, k) for k in ('arch', 'crop', 'batch', 'lr', 'weight_decay', 'warmup',
                                              'total_steps', 'max_steps', 'l1_weight', 'seed', 'boost_green',
-                                             'boost_blue')}
+                                             'boost_blue', 'grey_boost')}
         cfg['data'] = os.path.abspath(args.data)
         cfg['images'] = len(bank)
         torch.manual_seed(args.seed)
@@ -217,7 +219,8 @@ def main():
         meter['data_s'] += time.time() - td
 
         logits, l1_pred = model.heads(luma)
-        loss, loss_cls, loss_l1 = hybrid_loss(logits, l1_pred, target, centers_t, weights_t, cfg['l1_weight'])
+        loss, loss_cls, loss_l1 = hybrid_loss(logits, l1_pred, target, centers_t, weights_t, cfg['l1_weight'],
+                                              cfg.get('grey_boost', 1.0))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
