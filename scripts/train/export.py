@@ -27,7 +27,7 @@ sys.path.insert(0, HERE)
 from data import DEFAULT_VAL_DIR, list_images, load_rgb  # noqa: E402
 from metrics import model_luma, split_luma  # noqa: E402
 from model import SIZE_MULTIPLE, count_macs, count_params  # noqa: E402
-from train import build_model  # noqa: E402
+from train import build_model, lineage  # noqa: E402
 
 LICENCE = "MIT — ChromaReel's own weights, trained from scratch by scripts/train"
 TRAINING_DATA = ('5,646 natural colour photos (shared/data/train: ImageNet samples, BSDS500, COCO, Urban100, '
@@ -144,12 +144,11 @@ def main():
     os.replace(tmp_onnx, os.path.join(args.out, 'model.onnx'))
     cfg = snap['config']
     # A run started with --init-from continues an earlier model: count its steps too.
-    init = torch.load(cfg['init_from'], map_location='cpu')['config'] if cfg.get('init_from') else {}
-    total_steps = int(init.get('steps', 0)) + int(snap['step'])
-    lineage = (f"fine-tuned from {init.get('source_version') or 'an earlier export'} ({init.get('steps', 0)} steps) "
+    init, total_steps = lineage(snap)
+    history = (f"fine-tuned from {init.get('source_version') or 'an earlier export'} ({init.get('steps', 0)} steps) "
                f"for {snap['step']} steps" if cfg.get('init_from') else f"{snap['step']} steps from scratch")
     if cfg.get('boost_green') or cfg.get('boost_blue'):
-        lineage += (f", images sampled with weight 1 + {cfg.get('boost_green', 0)}·green share + "
+        history += (f", images sampled with weight 1 + {cfg.get('boost_green', 0)}·green share + "
                     f"{cfg.get('boost_blue', 0)}·blue share")
     manifest = {
         'schemaVersion': 1,
@@ -175,9 +174,12 @@ def main():
             'params': count_params(model),
             'gmacPer256Frame': round(count_macs(model) / 1e9, 3),
             'notes': (f"arch {cfg['arch']}, {count_params(model)} params, {count_macs(model) / 1e9:.2f} GMAC "
-                      f"per 256x256 frame; {lineage}; batch {cfg['batch']} of {cfg['crop']}px crops, AdamW lr {cfg['lr']} "
+                      f"per 256x256 frame; {history}; batch {cfg['batch']} of {cfg['crop']}px crops, AdamW lr {cfg['lr']} "
                       f"cosine; loss: rebalanced cross-entropy over {len(snap['bin_centers'])} Cb/Cr bins + "
-                      f"{cfg['l1_weight']}x L1; decoded as annealed mean at T={temperature} blended "
+                      f"{cfg['l1_weight']}x L1"
+                      + (f", grey-truth pixels' cross-entropy weighted {cfg['grey_boost']}x"
+                         if cfg.get('grey_boost', 1.0) != 1.0 else '')
+                      + f"; decoded as annealed mean at T={temperature} blended "
                       f"{blend} : {1 - blend:.2f} with the L1 head (chosen on val). Metrics: val "
                       f"({len(list_images(DEFAULT_VAL_DIR))} images, render factor 16), clean grey input; "
                       f"fps: onnxruntime-node, 2 threads, 256x256"

@@ -32,7 +32,7 @@ from colour import rgb_to_ycbcr_torch  # noqa: E402
 from crappify import crappify  # noqa: E402
 from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
 from bins import weights_for_centers  # noqa: E402
-from train import atomic_save, build_model, sample_chroma  # noqa: E402
+from train import atomic_save, build_model, lineage, sample_chroma  # noqa: E402
 
 
 def onnx_tensors(path):
@@ -123,8 +123,7 @@ def init_from_checkpoint(checkpoint, out):
     """An init file from a run's snapshot (e.g. best.pt): the same weights, with the steps behind them."""
     snap = torch.load(checkpoint, map_location='cpu')
     cfg = snap['config']
-    prior = torch.load(cfg['init_from'], map_location='cpu')['config'] if cfg.get('init_from') else {}
-    steps = int(prior.get('steps', 0)) + int(snap['step'])
+    _, steps = lineage(snap)
     atomic_save({'config': {'arch': cfg['arch'], 'source': os.path.abspath(checkpoint),
                             'source_version': f'0.1.{steps}', 'steps': steps},
                  'model': snap['model'], 'bin_centers': snap['bin_centers'], 'bin_weights': snap['bin_weights']},

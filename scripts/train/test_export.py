@@ -183,7 +183,6 @@ class RecoverTest(unittest.TestCase):
         # Calibrated statistics are measured, no longer the identity placeholders.
         self.assertTrue(any(bn.running_mean.abs().max().item() > 1e-3 for bn in bns))
 
-
     def test_continuing_from_a_snapshot_keeps_weights_and_counts_earlier_steps(self):
         from recover import init_from_checkpoint
         model = tiny_model()

@@ -56,6 +56,13 @@ def lr_lambda_factory(warmup, total, floor=0.05):
     return f
 
 
+def lineage(snapshot):
+    """(config of the init a snapshot's run started from, or {}; all training steps behind the snapshot)."""
+    cfg = snapshot['config']
+    init = torch.load(cfg['init_from'], map_location='cpu')['config'] if cfg.get('init_from') else {}
+    return init, int(init.get('steps', 0)) + int(snapshot['step'])
+
+
 def build_model(arch, centers):
     return ChromaNet(torch.from_numpy(centers), **ARCHS[arch])
 
