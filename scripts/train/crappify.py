@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from colour import RGB_TO_YCBCR
+
 
 def _gaussian_kernel(sigma: float) -> torch.Tensor:
     radius = max(1, int(np.ceil(2.5 * sigma)))
@@ -61,6 +63,28 @@ def jpeg(y: torch.Tensor, quality: int) -> torch.Tensor:
     buf.seek(0)
     out = np.asarray(Image.open(buf).convert('L'), dtype=np.float32) / 255.0
     return torch.from_numpy(out)[None, None]
+
+
+def film_luma(rgb: torch.Tensor, rng: np.random.Generator, prob: float) -> torch.Tensor:
+    """Grey rendering of [N,3,H,W] RGB as an old film stock might have seen it: [N,1,H,W] in [0,1].
+
+    With probability `prob` per sample the R, G, B weights of BT.601 luma are perturbed (log-normal,
+    sigma 0.4), and a fifth of those get almost no red response, as orthochromatic stock had; the
+    weights are renormalised to sum 1. Otherwise the sample's luma is plain BT.601. prob 0 draws
+    nothing from `rng`, so runs made before this option repeat exactly.
+    """
+    base = torch.from_numpy(RGB_TO_YCBCR[0]).to(rgb.dtype)
+    if prob <= 0:
+        return torch.einsum('c,nchw->nhw', base, rgb)[:, None]
+    weights = []
+    for _ in range(rgb.shape[0]):
+        w = base.clone()
+        if rng.random() < prob:
+            w = w * torch.from_numpy(np.exp(rng.normal(0.0, 0.4, 3))).to(rgb.dtype)
+            if rng.random() < 0.2:
+                w[0] *= 0.1
+        weights.append(w / w.sum())
+    return torch.einsum('nc,nchw->nhw', torch.stack(weights), rgb)[:, None].clamp(0, 1)
 
 
 def crappify_one(y: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:

@@ -9,8 +9,12 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps
 
-DEFAULT_TRAIN_DIR = '/work/shared/data/train'
-DEFAULT_VAL_DIR = '/work/shared/data/val'
+# ../shared beside the repository root (scripts/train/ -> repo -> ..).
+SHARED_DATA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
+                                            'shared', 'data'))
+DEFAULT_TRAIN_DIR = os.path.join(SHARED_DATA, 'train')
+DEFAULT_VAL_DIR = os.path.join(SHARED_DATA, 'val')
+DEFAULT_FILM = os.path.join(SHARED_DATA, 'video', 'bw-film-1950s-interior.mp4')
 
 
 def list_images(folder):

@@ -75,6 +75,26 @@ class CrappifyTest(unittest.TestCase):
         self.assertGreater((out - y).std().item(), 0.02)
         self.assertLess(abs((out - y).mean().item()), 0.02)
 
+    def test_film_luma_varies_colour_sensitivity_but_keeps_grey_grey(self):
+        from colour import rgb_to_ycbcr_torch
+        from crappify import film_luma
+        red = torch.zeros(64, 3, 8, 8)
+        red[:, 0] = 0.8
+        plain = film_luma(red, np.random.default_rng(0), 0.0)
+        self.assertTrue(torch.allclose(plain, rgb_to_ycbcr_torch(red)[:, :1], atol=1e-6))
+        rng = np.random.default_rng(0)
+        film = film_luma(red, rng, 1.0)
+        self.assertEqual(film.shape, (64, 1, 8, 8))
+        per_sample = film[:, 0, 0, 0]
+        self.assertGreater(per_sample.std().item(), 0.03, 'a red object is rendered at different greys')
+        self.assertLess(per_sample.min().item(), 0.8 * 0.299 * 0.5, 'some samples are orthochromatic (dark reds)')
+        # Weights sum to 1: a neutral grey stays the same grey under every film stock.
+        grey = torch.full((16, 3, 4, 4), 0.37)
+        self.assertTrue(torch.allclose(film_luma(grey, rng, 1.0), torch.full((16, 1, 4, 4), 0.37), atol=1e-6))
+        untouched = np.random.default_rng(5)
+        film_luma(red, untouched, 0.0)
+        self.assertEqual(untouched.random(), np.random.default_rng(5).random(), 'prob 0 draws nothing from the rng')
+
 
 @unittest.skipUnless(HAVE_TORCH, 'torch/numpy not installed (run scripts/train/setup.sh)')
 class BinsAndMetricsTest(unittest.TestCase):

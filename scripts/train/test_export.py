@@ -134,7 +134,7 @@ class ResumeTest(unittest.TestCase):
                 cmd = [sys.executable, os.path.join(HERE, 'train.py'), '--run-dir', run, '--data', data,
                        '--cache-dir', os.path.join(tmp, 'cache'), '--arch', 'slim', '--crop', '32',
                        '--batch', '2', '--warmup', '2', '--total-steps', '6', '--max-steps', str(max_steps),
-                       '--checkpoint-every', '2', '--no-validate', '--threads', '1']
+                       '--checkpoint-every', '2', '--no-validate', '--threads', '1', '--film-luma', '0.5']
                 proc = subprocess.run(cmd, capture_output=True, text=True)
                 self.assertEqual(proc.returncode, 0, proc.stdout[-1000:] + proc.stderr[-2000:])
                 return torch.load(os.path.join(run, 'latest.pt'))
@@ -205,3 +205,31 @@ class RecoverTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+@unittest.skipUnless(HAVE_TORCH, 'torch not installed (run scripts/train/setup.sh)')
+class FilmProbeTest(unittest.TestCase):
+    def test_tint_of_real_film_frames(self):
+        from data import DEFAULT_FILM
+        from film_probe import FRAME_TIMES_S, film_frames, film_tint, write_strip
+        if not (os.path.exists(DEFAULT_FILM) and shutil.which('ffmpeg')):
+            self.skipTest(f'{DEFAULT_FILM} or ffmpeg missing')
+        frames = film_frames(DEFAULT_FILM, FRAME_TIMES_S[:2])
+        self.assertEqual(len(frames), 2)
+        self.assertEqual(frames[0].shape, (672, 920, 3))
+        self.assertGreater(np.abs(frames[0].astype(int) - frames[1].astype(int)).mean(), 5, 'two different frames')
+        tint, coloured = film_tint(tiny_model(), 0.6, 0.75, frames)
+        self.assertEqual(len(coloured), 2)
+        self.assertEqual(coloured[0].shape, frames[0].shape)
+        self.assertGreater(tint['filmChroma'], 0.0)
+        self.assertTrue(0.0 <= tint['filmRed'] <= 1.0)
+        tmp = tempfile.mkdtemp(prefix='chroma-film-test-')
+        try:
+            path = os.path.join(tmp, 'strip.png')
+            write_strip(coloured, path, height=100)
+            from PIL import Image
+            with Image.open(path) as strip:
+                self.assertEqual(strip.size, (2 * round(920 * 100 / 672), 100))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.assertEqual(film_frames(os.path.join(HERE, 'no-such-film.mp4')), [])

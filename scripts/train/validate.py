@@ -5,7 +5,9 @@
 The backbone runs once per val image; every (temperature, blend) pair of the grid is decoded from the
 same heads. The best pair by metrics.score is the snapshot's result. When it beats RUN/best.json the
 snapshot becomes RUN/best.pt and is exported to native-models/fast/ (export.py, separate process).
-Appends one JSON line per validation to RUN/val.jsonl; writes a contact sheet RUN/contact-latest.png.
+Appends one JSON line per validation to RUN/val.jsonl (with film_probe's tint of real B&W film at the
+chosen setting, a guard outside the score); writes a contact sheet RUN/contact-latest.png and the
+coloured film frames RUN/film-latest.png.
 """
 import argparse
 import json
@@ -24,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from data import DEFAULT_VAL_DIR, list_images, load_rgb  # noqa: E402
+from film_probe import film_frames, film_tint, write_strip  # noqa: E402
 from metrics import (MetricSum, meets_targets, model_luma, recombine, score,  # noqa: E402
                      split_luma)
 from model import SIZE_MULTIPLE  # noqa: E402
@@ -102,7 +105,12 @@ def main():
     results = evaluate(model, limit=args.limit)
     best_setting = max(results, key=lambda g: score(results[g]))
     m = results[best_setting]
+    # A guard, not part of the score: how strongly real B&W film gets tinted at the chosen setting.
+    tint, film_coloured = film_tint(model, best_setting[0], best_setting[1], film_frames())
+    if film_coloured:
+        write_strip(film_coloured, os.path.join(args.run_dir, 'film-latest.png'))
     line = {'step': snap['step'], 'temperature': best_setting[0], 'blend': best_setting[1], **m,
+            **({k: round(v, 4) for k, v in tint.items()} if film_coloured else {}),
             'score': score(m), 'meetsTargets': meets_targets(m), 'seconds': round(time.time() - t0, 1),
             'grid': {f'T{t}_b{b}': {k: round(v, 4) for k, v in r.items()} for (t, b), r in results.items()}}
     with open(os.path.join(args.run_dir, 'val.jsonl'), 'a') as fh:
