@@ -87,8 +87,18 @@ def film_luma(rgb: torch.Tensor, rng: np.random.Generator, prob: float) -> torch
     return torch.einsum('nc,nchw->nhw', torch.stack(weights), rgb)[:, None].clamp(0, 1)
 
 
-def crappify_one(y: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+# Tone ranges (gamma as log, contrast, brightness). 'wide' reaches the flat, dark grading of real film
+# (the shared 1950s clip: mean luma 0.24, std 0.15, against 0.45 / 0.23 for the photos), so that a model
+# cannot read "flat and dark" as "warm indoor light".
+TONE_RANGES = {
+    'photo': ((-0.35, 0.35), (0.7, 1.25), (-0.08, 0.08)),
+    'wide': ((-0.35, 0.7), (0.45, 1.3), (-0.15, 0.08)),
+}
+
+
+def crappify_one(y: torch.Tensor, rng: np.random.Generator, tone_range: str = 'photo') -> torch.Tensor:
     """y [1,1,H,W] clean luma in [0,1] -> degraded luma in [0,1]."""
+    log_gamma, contrast, brightness = TONE_RANGES[tone_range]
     if rng.random() < 0.15:  # keep some inputs clean: colour photos turned grey are inputs too
         return y
     if rng.random() < 0.4:
@@ -96,8 +106,8 @@ def crappify_one(y: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     if rng.random() < 0.4:
         y = blur(y, rng.uniform(0.4, 1.4))
     if rng.random() < 0.7:
-        y = tone(y, gamma=float(np.exp(rng.uniform(-0.35, 0.35))), contrast=rng.uniform(0.7, 1.25),
-                 brightness=rng.uniform(-0.08, 0.08))
+        y = tone(y, gamma=float(np.exp(rng.uniform(*log_gamma))), contrast=rng.uniform(*contrast),
+                 brightness=rng.uniform(*brightness))
     if rng.random() < 0.35:
         y = vignette(y, rng.uniform(0.1, 0.5))
     if rng.random() < 0.6:
@@ -107,6 +117,6 @@ def crappify_one(y: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     return y.clamp(0, 1)
 
 
-def crappify(y: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+def crappify(y: torch.Tensor, rng: np.random.Generator, tone_range: str = 'photo') -> torch.Tensor:
     """Batch version: y [N,1,H,W]."""
-    return torch.cat([crappify_one(y[i:i + 1], rng) for i in range(y.shape[0])])
+    return torch.cat([crappify_one(y[i:i + 1], rng, tone_range) for i in range(y.shape[0])])

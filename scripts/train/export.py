@@ -181,6 +181,7 @@ def main():
                          if cfg.get('grey_boost', 1.0) != 1.0 else '')
                       + (f"; {cfg['film_luma']:.0%} of inputs rendered grey with a random film-stock colour "
                          f"sensitivity" if cfg.get('film_luma') else '')
+                      + (f"; crappify tone range '{cfg['tone_range']}'" if cfg.get('tone_range', 'photo') != 'photo' else '')
                       + f"; decoded as annealed mean at T={temperature} blended "
                       f"{blend} : {1 - blend:.2f} with the L1 head (chosen on val). Metrics: val "
                       f"({len(list_images(DEFAULT_VAL_DIR))} images, render factor 16), clean grey input; "

@@ -75,6 +75,19 @@ class CrappifyTest(unittest.TestCase):
         self.assertGreater((out - y).std().item(), 0.02)
         self.assertLess(abs((out - y).mean().item()), 0.02)
 
+    def test_wide_tone_range_reaches_flat_dark_film_grading(self):
+        from crappify import crappify
+        y = textured_luma().repeat(300, 1, 1, 1)
+
+        def film_like_share(tone_range):
+            out = crappify(y, np.random.default_rng(11), tone_range)
+            means, stds = out.mean(dim=(1, 2, 3)), out.std(dim=(1, 2, 3))
+            return ((means < 0.3) & (stds < 0.75 * y[0].std())).float().mean().item()
+
+        photo, wide = film_like_share('photo'), film_like_share('wide')
+        self.assertGreater(wide, 0.05, 'some inputs as flat and dark as the 1950s clip')
+        self.assertGreater(wide, 2 * photo)
+
     def test_film_luma_varies_colour_sensitivity_but_keeps_grey_grey(self):
         from colour import rgb_to_ycbcr_torch
         from crappify import film_luma

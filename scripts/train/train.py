@@ -25,7 +25,7 @@ sys.path.insert(0, HERE)
 
 from bins import fit_bins, weights_for_centers  # noqa: E402
 from colour import rgb_to_ycbcr_torch  # noqa: E402
-from crappify import crappify, film_luma  # noqa: E402
+from crappify import TONE_RANGES, crappify, film_luma  # noqa: E402
 from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
 from losses import chroma_targets, hybrid_loss  # noqa: E402
 from model import ChromaNet, count_macs, count_params  # noqa: E402
@@ -115,6 +115,8 @@ def main():
                     help='weight of the classification loss where the truth is grey, relative to rebalancing')
     ap.add_argument('--film-luma', type=float, default=0.0,
                     help='share of inputs rendered grey with a random film-stock colour sensitivity instead of BT.601')
+    ap.add_argument('--tone-range', default='photo', choices=sorted(TONE_RANGES),
+                    help="crappify's gamma/contrast/brightness ranges; 'wide' reaches real film's flat, dark grading")
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--checkpoint-every', type=int, default=200)
     ap.add_argument('--val-every-min', type=float, default=10.0)
@@ -158,7 +160,7 @@ def main():
     else:
         cfg = {k: getattr(args, k) for k in ('arch', 'crop', 'batch', 'lr', 'weight_decay', 'warmup',
                                              'total_steps', 'max_steps', 'l1_weight', 'seed', 'boost_green',
-                                             'boost_blue', 'grey_boost', 'film_luma')}
+                                             'boost_blue', 'grey_boost', 'film_luma', 'tone_range')}
         cfg['data'] = os.path.abspath(args.data)
         cfg['images'] = len(bank)
         torch.manual_seed(args.seed)
@@ -224,7 +226,7 @@ def main():
         rgb = sample_batch(bank, cfg['batch'], cfg['crop'], rng, sample_p)
         ycc = rgb_to_ycbcr_torch(rgb)
         grey = film_luma(rgb, rng, cfg['film_luma']) if cfg.get('film_luma') else ycc[:, :1]
-        luma = crappify(grey, rng).to(device).contiguous(memory_format=memory_format)
+        luma = crappify(grey, rng, cfg.get('tone_range', 'photo')).to(device).contiguous(memory_format=memory_format)
         target = chroma_targets(ycc[:, 1:]).to(device)
         meter['data_s'] += time.time() - td
 
