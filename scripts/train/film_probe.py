@@ -17,7 +17,6 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -62,21 +61,8 @@ def film_tint(model, temperature, blend, frames, render_factor=16):
     return {'filmChroma': chroma_sum / n, 'filmRed': red_sum / n}, coloured
 
 
-def write_strip(images, path, height=200):
-    tiles = [Image.fromarray(a).resize((int(round(a.shape[1] * height / a.shape[0])), height), Image.BILINEAR)
-             for a in images]
-    strip = Image.new('RGB', (sum(t.width for t in tiles), height))
-    x = 0
-    for t in tiles:
-        strip.paste(t, (x, 0))
-        x += t.width
-    tmp = path + '.tmp.png'
-    strip.save(tmp)
-    os.replace(tmp, path)
-
-
 def main():
-    from validate import load_snapshot
+    from validate import load_snapshot, write_contact_sheet
     ap = argparse.ArgumentParser()
     ap.add_argument('--snapshot', required=True)
     ap.add_argument('--temperature', type=float, default=0.6)
@@ -92,7 +78,7 @@ def main():
     model, snap = load_snapshot(args.snapshot)
     tint, coloured = film_tint(model, args.temperature, args.blend, frames)
     if args.strip:
-        write_strip(coloured, args.strip)
+        write_contact_sheet([coloured], args.strip, height=200)
     print(json.dumps({'step': snap['step'], 'temperature': args.temperature, 'blend': args.blend,
                       **{k: round(v, 4) for k, v in tint.items()}}))
 

@@ -211,7 +211,8 @@ if __name__ == '__main__':
 class FilmProbeTest(unittest.TestCase):
     def test_tint_of_real_film_frames(self):
         from data import DEFAULT_FILM
-        from film_probe import FRAME_TIMES_S, film_frames, film_tint, write_strip
+        from film_probe import FRAME_TIMES_S, film_frames, film_tint
+        from validate import write_contact_sheet
         if not (os.path.exists(DEFAULT_FILM) and shutil.which('ffmpeg')):
             self.skipTest(f'{DEFAULT_FILM} or ffmpeg missing')
         frames = film_frames(DEFAULT_FILM, FRAME_TIMES_S[:2])
@@ -226,10 +227,10 @@ class FilmProbeTest(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix='chroma-film-test-')
         try:
             path = os.path.join(tmp, 'strip.png')
-            write_strip(coloured, path, height=100)
+            write_contact_sheet([coloured], path, height=100)
             from PIL import Image
             with Image.open(path) as strip:
-                self.assertEqual(strip.size, (2 * round(920 * 100 / 672), 100))
+                self.assertEqual(strip.size, (2 * round(920 * 100 / 672) + 8, 100 + 8))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         self.assertEqual(film_frames(os.path.join(HERE, 'no-such-film.mp4')), [])

@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from data import DEFAULT_VAL_DIR, list_images, load_rgb  # noqa: E402
-from film_probe import film_frames, film_tint, write_strip  # noqa: E402
+from film_probe import film_frames, film_tint  # noqa: E402
 from metrics import (MetricSum, meets_targets, model_luma, recombine, score,  # noqa: E402
                      split_luma)
 from model import SIZE_MULTIPLE  # noqa: E402
@@ -77,7 +77,7 @@ def write_contact_sheet(rows, path, height=160):
         ims = [Image.fromarray(a) for a in row]
         w = int(round(ims[0].width * height / ims[0].height))
         tiles.append([im.resize((w, height), Image.BILINEAR) for im in ims])
-    width = max(sum(t.width for t in r) + 8 * 2 for r in tiles)
+    width = max(sum(t.width for t in r) + 8 * (len(r) - 1) for r in tiles)
     sheet = Image.new('RGB', (width, len(tiles) * (height + 8)), (255, 255, 255))
     for r, row in enumerate(tiles):
         x = 0
@@ -108,7 +108,7 @@ def main():
     # A guard, not part of the score: how strongly real B&W film gets tinted at the chosen setting.
     tint, film_coloured = film_tint(model, best_setting[0], best_setting[1], film_frames())
     if film_coloured:
-        write_strip(film_coloured, os.path.join(args.run_dir, 'film-latest.png'))
+        write_contact_sheet([film_coloured], os.path.join(args.run_dir, 'film-latest.png'), height=200)
     line = {'step': snap['step'], 'temperature': best_setting[0], 'blend': best_setting[1], **m,
             **({k: round(v, 4) for k, v in tint.items()} if film_coloured else {}),
             'score': score(m), 'meetsTargets': meets_targets(m), 'seconds': round(time.time() - t0, 1),
