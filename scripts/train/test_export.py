@@ -203,9 +203,6 @@ class RecoverTest(unittest.TestCase):
             self.assertTrue(torch.equal(init['model'][k], v), k)
 
 
-if __name__ == '__main__':
-    unittest.main()
-
 
 @unittest.skipUnless(HAVE_TORCH, 'torch not installed (run scripts/train/setup.sh)')
 class FilmProbeTest(unittest.TestCase):
@@ -234,3 +231,32 @@ class FilmProbeTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         self.assertEqual(film_frames(os.path.join(HERE, 'no-such-film.mp4')), [])
+
+
+@unittest.skipUnless(HAVE_TORCH, 'torch not installed (run scripts/train/setup.sh)')
+class ValidateTest(unittest.TestCase):
+    def test_a_recovered_init_is_scored_as_step_0_and_kept(self):
+        from data import DEFAULT_VAL_DIR
+        if not os.path.isdir(DEFAULT_VAL_DIR):
+            self.skipTest(f'{DEFAULT_VAL_DIR} missing')
+        model = tiny_model()
+        with tempfile.TemporaryDirectory(prefix='chroma-validate-test-') as run:
+            init = os.path.join(run, 'init.pt')
+            # recover.py's output: weights and bins, no 'step' (the run continuing from it starts at 0).
+            torch.save({'config': {'arch': 'slim', 'steps': 1000}, 'model': model.state_dict(),
+                        'bin_centers': model.bin_centers.numpy(),
+                        'bin_weights': np.ones(len(model.bin_centers), np.float32)}, init)
+            subprocess.run([sys.executable, os.path.join(HERE, 'validate.py'), '--run-dir', run, '--snapshot', init,
+                            '--limit', '2', '--threads', '1', '--no-export', '--keep-snapshot'],
+                           check=True, capture_output=True, timeout=300)
+            with open(os.path.join(run, 'best.json')) as fh:
+                best = json.load(fh)
+            self.assertEqual(best['step'], 0)
+            self.assertGreater(best['valPsnr'], 10)
+            self.assertTrue(os.path.exists(init), '--keep-snapshot keeps the snapshot even when it becomes the best')
+            self.assertTrue(os.path.exists(os.path.join(run, 'best.pt')))
+            self.assertTrue(os.path.exists(os.path.join(run, 'contact-0000000.png')))
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -102,6 +102,7 @@ def main():
 
     t0 = time.time()
     model, snap = load_snapshot(args.snapshot)
+    step = snap.get('step', 0)  # recover.py's init carries none: it is step 0 of the run continuing from it
     results = evaluate(model, limit=args.limit)
     best_setting = max(results, key=lambda g: score(results[g]))
     m = results[best_setting]
@@ -109,7 +110,7 @@ def main():
     tint, film_coloured = film_tint(model, best_setting[0], best_setting[1], film_frames())
     if film_coloured:
         write_contact_sheet([film_coloured], os.path.join(args.run_dir, 'film-latest.png'), height=200)
-    line = {'step': snap['step'], 'temperature': best_setting[0], 'blend': best_setting[1], **m,
+    line = {'step': step, 'temperature': best_setting[0], 'blend': best_setting[1], **m,
             **({k: round(v, 4) for k, v in tint.items()} if film_coloured else {}),
             'score': score(m), 'meetsTargets': meets_targets(m), 'seconds': round(time.time() - t0, 1),
             'grid': {f'T{t}_b{b}': {k: round(v, 4) for k, v in r.items()} for (t, b), r in results.items()}}
@@ -121,20 +122,20 @@ def main():
     evaluate(model, grid=[best_setting], limit=CONTACT_IMAGES,
              contact_path=os.path.join(args.run_dir, 'contact-latest.png'), contact_setting=best_setting)
     shutil.copyfile(os.path.join(args.run_dir, 'contact-latest.png'),
-                    os.path.join(args.run_dir, f'contact-{snap["step"]:07d}.png'))
+                    os.path.join(args.run_dir, f'contact-{step:07d}.png'))
 
     best_json = os.path.join(args.run_dir, 'best.json')
     previous = json.load(open(best_json)) if os.path.exists(best_json) else None
     improved = previous is None or line['score'] > previous['score']
     if improved:
         best_pt = os.path.join(args.run_dir, 'best.pt')
-        os.replace(args.snapshot, best_pt)
+        (shutil.copyfile if args.keep_snapshot else os.replace)(args.snapshot, best_pt)
         summary = {k: v for k, v in line.items() if k != 'grid'}
         tmp = best_json + '.tmp'
         with open(tmp, 'w') as fh:
             json.dump(summary, fh, indent=1)
         os.replace(tmp, best_json)
-        print(json.dumps({'msg': 'new best', 'step': snap['step'], 'score': line['score']}), flush=True)
+        print(json.dumps({'msg': 'new best', 'step': step, 'score': line['score']}), flush=True)
         if not args.no_export:
             rc = subprocess.call([sys.executable, os.path.join(HERE, 'export.py'), '--run-dir', args.run_dir,
                                   '--checkpoint', best_pt])
