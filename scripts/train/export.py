@@ -150,6 +150,10 @@ def main():
     if cfg.get('boost_green') or cfg.get('boost_blue'):
         history += (f", images sampled with weight 1 + {cfg.get('boost_green', 0)}·green share + "
                     f"{cfg.get('boost_blue', 0)}·blue share")
+    if snap.get('averaged'):
+        parts = ', '.join(f"step {a['step']} ×{a['weight']:g}" for a in snap['averaged'])
+        history += (f"; the exported weights are a weighted mean of {len(snap['averaged'])} snapshots of this lineage "
+                    f"({parts}; step 0 is the starting model), BatchNorm statistics re-measured (average.py)")
     manifest = {
         'schemaVersion': 1,
         'id': 'fast',

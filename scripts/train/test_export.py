@@ -94,7 +94,8 @@ class ExportTest(unittest.TestCase):
         model = tiny_model()
         torch.save({'config': {'arch': 'slim', 'batch': 4, 'crop': 32, 'lr': 1e-3, 'l1_weight': 10.0},
                     'step': 7, 'model': model.state_dict(), 'bin_centers': model.bin_centers.numpy(),
-                    'bin_weights': np.ones(len(model.bin_centers), np.float32)}, os.path.join(run, 'best.pt'))
+                    'bin_weights': np.ones(len(model.bin_centers), np.float32),
+                    'averaged': [{'step': 0, 'weight': 2.0}, {'step': 7, 'weight': 1.0}]}, os.path.join(run, 'best.pt'))
         with open(os.path.join(run, 'best.json'), 'w') as fh:
             json.dump({'step': 7, 'temperature': 0.5, 'blend': 0.75, 'valPsnr': 23.0, 'valGreyPsnr': 22.5,
                        'valCf': 20.0, 'valTrueCf': 30.0, 'cfRatio': 2 / 3}, fh)
@@ -114,6 +115,7 @@ class ExportTest(unittest.TestCase):
         self.assertAlmostEqual(manifest['metrics']['cfRatio'], 0.6667, places=4)
         self.assertGreater(manifest['metrics']['fps256Cpu2'], 0)
         self.assertIn('T=0.5', manifest['training']['notes'])
+        self.assertIn('weighted mean of 2 snapshots of this lineage (step 0 ×2, step 7 ×1', manifest['training']['notes'])
         self.assertFalse(any(f.endswith('.tmp') for f in os.listdir(out)))
 
 
@@ -256,6 +258,43 @@ class ValidateTest(unittest.TestCase):
             self.assertTrue(os.path.exists(init), '--keep-snapshot keeps the snapshot even when it becomes the best')
             self.assertTrue(os.path.exists(os.path.join(run, 'best.pt')))
             self.assertTrue(os.path.exists(os.path.join(run, 'contact-0000000.png')))
+
+
+
+@unittest.skipUnless(HAVE_TORCH, 'torch not installed (run scripts/train/setup.sh)')
+class AverageTest(unittest.TestCase):
+    """average.py: a weighted mean of one lineage's weights, with BatchNorm statistics measured again."""
+
+    def test_weighted_mean_and_fresh_batchnorm_statistics(self):
+        from average import average_state, parse_input, reestimate_batchnorm
+        from data import ImageBank
+        self.assertEqual(parse_input('runs/a/init.pt:9'), ('runs/a/init.pt', 9.0))
+        self.assertEqual(parse_input('runs/a/step-0400.pt'), ('runs/a/step-0400.pt', 1.0))
+        a, b = tiny_model(), tiny_model()
+        with torch.no_grad():
+            for p in b.parameters():
+                p.add_(torch.randn_like(p))
+        snaps = [{'model': a.state_dict(), 'step': 0}, {'model': b.state_dict(), 'step': 10}]
+        mean = average_state(snaps, [3.0, 1.0])
+        for k, v in a.state_dict().items():
+            if v.is_floating_point():
+                torch.testing.assert_close(mean[k], (3 * v + b.state_dict()[k]) / 4, rtol=1e-6, atol=1e-6)
+            else:
+                self.assertTrue(torch.equal(mean[k], v), k)
+
+        model = tiny_model()
+        model.load_state_dict(mean)
+        rng = np.random.default_rng(0)
+        images = [rng.integers(0, 256, size=(80, 112, 3), dtype=np.uint8) for _ in range(4)]
+        bank = ImageBank(np.concatenate([x.ravel() for x in images]), np.array([x.shape for x in images]))
+        before = [m.running_var.clone() for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        reestimate_batchnorm(model, bank, rng, {'crop': 64, 'film_luma': 0.5, 'tone_range': 'wide'}, batches=2, batch=4)
+        self.assertFalse(model.training)
+        after = [m.running_var for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        self.assertTrue(all(not torch.allclose(x, y) for x, y in zip(before, after)), 'statistics re-measured')
+        with torch.no_grad():
+            out = model(torch.rand(1, 1, 64, 64))
+        self.assertTrue(torch.isfinite(out).all())
 
 
 if __name__ == '__main__':
