@@ -136,7 +136,8 @@ class ResumeTest(unittest.TestCase):
                 cmd = [sys.executable, os.path.join(HERE, 'train.py'), '--run-dir', run, '--data', data,
                        '--cache-dir', os.path.join(tmp, 'cache'), '--arch', 'slim', '--crop', '32',
                        '--batch', '2', '--warmup', '2', '--total-steps', '6', '--max-steps', str(max_steps),
-                       '--checkpoint-every', '2', '--no-validate', '--threads', '1', '--film-luma', '0.5']
+                       '--checkpoint-every', '2', '--no-validate', '--threads', '1', '--film-luma', '0.5',
+                       '--keep-from', '4']
                 proc = subprocess.run(cmd, capture_output=True, text=True)
                 self.assertEqual(proc.returncode, 0, proc.stdout[-1000:] + proc.stderr[-2000:])
                 return torch.load(os.path.join(run, 'latest.pt'))
@@ -149,6 +150,12 @@ class ResumeTest(unittest.TestCase):
             for k, v in straight['model'].items():
                 self.assertTrue(torch.equal(v, resumed['model'][k]), k)
             self.assertEqual(straight['scheduler']['last_epoch'], resumed['scheduler']['last_epoch'])
+            # --keep-from 4: the weights of step 4 are kept for average.py, earlier ones are not.
+            self.assertEqual(os.listdir(os.path.join(tmp, 'a', 'keep')), ['step-0000004.pt'])
+            kept = torch.load(os.path.join(tmp, 'a', 'keep', 'step-0000004.pt'))
+            self.assertEqual(kept['step'], 4)
+            for k, v in straight['model'].items():
+                self.assertTrue(torch.equal(v, kept['model'][k]), k)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

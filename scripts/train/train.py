@@ -119,6 +119,8 @@ def main():
                     help="crappify's gamma/contrast/brightness ranges; 'wide' reaches real film's flat, dark grading")
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--checkpoint-every', type=int, default=200)
+    ap.add_argument('--keep-from', type=int, default=None,
+                    help='from this step on, keep each checkpoint\'s weights as RUN/keep/step-N.pt (for average.py)')
     ap.add_argument('--val-every-min', type=float, default=10.0)
     ap.add_argument('--no-validate', action='store_true')
     ap.add_argument('--seed', type=int, default=1)
@@ -261,6 +263,12 @@ def main():
 
         if step % args.checkpoint_every == 0:
             save_checkpoint()
+            if args.keep_from is not None and step >= args.keep_from:
+                os.makedirs(os.path.join(args.run_dir, 'keep'), exist_ok=True)
+                atomic_save({'config': cfg, 'step': step,
+                             'model': {k: v.cpu() for k, v in model.state_dict().items()},
+                             'bin_centers': centers, 'bin_weights': weights},
+                            os.path.join(args.run_dir, 'keep', f'step-{step:07d}.pt'))
             due = time.time() - last_val >= args.val_every_min * 60
             if due and validator is None and not args.no_validate:
                 snap = os.path.join(args.run_dir, f'snapshot-{step:07d}.pt')
