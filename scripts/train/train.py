@@ -209,6 +209,11 @@ def main():
             'python_rng': random.getstate(), 'saved_at': time.time(),
         }, ckpt_path)
 
+    def save_weights(path):
+        """A snapshot: weights and bins only, what validate.py, export.py and average.py read."""
+        atomic_save({'config': cfg, 'step': step, 'model': {k: v.cpu() for k, v in model.state_dict().items()},
+                     'bin_centers': centers, 'bin_weights': weights}, path)
+
     stop = {'now': False}
 
     def on_signal(signum, frame):
@@ -265,16 +270,11 @@ def main():
             save_checkpoint()
             if args.keep_from is not None and step >= args.keep_from:
                 os.makedirs(os.path.join(args.run_dir, 'keep'), exist_ok=True)
-                atomic_save({'config': cfg, 'step': step,
-                             'model': {k: v.cpu() for k, v in model.state_dict().items()},
-                             'bin_centers': centers, 'bin_weights': weights},
-                            os.path.join(args.run_dir, 'keep', f'step-{step:07d}.pt'))
+                save_weights(os.path.join(args.run_dir, 'keep', f'step-{step:07d}.pt'))
             due = time.time() - last_val >= args.val_every_min * 60
             if due and validator is None and not args.no_validate:
                 snap = os.path.join(args.run_dir, f'snapshot-{step:07d}.pt')
-                atomic_save({'config': cfg, 'step': step,
-                             'model': {k: v.cpu() for k, v in model.state_dict().items()},
-                             'bin_centers': centers, 'bin_weights': weights}, snap)
+                save_weights(snap)
                 vlog = open(os.path.join(args.run_dir, 'validate.log'), 'a')
                 validator = subprocess.Popen(
                     [sys.executable, os.path.join(HERE, 'validate.py'), '--run-dir', args.run_dir,
