@@ -20,8 +20,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from colour import rgb_to_ycbcr_torch  # noqa: E402
-from crappify import crappify, film_luma  # noqa: E402
+from crappify import training_luma  # noqa: E402
 from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
 from train import atomic_save, build_model  # noqa: E402
 
@@ -57,8 +56,7 @@ def reestimate_batchnorm(model, bank, rng, cfg, batches, batch):
     with torch.no_grad():
         for _ in range(batches):
             rgb = sample_batch(bank, batch, cfg.get('crop', 128), rng)
-            grey = film_luma(rgb, rng, cfg['film_luma']) if cfg.get('film_luma') else rgb_to_ycbcr_torch(rgb)[:, :1]
-            model.heads(crappify(grey, rng, cfg.get('tone_range', 'photo')))
+            model.heads(training_luma(rgb, rng, cfg.get('film_luma', 0.0), cfg.get('tone_range', 'photo')))
     for bn in bns:
         bn.momentum = 0.1
     return model.eval()

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from colour import RGB_TO_YCBCR
+from colour import RGB_TO_YCBCR, rgb_to_ycbcr_torch
 
 
 def _gaussian_kernel(sigma: float) -> torch.Tensor:
@@ -120,3 +120,15 @@ def crappify_one(y: torch.Tensor, rng: np.random.Generator, tone_range: str = 'p
 def crappify(y: torch.Tensor, rng: np.random.Generator, tone_range: str = 'photo') -> torch.Tensor:
     """Batch version: y [N,1,H,W]."""
     return torch.cat([crappify_one(y[i:i + 1], rng, tone_range) for i in range(y.shape[0])])
+
+
+def training_luma(rgb: torch.Tensor, rng: np.random.Generator, film_luma_share: float = 0.0,
+                  tone_range: str = 'photo', clean: torch.Tensor = None) -> torch.Tensor:
+    """The model's input for RGB crops [N,3,H,W] as a run trains on it: grey as a random film stock
+    saw it (for a share `film_luma_share`) or BT.601 luma (`clean`, computed when not given), crappified.
+    train.py and average.py's BatchNorm re-measurement must see the same inputs, so both call this."""
+    if film_luma_share:
+        grey = film_luma(rgb, rng, film_luma_share)
+    else:
+        grey = clean if clean is not None else rgb_to_ycbcr_torch(rgb)[:, :1]
+    return crappify(grey, rng, tone_range)

@@ -25,7 +25,7 @@ sys.path.insert(0, HERE)
 
 from bins import fit_bins, weights_for_centers  # noqa: E402
 from colour import rgb_to_ycbcr_torch  # noqa: E402
-from crappify import TONE_RANGES, crappify, film_luma  # noqa: E402
+from crappify import TONE_RANGES, training_luma  # noqa: E402
 from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
 from losses import chroma_targets, hybrid_loss  # noqa: E402
 from model import ChromaNet, count_macs, count_params  # noqa: E402
@@ -232,8 +232,8 @@ def main():
         td = time.time()
         rgb = sample_batch(bank, cfg['batch'], cfg['crop'], rng, sample_p)
         ycc = rgb_to_ycbcr_torch(rgb)
-        grey = film_luma(rgb, rng, cfg['film_luma']) if cfg.get('film_luma') else ycc[:, :1]
-        luma = crappify(grey, rng, cfg.get('tone_range', 'photo')).to(device).contiguous(memory_format=memory_format)
+        luma = training_luma(rgb, rng, cfg.get('film_luma', 0.0), cfg.get('tone_range', 'photo'), ycc[:, :1])
+        luma = luma.to(device).contiguous(memory_format=memory_format)
         target = chroma_targets(ycc[:, 1:]).to(device)
         meter['data_s'] += time.time() - td
 
