@@ -4,7 +4,8 @@
 //   node scripts/train/check-onnx.mjs <model.onnx> <check-dir> [--tolerance 1e-3] [--bench 256] [--threads 2]
 //
 // <check-dir> holds input.bin / expected.bin (raw little-endian float32) and shapes.json
-// ({"input":[N,1,H,W],"expected":[N,2,H,W]}). Prints one JSON line; exits 1 on mismatch.
+// ({"input":[N,1,H,W],"expected":[N,2,H,W]}, plus "hints":[N,3,H,W] and hints.bin for a pins model).
+// Prints one JSON line; exits 1 on mismatch.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -43,7 +44,9 @@ if (args.checkDir) {
   const shapes = JSON.parse(readFileSync(path.join(args.checkDir, 'shapes.json'), 'utf8'));
   const input = readFloat32(path.join(args.checkDir, 'input.bin'));
   const expected = readFloat32(path.join(args.checkDir, 'expected.bin'));
-  const result = await session.run({ luma: new ort.Tensor('float32', input, shapes.input) });
+  const feed = { luma: new ort.Tensor('float32', input, shapes.input) };
+  if (shapes.hints) feed.hints = new ort.Tensor('float32', readFloat32(path.join(args.checkDir, 'hints.bin')), shapes.hints);
+  const result = await session.run(feed);
   const out = result.chroma;
   let maxAbs = 0;
   for (let i = 0; i < expected.length; i++) maxAbs = Math.max(maxAbs, Math.abs(out.data[i] - expected[i]));
@@ -59,6 +62,8 @@ if (args.bench > 0) {
   const data = new Float32Array(s * s);
   for (let i = 0; i < data.length; i++) data[i] = ((i * 2654435761) % 1000) / 1000;
   const feed = { luma: new ort.Tensor('float32', data, [1, 1, s, s]) };
+  // A pins model is timed with empty hint planes: the same graph runs whatever they hold.
+  if (session.inputNames.includes('hints')) feed.hints = new ort.Tensor('float32', new Float32Array(3 * s * s), [1, 3, s, s]);
   for (let i = 0; i < 3; i++) await session.run(feed);
   const times = [];
   for (let i = 0; i < args.runs; i++) {

@@ -25,6 +25,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 from data import DEFAULT_VAL_DIR, list_images, load_rgb  # noqa: E402
+from hints import PIN_SIDE, paint_pins  # noqa: E402
 from metrics import model_luma, split_luma  # noqa: E402
 from model import SIZE_MULTIPLE, count_macs, count_params  # noqa: E402
 from train import build_model, lineage  # noqa: E402
@@ -44,11 +45,15 @@ def sha256_of(path):
 
 
 def export_onnx(model, path):
+    """A pins model (model.hints) gets a second input, `hints` [N,3,H,W] (Cb, Cr, mask; see hints.py)."""
     model.eval()
-    dummy = torch.rand(1, 1, 64, 64)
-    torch.onnx.export(model, dummy, path, input_names=['luma'], output_names=['chroma'], opset_version=17,
-                      dynamic_axes={'luma': {0: 'n', 2: 'h', 3: 'w'}, 'chroma': {0: 'n', 2: 'h', 3: 'w'}},
-                      do_constant_folding=True)
+    dynamic = {0: 'n', 2: 'h', 3: 'w'}
+    if model.hints:
+        args, names = (torch.rand(1, 1, 64, 64), torch.zeros(1, 3, 64, 64)), ['luma', 'hints']
+    else:
+        args, names = torch.rand(1, 1, 64, 64), ['luma']
+    torch.onnx.export(model, args, path, input_names=names, output_names=['chroma'], opset_version=17,
+                      dynamic_axes={**{n: dynamic for n in names}, 'chroma': dynamic}, do_constant_folding=True)
     onnx.checker.check_model(onnx.load(path), full_check=True)
 
 
@@ -65,16 +70,30 @@ def check_input(n=2):
     return torch.cat(lumas)
 
 
+def check_hints(x, pins=12, seed=0):
+    """Hint planes with a few random pins for each input of the comparison."""
+    rng = np.random.default_rng(seed)
+    n, _, h, w = x.shape
+    planes = [paint_pins(np.stack([rng.integers(0, h, pins), rng.integers(0, w, pins)], 1),
+                         rng.uniform(-0.3, 0.3, (pins, 2)), h, w) for _ in range(n)]
+    return torch.stack(planes)
+
+
 def run_ort_check(onnx_path, model, bench=256, tolerance=1e-3):
     """Runs check-onnx.mjs; returns its JSON report. Raises when ORT and torch disagree."""
     with tempfile.TemporaryDirectory(prefix='chroma-check-') as tmp:
         x = check_input()
+        hints = check_hints(x) if model.hints else None
         with torch.no_grad():
-            expected = model(x)
+            expected = model(x, hints)
         x.numpy().astype('<f4').tofile(os.path.join(tmp, 'input.bin'))
         expected.numpy().astype('<f4').tofile(os.path.join(tmp, 'expected.bin'))
+        shapes = {'input': list(x.shape), 'expected': list(expected.shape)}
+        if hints is not None:
+            hints.numpy().astype('<f4').tofile(os.path.join(tmp, 'hints.bin'))
+            shapes['hints'] = list(hints.shape)
         with open(os.path.join(tmp, 'shapes.json'), 'w') as fh:
-            json.dump({'input': list(x.shape), 'expected': list(expected.shape)}, fh)
+            json.dump(shapes, fh)
         cmd = ['node', os.path.join(HERE, 'check-onnx.mjs'), onnx_path, tmp, '--tolerance', str(tolerance)]
         if bench:
             cmd += ['--bench', str(bench)]
@@ -113,13 +132,17 @@ def main():
     ap.add_argument('--fps', type=float, default=None,
                     help='fps to record instead of measuring now (e.g. measured on an idle machine)')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--pins-metrics', default=None,
+                    help="a pins model's measured figures (JSON) to record in model.json's pins block")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
     ckpt_path = args.checkpoint or os.path.join(args.run_dir, 'best.pt')
     snap = torch.load(ckpt_path, map_location='cpu')
-    model = build_model(snap['config']['arch'], snap['bin_centers'])
+    model = build_model(snap['config']['arch'], snap['bin_centers'], snap['config'].get('hints', False))
     model.load_state_dict(snap['model'])
+    if model.hints:
+        return export_pins(args, snap, model)
     best_json = os.path.join(args.run_dir, 'best.json')
     val = json.load(open(best_json)) if os.path.exists(best_json) else {}
     if val and val.get('step') != snap['step']:
@@ -205,6 +228,46 @@ def main():
     print(json.dumps({'msg': 'exported', 'out': args.out, 'step': snap['step'], 'maxAbsDiff': report['maxAbsDiff'],
                       'fpsNow': round(fps_measured, 1), 'fpsRecorded': round(fps, 1),
                       'temperature': temperature, 'blend': blend}), flush=True)
+
+
+def export_pins(args, snap, model):
+    """A pins snapshot becomes model-pins.onnx beside the plain model, declared in its model.json.
+
+    The plain model.onnx stays as it is (the engine runs it whenever a job has no pins), so the
+    manifest keeps its own metrics; the `pins` block names the second graph and its measurements."""
+    manifest_path = os.path.join(args.out, 'model.json')
+    manifest = json.load(open(manifest_path))
+    temperature = args.temperature if args.temperature is not None else manifest['training']['temperature']
+    blend = args.blend if args.blend is not None else manifest['training']['blend']
+    model.temperature.fill_(temperature)
+    model.blend.fill_(blend)
+    model.eval()
+    tmp_onnx = os.path.join(args.out, 'model-pins.onnx.tmp')
+    export_onnx(model, tmp_onnx)
+    report = run_ort_check(tmp_onnx, model)
+    os.replace(tmp_onnx, os.path.join(args.out, 'model-pins.onnx'))
+    cfg = snap['config']
+    _, total_steps = lineage(snap)
+    manifest['pins'] = {
+        'file': 'model-pins.onnx',
+        'sha256': sha256_of(os.path.join(args.out, 'model-pins.onnx')),
+        'input': 'hints',
+        'pinSide': PIN_SIDE,
+        'training': {
+            'steps': total_steps,
+            'notes': (f"{manifest['version']} fine-tuned for {snap['step']} steps with pin inputs: hint planes "
+                      f"(Cb, Cr, mask) added by zero-initialised convolutions at 1/2, 1/4, 1/8, 1/16 and the "
+                      f"1/4 decoder level; pins sampled from the truth (share {cfg['hint_zero_share']:.0%} "
+                      f"with none, otherwise 1–40 log-uniform, each a {PIN_SIDE}x{PIN_SIDE} square of a 7x7 "
+                      f"patch's mean colour); batch {cfg['batch']} of {cfg['crop']}px crops, AdamW lr "
+                      f"{cfg['lr']} (pin layers x{cfg['hint_lr_scale']:g}) cosine; T={temperature}, blend {blend}"),
+        },
+        'metrics': {**({'pinsEval': args.pins_metrics and json.load(open(args.pins_metrics))} if args.pins_metrics else {}),
+                    'fps256Cpu2': round(args.fps or report['bench']['fps'], 1)},
+    }
+    write_atomic(manifest_path, (json.dumps(manifest, indent=2, ensure_ascii=False) + '\n').encode())
+    print(json.dumps({'msg': 'exported pins model', 'out': args.out, 'step': snap['step'],
+                      'maxAbsDiff': report['maxAbsDiff'], 'fpsNow': round(report['bench']['fps'], 1)}), flush=True)
 
 
 if __name__ == '__main__':

@@ -4,6 +4,11 @@ Luma [N,1,H,W] in [0,1] -> chroma [N,2,H,W] Cb/Cr offsets in [-0.5,0.5]. Two hea
 logits over quantized Cb/Cr bins (decoded by annealed mean at temperature T) and a direct L1 regression;
 the output is blend * annealed_mean + (1 - blend) * l1, upsampled bilinearly to the input size inside
 the graph. H and W must be multiples of 16 (four stride-2 stages).
+
+With `hints=True` the network also takes colour pins: three planes [N,3,H,W] (Cb, Cr, mask; see
+hints.py) added, through one convolution per scale, to each encoder stage and to the last decoder
+level. Those convolutions have no bias and start at zero, so with no pins (all-zero planes) the
+network is exactly the one it was initialised from.
 """
 import torch
 import torch.nn as nn
@@ -68,9 +73,28 @@ class Up(nn.Module):
         return self.refine(self.fuse(torch.cat([x, skip], dim=1)))
 
 
+class HintInjection(nn.Module):
+    """Pin planes at 1/scale -> a feature map to add: pooled colour where a pin lies, and the mask."""
+
+    def __init__(self, scale, channels):
+        super().__init__()
+        self.scale = scale
+        self.conv = nn.Conv2d(3, channels, 3, 1, 1, bias=False)
+        nn.init.zeros_(self.conv.weight)
+
+    def forward(self, hints):
+        s = self.scale
+        colour, mask = hints[:, :2], hints[:, 2:]
+        if s > 1:
+            cover = F.avg_pool2d(mask, s)
+            colour = F.avg_pool2d(colour, s) / torch.clamp(cover, min=1.0 / (s * s))
+            mask = F.max_pool2d(mask, s)
+        return self.conv(torch.cat([colour * mask, mask], dim=1))
+
+
 class ChromaNet(nn.Module):
     def __init__(self, bin_centers: torch.Tensor, widths=(16, 32, 64, 128), dec=(64, 32),
-                 temperature=0.38, blend=0.5):
+                 temperature=0.38, blend=0.5, hints=False):
         super().__init__()
         c1, c2, c3, c4 = widths
         self.stem = conv_bn_relu(1, c1, stride=2)                       # 1/2
@@ -87,19 +111,34 @@ class ChromaNet(nn.Module):
         self.register_buffer('bin_centers', bin_centers.float().clone())
         self.register_buffer('temperature', torch.tensor(float(temperature)))
         self.register_buffer('blend', torch.tensor(float(blend)))
+        self.hints = hints
+        if hints:
+            self.hint_in = nn.ModuleList([HintInjection(2, c1), HintInjection(4, c2), HintInjection(8, c3),
+                                          HintInjection(16, c4)])
+            self.hint_out = HintInjection(4, dec[1])
 
-    def features(self, luma):
+    def features(self, luma, hints=None):
         x = luma - 0.5
-        e1 = self.stem(x)
-        e2 = self.down2(e1)
-        e3 = self.down3(e2)
-        e4 = self.down4(e3)
-        d3 = self.up3(e4, e3)
-        return self.up2(d3, e2)
+        if hints is None:
+            e1 = self.stem(x)
+            e2 = self.down2(e1)
+            e3 = self.down3(e2)
+            e4 = self.down4(e3)
+            return self.up2(self.up3(e4, e3), e2)
+        # Each stage's first (strided) convolution, then the pins, then the rest of the stage.
+        e1 = self.stem(x) + self.hint_in[0](hints)
+        skips = [e1]
+        for stage, inject in zip((self.down2, self.down3, self.down4), self.hint_in[1:]):
+            y = stage[0](skips[-1]) + inject(hints)
+            for block in list(stage)[1:]:
+                y = block(y)
+            skips.append(y)
+        _, e2, e3, e4 = skips
+        return self.up2(self.up3(e4, e3), e2) + self.hint_out(hints)
 
-    def heads(self, luma):
+    def heads(self, luma, hints=None):
         """Training outputs at 1/4 resolution: (class logits [N,Q,h,w], l1 chroma [N,2,h,w])."""
-        f = self.features(luma)
+        f = self.features(luma, hints)
         return self.class_head(f), self.l1_head(f)
 
     def decode(self, logits, l1, temperature, blend):
@@ -108,8 +147,8 @@ class ChromaNet(nn.Module):
         annealed = F.conv2d(probs, weight)
         return blend * annealed + (1 - blend) * l1
 
-    def forward(self, luma):
-        logits, l1 = self.heads(luma)
+    def forward(self, luma, hints=None):
+        logits, l1 = self.heads(luma, hints)
         chroma = self.decode(logits, l1, self.temperature, self.blend)
         chroma = F.interpolate(chroma, size=luma.shape[-2:], mode='bilinear', align_corners=False)
         return torch.clamp(chroma, -0.5, 0.5)

@@ -27,6 +27,7 @@ from bins import fit_bins, weights_for_centers  # noqa: E402
 from colour import rgb_to_ycbcr_torch  # noqa: E402
 from crappify import TONE_RANGES, training_luma  # noqa: E402
 from data import DEFAULT_TRAIN_DIR, ImageBank, sample_batch  # noqa: E402
+from hints import sample_hints  # noqa: E402
 from losses import chroma_targets, hybrid_loss  # noqa: E402
 from model import ChromaNet, count_macs, count_params  # noqa: E402
 
@@ -63,8 +64,25 @@ def lineage(snapshot):
     return init, int(init.get('steps', 0)) + int(snapshot['step'])
 
 
-def build_model(arch, centers):
-    return ChromaNet(torch.from_numpy(centers), **ARCHS[arch])
+def build_model(arch, centers, hints=False):
+    return ChromaNet(torch.from_numpy(centers), hints=hints, **ARCHS[arch])
+
+
+def load_init_weights(model, state):
+    """Loads an init's weights; a pins model may start from a plain one (its pin layers start at zero)."""
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or any(not k.startswith(('hint_in.', 'hint_out.')) for k in missing):
+        raise SystemExit(f'init does not fit the model: missing {missing}, unexpected {unexpected}')
+
+
+def param_groups(model, lr, hint_lr_scale):
+    """The pin layers learn from zero while the rest is fine-tuned, so they get a larger learning rate."""
+    hint = [p for n, p in model.named_parameters() if n.startswith(('hint_in.', 'hint_out.'))]
+    rest = [p for n, p in model.named_parameters() if not n.startswith(('hint_in.', 'hint_out.'))]
+    groups = [{'params': rest, 'lr': lr}]
+    if hint:
+        groups.append({'params': hint, 'lr': lr * hint_lr_scale})
+    return groups
 
 
 def image_sampling(bank, cfg):
@@ -117,6 +135,10 @@ def main():
                     help='share of inputs rendered grey with a random film-stock colour sensitivity instead of BT.601')
     ap.add_argument('--tone-range', default='photo', choices=sorted(TONE_RANGES),
                     help="crappify's gamma/contrast/brightness ranges; 'wide' reaches real film's flat, dark grading")
+    ap.add_argument('--hints', action='store_true',
+                    help='train a pins model: hint planes (Cb, Cr, mask) sampled from the truth as extra inputs')
+    ap.add_argument('--hint-zero-share', type=float, default=0.1, help='share of pins-model inputs with no pins')
+    ap.add_argument('--hint-lr-scale', type=float, default=10.0, help='learning rate of the pin layers / --lr')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--checkpoint-every', type=int, default=200)
     ap.add_argument('--keep-from', type=int, default=None,
@@ -145,7 +167,7 @@ def main():
         cfg = ckpt['config']
         centers, weights = ckpt['bin_centers'], ckpt['bin_weights']
         sample_p = image_sampling(bank, cfg)
-        model = build_model(cfg['arch'], centers)
+        model = build_model(cfg['arch'], centers, cfg.get('hints', False))
         model.load_state_dict(ckpt['model'])
         step = ckpt['step']
         rng = np.random.default_rng()
@@ -162,7 +184,8 @@ def main():
     else:
         cfg = {k: getattr(args, k) for k in ('arch', 'crop', 'batch', 'lr', 'weight_decay', 'warmup',
                                              'total_steps', 'max_steps', 'l1_weight', 'seed', 'boost_green',
-                                             'boost_blue', 'grey_boost', 'film_luma', 'tone_range')}
+                                             'boost_blue', 'grey_boost', 'film_luma', 'tone_range', 'hints',
+                                             'hint_zero_share', 'hint_lr_scale')}
         cfg['data'] = os.path.abspath(args.data)
         cfg['images'] = len(bank)
         torch.manual_seed(args.seed)
@@ -177,11 +200,11 @@ def main():
             if sample_p is not None:
                 # Rebalance for the colours this run actually sees, or boosted hues are counted twice.
                 weights = weights_for_centers(centers, sample_chroma(bank, rng, p=sample_p))
-            model = build_model(cfg['arch'], centers)
-            model.load_state_dict(init['model'])
+            model = build_model(cfg['arch'], centers, cfg['hints'])
+            load_init_weights(model, init['model'])
         else:
             centers, weights = fit_run_bins(bank, rng, sample_p)
-            model = build_model(cfg['arch'], centers)
+            model = build_model(cfg['arch'], centers, cfg['hints'])
         step = 0
         ckpt = None
         log('new run', config=cfg, bins=int(len(centers)), params=count_params(model),
@@ -192,13 +215,13 @@ def main():
     weights_t = torch.from_numpy(weights).to(device)
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
     model = model.to(device).to(memory_format=memory_format).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg['lr'], weight_decay=cfg['weight_decay'],
+    opt = torch.optim.AdamW(param_groups(model, cfg['lr'], cfg.get('hint_lr_scale', 1.0)), lr=cfg['lr'], weight_decay=cfg['weight_decay'],
                             betas=(0.9, 0.99))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda_factory(cfg['warmup'], cfg['total_steps']))
     if ckpt is not None:
         opt.load_state_dict(ckpt['optimizer'])
         sched.load_state_dict(ckpt['scheduler'])
-        sched.lr_lambdas[0] = lr_lambda_factory(cfg['warmup'], cfg['total_steps'])
+        sched.lr_lambdas = [lr_lambda_factory(cfg['warmup'], cfg['total_steps'])] * len(opt.param_groups)
         del ckpt
 
     def save_checkpoint():
@@ -235,9 +258,10 @@ def main():
         luma = training_luma(rgb, rng, cfg.get('film_luma', 0.0), cfg.get('tone_range', 'photo'), ycc[:, :1])
         luma = luma.to(device).contiguous(memory_format=memory_format)
         target = chroma_targets(ycc[:, 1:]).to(device)
+        hints = sample_hints(ycc[:, 1:], rng, cfg['hint_zero_share']).to(device) if cfg.get('hints') else None
         meter['data_s'] += time.time() - td
 
-        logits, l1_pred = model.heads(luma)
+        logits, l1_pred = model.heads(luma, hints)
         loss, loss_cls, loss_l1 = hybrid_loss(logits, l1_pred, target, centers_t, weights_t, cfg['l1_weight'],
                                               cfg.get('grey_boost', 1.0))
         opt.zero_grad(set_to_none=True)
