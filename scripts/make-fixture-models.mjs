@@ -10,6 +10,8 @@
 //   fixture-rgb-normalized  image [N,3,H,W] → Conv 3x3 (3→3) → rgb [N,3,H,W], range rgb-normalized
 //   fixture-bad-hash        fixture-chroma's model with a manifest whose sha256 does not match
 //   fixture-wrong-contract  manifest says chroma, but the model outputs 3 channels
+//   fixture-pins            fixture-chroma plus a pins graph (manifest "pins"): luma [N,1,H,W] and
+//                           hints [N,3,H,W] (Cb, Cr, mask) → chroma = the hint Cb/Cr (0 where no pin)
 // The weights are exported (fixtureWeights) so tests can compute the expected outputs themselves.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
@@ -191,6 +193,25 @@ function chromaModel(conv, outputName = 'chroma') {
   });
 }
 
+/** The pins fixture's graph: chroma = 1×1 Conv picking the hints' Cb and Cr planes, + 0·luma (so luma is a used input). */
+function pinsModel() {
+  return model({
+    graphName: 'fixture_pins',
+    nodes: [
+      node('Conv', ['hints', 'pick.weight', 'pick.bias'], ['picked'], 'pick', [
+        intsAttribute('kernel_shape', [1, 1]),
+        intsAttribute('pads', [0, 0, 0, 0]),
+        intsAttribute('strides', [1, 1]),
+      ]),
+      node('Mul', ['luma', 'zero'], ['no_luma'], 'ignore_luma'),
+      node('Add', ['picked', 'no_luma'], ['chroma'], 'add'),
+    ],
+    initializers: [tensor('pick.weight', [2, 3, 1, 1], [1, 0, 0, 0, 1, 0]), tensor('pick.bias', [2], [0, 0]), tensor('zero', [], [0])],
+    inputs: [valueInfo('luma', ['N', 1, 'H', 'W']), valueInfo('hints', ['N', 3, 'H', 'W'])],
+    outputs: [valueInfo('chroma', ['N', 2, 'H', 'W'])],
+  });
+}
+
 function rgbModel(conv, withSigmoid) {
   const c = convNode('image', withSigmoid ? 'conv_out' : 'rgb', conv);
   const nodes = [c.node];
@@ -233,10 +254,11 @@ function writeIfChanged(file, bytes) {
   renameSync(temp, file);
 }
 
-function writeModel(outDir, onnxBytes, manifest) {
+function writeModel(outDir, onnxBytes, manifest, extraFiles = {}) {
   const dir = path.join(outDir, manifest.id);
   mkdirSync(dir, { recursive: true });
   writeIfChanged(path.join(dir, 'model.onnx'), onnxBytes);
+  for (const [name, bytes] of Object.entries(extraFiles)) writeIfChanged(path.join(dir, name), bytes);
   writeIfChanged(path.join(dir, 'model.json'), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
   return dir;
 }
@@ -280,6 +302,19 @@ export function makeFixtureModels(outDir) {
     input: { name: 'luma', mean: [0], std: [1] },
     output: { name: 'chroma', range: 'cbcr-offset' },
   });
+
+  const pins = pinsModel();
+  written['fixture-pins'] = writeModel(
+    outDir,
+    chroma,
+    {
+      ...baseManifest('fixture-pins', 'Fixture (chroma, with a pins graph)', 'chroma', chroma),
+      input: { name: 'luma', mean: [0], std: [1] },
+      output: { name: 'chroma', range: 'cbcr-offset' },
+      pins: { file: 'model-pins.onnx', sha256: sha256(pins), input: 'hints' },
+    },
+    { 'model-pins.onnx': pins },
+  );
 
   return written;
 }

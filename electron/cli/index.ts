@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createEngine, isEngineError } from '../engine/index.js';
 import type { Engine } from '../engine/api.js';
+import { readHintsFile } from '../engine/pins/hints-file.js';
 import type { ColorizeOptions, DeviceChoice, MediaInfo, RenderEvent, StabilizeStrength } from '../engine/types.js';
 import { TerminalProgress } from './progress-bar.js';
 import { formatDuration, parseTime } from './timecode.js';
@@ -41,11 +42,14 @@ interface CommonColorizeFlags {
   stabilize: StabilizeStrength;
   deinterlace: boolean;
   saturation?: number;
+  hints?: string;
   json?: boolean;
 }
 
-function colorizeOptionsFrom(flags: CommonColorizeFlags): ColorizeOptions {
+/** The engine's options from the flags; a --hints file is read and checked here, before anything is written. */
+async function colorizeOptionsFrom(flags: CommonColorizeFlags): Promise<ColorizeOptions> {
   return {
+    ...(flags.hints !== undefined ? { hints: await readHintsFile(flags.hints) } : {}),
     model: flags.model,
     renderFactor: flags.renderFactor,
     device: flags.device,
@@ -63,6 +67,7 @@ function addColorizeOptions(command: Command): Command {
     .addOption(new Option('--stabilize <level>', 'steady colour between frames').choices(['off', 'low', 'medium', 'high']).default('medium'))
     .option('--no-deinterlace', 'keep interlaced films interlaced')
     .option('--saturation <x>', 'colour strength multiplier', numberArg(0, 3))
+    .option('--hints <file>', 'colour pins: a JSON hints file (see README, "Colour pins")')
     .option('--json', 'print one JSON line per event instead of a progress bar');
 }
 
@@ -150,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
   ).action(async (input: string, flags: CommonColorizeFlags & Record<string, any>) => {
     const printer = eventPrinter(Boolean(flags.json));
     try {
-      const common = colorizeOptionsFrom(flags);
+      const common = await colorizeOptionsFrom(flags);
       if (PHOTO_EXTENSIONS.has(path.extname(input).toLowerCase())) {
         const result = await getEngine().colorizePhoto({ ...common, input, output: flags.output, overwrite: flags.overwrite }, printer.onEvent, controller.signal);
         printer.done();
@@ -206,9 +211,10 @@ async function main(argv: string[]): Promise<number> {
       .option('--frames <n>', 'how many frames', intArg(1, 600), 1)
       .requiredOption('--out <dir>', 'folder for the PNGs'),
   ).action(async (input: string, flags: CommonColorizeFlags & { at: number; frames: number; out: string }) => {
+    const common = await colorizeOptionsFrom(flags);
     await mkdir(flags.out, { recursive: true });
     let written = 0;
-    for await (const frame of getEngine().preview({ ...colorizeOptionsFrom(flags), input, at: flags.at, frames: flags.frames, maxSize: 4096, format: 'png' }, controller.signal)) {
+    for await (const frame of getEngine().preview({ ...common, input, at: flags.at, frames: flags.frames, maxSize: 4096, format: 'png' }, controller.signal)) {
       const stem = `frame-${String(frame.frame).padStart(6, '0')}`;
       const ext = frame.mime === 'image/png' ? 'png' : 'jpg';
       await writeFile(path.join(flags.out, `${stem}-before.${ext}`), frame.before);

@@ -13,6 +13,8 @@ import { defaultModelsDirs, listModels, renderSize, resolveModel, type ModelMani
 import { chooseProviders, listAvailableProviders } from './model/providers.js';
 import { upscaleChroma } from './pipeline/chroma-merge.js';
 import { FrameColorizer } from './pipeline/colorizer.js';
+import { jobPins } from './pins/job-pins.js';
+import { PinStage } from './pins/pin-stage.js';
 import { checkOutput, renderFilm } from './pipeline/render.js';
 import { ChromaStabilizer } from './pipeline/stabilize.js';
 import { temporarySibling } from './atomic-file.js';
@@ -191,6 +193,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
           const count = Math.max(1, Math.min(options.frames ?? 1, 600));
           const render = renderSize(video.outputWidth, video.outputHeight, options.renderFactor ?? manifest.renderFactor.default, manifest.sizeMultiple);
           const lumaRange = lumaRangeOf(info);
+          const pins = await jobPins(options.hints, manifest, (doc, hinted) => PinStage.forFilm(doc, fps, render.width, render.height, hinted));
           const colorizer = new FrameColorizer(session, {
             frameWidth: video.outputWidth,
             frameHeight: video.outputHeight,
@@ -198,7 +201,10 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
             renderHeight: render.height,
             lumaRange,
             saturation: options.saturation,
+            pins: pins?.stage,
           });
+          // Pins put earlier in the shot: track them up to the first frame shown.
+          await pins?.stage.warmUp(first, (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace: options.deinterlace ?? true, signal }), (frame) => colorizer.modelLuma(frame));
           const stabilizer = new ChromaStabilizer({ strength: options.stabilize ?? 'medium', width: render.width, height: render.height });
           const pending = new Map<number, import('./pipeline/frames.js').LumaFrame>();
           const maxSize = options.maxSize ?? 1280;
@@ -267,6 +273,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
       const { manifest, session, release: releaseSession } = await acquire(options.model, options.device ?? 'auto', emit, signal);
       try {
         const render = renderSize(photo.width, photo.height, options.renderFactor ?? manifest.renderFactor.default, manifest.sizeMultiple);
+        const pins = await jobPins(options.hints, manifest, (doc, hinted) => PinStage.forPhoto(doc, render.width, render.height, hinted));
         const colorizer = new FrameColorizer(session, {
           frameWidth: photo.width,
           frameHeight: photo.height,
@@ -274,6 +281,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
           renderHeight: render.height,
           lumaRange: 'pc',
           saturation: options.saturation,
+          pins: pins?.stage,
         });
         const chroma = await colorizer.predict({ index: 0, width: photo.width, height: photo.height, y: photo.y });
         // Photos keep full-resolution chroma (4:4:4): no encoder forces subsampling here.

@@ -117,6 +117,25 @@ export interface ColorizeOptions {
   deinterlace?: boolean;
   /** Colour strength multiplier on predicted chroma (1 = as the model says). */
   saturation?: number;
+  /** Colour pins (a checked hints file, see electron/engine/pins/hints-file.ts). */
+  hints?: HintsDocument;
+}
+
+/** One colour pin: "the thing under (x, y) at t seconds has this colour" (README, "Colour pins"). */
+export interface Pin {
+  /** Seconds into the film; left out for a photo (a film pin without t sits at 0 s). */
+  t?: number;
+  /** Fractions 0–1 of the picture as displayed, origin top left. */
+  x: number;
+  y: number;
+  /** sRGB hex, "#rrggbb". */
+  color: string;
+}
+
+/** The hints file's content (version 1). */
+export interface HintsDocument {
+  version: 1;
+  pins: Pin[];
 }
 
 export interface RenderOptions extends ColorizeOptions {

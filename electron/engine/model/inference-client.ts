@@ -34,8 +34,11 @@ export interface InferenceSession {
   readonly manifest: ModelManifest;
   /** False once closed or once its process has died (then every call rejects). */
   readonly alive: boolean;
-  /** Colourizes a batch of luma images in [0,1], [n,1,h,w]; h and w multiples of the model's sizeMultiple. */
-  infer(batch: Float32Array, n: number, h: number, w: number): Promise<ChromaBatch>;
+  /**
+   * Colourizes a batch of luma images in [0,1], [n,1,h,w]; h and w multiples of the model's sizeMultiple.
+   * With `hints` (Cb, Cr, mask planes, [n,3,h,w]) the model's pins graph runs instead (manifest "pins").
+   */
+  infer(batch: Float32Array, n: number, h: number, w: number, hints?: Float32Array): Promise<ChromaBatch>;
   /** Stops the inference process; pending calls are rejected as cancelled. */
   close(): Promise<void>;
 }
@@ -45,6 +48,7 @@ interface PendingBatch {
   n: number;
   h: number;
   w: number;
+  hints?: Float32Array;
   resolve(result: ChromaBatch): void;
   reject(error: unknown): void;
 }
@@ -113,11 +117,13 @@ class InferenceClient implements InferenceSession {
     }
   }
 
-  infer(batch: Float32Array, n: number, h: number, w: number): Promise<ChromaBatch> {
+  infer(batch: Float32Array, n: number, h: number, w: number, hints?: Float32Array): Promise<ChromaBatch> {
     for (const [name, value] of Object.entries({ n, h, w })) {
       if (!Number.isInteger(value) || value <= 0) throw new RangeError(`infer: ${name} must be a positive integer, got ${value}`);
     }
     if (batch.length !== n * h * w) throw new RangeError(`infer: batch holds ${batch.length} values, expected n*h*w = ${n * h * w}`);
+    if (hints && hints.length !== 3 * n * h * w) throw new RangeError(`infer: hints hold ${hints.length} values, expected 3*n*h*w = ${3 * n * h * w}`);
+    if (hints && !this.manifest.pins) throw new RangeError(`infer: the model "${this.manifest.id}" declares no pins graph to take hints`);
     const multiple = this.manifest.sizeMultiple;
     if (h % multiple !== 0 || w % multiple !== 0) {
       throw new RangeError(`infer: ${w}x${h} is not a multiple of the model's sizeMultiple ${multiple} (use renderSize)`);
@@ -128,7 +134,7 @@ class InferenceClient implements InferenceSession {
     const id = this.#nextId++;
     return new Promise<ChromaBatch>((resolve, reject) => {
       // A private compact copy: the caller may reuse its buffer, and a CPU fallback re-sends it.
-      this.#pending.set(id, { batch: batch.slice(), n, h, w, resolve, reject });
+      this.#pending.set(id, { batch: batch.slice(), n, h, w, hints: hints?.slice(), resolve, reject });
       if (!this.#switching) this.#sendBatch(id);
     });
   }
@@ -246,8 +252,8 @@ class InferenceClient implements InferenceSession {
   #sendBatch(id: number): void {
     const pending = this.#pending.get(id);
     if (!pending || !this.#child) return;
-    const { batch, n, h, w } = pending;
-    this.#child.send({ type: 'infer', id, batch, n, h, w });
+    const { batch, n, h, w, hints } = pending;
+    this.#child.send({ type: 'infer', id, batch, n, h, w, ...(hints ? { hints } : {}) });
   }
 
   #onMessage(message: ChildMessage): void {

@@ -4,6 +4,7 @@
 import { isEngineError } from '../errors.js';
 import type { ModelManifest } from './manifest.js';
 import { checkContract, classifyInferError, openModel, runBatch, shortReason, type OpenedModel } from './onnx-session.js';
+import { PinsGraph } from './pins-session.js';
 import type { ChildMessage, HostMessage, InferRequest, LoadRequest, ParentPort } from './protocol.js';
 
 interface ElectronParentPort {
@@ -35,6 +36,8 @@ function openParentPort(): ParentPort {
 class InferenceWorker {
   #model?: OpenedModel;
   #manifest?: ModelManifest;
+  /** The model's pins graph, opened on the first batch with hint planes. */
+  #pins?: PinsGraph;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly port: ParentPort) {}
@@ -50,6 +53,7 @@ class InferenceWorker {
       case 'dispose':
         this.#enqueue(async () => {
           await this.#model?.session.release();
+          await this.#pins?.release();
           process.exit(0);
         });
         break;
@@ -105,7 +109,9 @@ class InferenceWorker {
       return;
     }
     try {
-      const { cb, cr } = await runBatch(this.#manifest, this.#model.session, batch, n, h, w);
+      const { cb, cr } = request.hints
+        ? await (this.#pins ??= await PinsGraph.open(this.#manifest, this.#model.provider, this.#model.threads)).run(batch, request.hints, n, h, w)
+        : await runBatch(this.#manifest, this.#model.session, batch, n, h, w);
       this.#send({ type: 'result', id, cb, cr });
     } catch (error) {
       const kind = classifyInferError(error, this.#model.provider);

@@ -53,6 +53,14 @@ export const manifestSchema = z
         message: 'must satisfy min ≤ default ≤ max',
       }),
     preferredFor: z.enum(['cpu', 'gpu', 'any']),
+    /** Optional pins graph (issue 16): luma + hint planes (Cb, Cr, mask) in, the same chroma out. */
+    pins: z
+      .object({
+        file: relativeFileName,
+        sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits'),
+        input: z.string().min(1).max(256).default('hints'),
+      })
+      .optional(),
     training: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.union([finite, z.string()])).optional(),
   })
@@ -66,6 +74,11 @@ export const manifestSchema = z
           ctx.addIssue({ code: 'custom', path: ['input', key], message: 'must hold one value for a chroma model (one luma channel)' });
         }
       }
+      if (m.pins && m.pins.input === m.input.name) {
+        ctx.addIssue({ code: 'custom', path: ['pins', 'input'], message: 'must differ from the luma input\'s name' });
+      }
+    } else if (m.pins) {
+      ctx.addIssue({ code: 'custom', path: ['pins'], message: 'is only for chroma models' });
     } else if (m.output.range === 'cbcr-offset') {
       ctx.addIssue({ code: 'custom', path: ['output', 'range'], message: "must be 'rgb-01' or 'rgb-normalized' for an rgb model" });
     }

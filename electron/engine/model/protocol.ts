@@ -23,6 +23,8 @@ export interface InferRequest {
   n: number;
   h: number;
   w: number;
+  /** Hint planes (Cb, Cr, mask), [n,3,h,w]: run the model's pins graph instead of its main one. */
+  hints?: Float32Array;
 }
 
 export interface DisposeRequest {

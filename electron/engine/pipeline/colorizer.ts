@@ -1,4 +1,5 @@
 import type { InferenceSession } from '../model/inference-client.js';
+import type { PinStage } from '../pins/pin-stage.js';
 import { downscaleLuma, upscaleChroma, type LumaRange } from './chroma-merge.js';
 import type { LowResChroma, LumaFrame, YuvFrame } from './frames.js';
 
@@ -9,6 +10,8 @@ export interface FrameColorizerOptions {
   renderHeight: number;
   lumaRange: LumaRange;
   saturation?: number;
+  /** The job's colour pins (frames must then be predicted in order). */
+  pins?: PinStage;
 }
 
 /**
@@ -21,10 +24,19 @@ export class FrameColorizer {
     private readonly options: FrameColorizerOptions,
   ) {}
 
-  async predict(frame: LumaFrame): Promise<LowResChroma> {
+  /** The frame's luma as the model sees it: render size, [0,1]. */
+  modelLuma(frame: LumaFrame): Float32Array {
     const { frameWidth, frameHeight, renderWidth, renderHeight, lumaRange } = this.options;
-    const luma = downscaleLuma(frame.y, frameWidth, frameHeight, renderWidth, renderHeight, lumaRange);
-    const { cb, cr } = await this.session.infer(luma, 1, renderHeight, renderWidth);
+    return downscaleLuma(frame.y, frameWidth, frameHeight, renderWidth, renderHeight, lumaRange);
+  }
+
+  async predict(frame: LumaFrame): Promise<LowResChroma> {
+    const { renderWidth, renderHeight, pins } = this.options;
+    const luma = this.modelLuma(frame);
+    // Synchronous up to the model call, so pins are tracked in frame order even with frames in flight.
+    const pinned = pins?.prepare(frame.index, luma);
+    const { cb, cr } = await this.session.infer(luma, 1, renderHeight, renderWidth, pinned?.hints);
+    if (pinned) pins!.finish(pinned, cb, cr, luma);
     return { index: frame.index, width: renderWidth, height: renderHeight, luma, cb, cr };
   }
 

@@ -11,6 +11,8 @@ import type { ModelManifest } from '../model/manifest.js';
 import { renderSize } from '../model/manifest.js';
 import type { MediaInfo, RenderEvent, RenderOptions, RenderResult } from '../types.js';
 import { writeFileAtomic } from '../atomic-file.js';
+import { jobPins } from '../pins/job-pins.js';
+import { PinStage } from '../pins/pin-stage.js';
 import { FrameColorizer } from './colorizer.js';
 import type { LowResChroma, LumaFrame, YuvFrame } from './frames.js';
 import { JobStore, defaultWorkDir, jobFingerprint } from './job.js';
@@ -129,6 +131,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
   const lossless = options.lossless ?? false;
   const codec = options.codec ?? 'h264';
 
+  const pins = await jobPins(options.hints, manifest, (doc, hinted) => PinStage.forFilm(doc, fps, render.width, render.height, hinted));
   const workDir = path.resolve(options.workDir ?? defaultWorkDir(output));
   const fingerprint = jobFingerprint({
     input: path.resolve(options.input),
@@ -148,6 +151,8 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
     start,
     end,
     segmentFrames,
+    // Only with pins, so jobs without them keep the fingerprints they had.
+    ...(pins ? { pins: pins.fingerprint } : {}),
   });
   const { job, resumed } = await JobStore.open(workDir, {
     fingerprint,
@@ -179,6 +184,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
     renderHeight: render.height,
     lumaRange,
     saturation: options.saturation,
+    pins: pins?.stage,
   });
 
   // Restore the stabilizer exactly as it was when the last finished segment closed.
@@ -286,6 +292,8 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
   try {
     if (remaining === undefined || remaining > 0) {
       progress('colorizing');
+      // Pins put on earlier frames of a shot that goes on here: track them up to the first frame inferred.
+      await pins?.stage.warmUp(pushedThrough + 1, (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }), (frame) => colorizer.modelLuma(frame));
       const decoded = decodeLuma(info, { startFrame: nextFrame, frameCount: remaining, deinterlace, signal, onNotice: emit });
       const predicted = mapOrdered(
         decoded,

@@ -1,0 +1,88 @@
+// The pins of one job, frame by frame: which pins are active where (tracked on films, fixed on
+// photos), and how the model gets them — as hint planes for a model that declares a pins graph
+// (frames without active pins get all-zero planes), otherwise as a post-process on its chroma.
+import type { HintsDocument } from '../types.js';
+import type { LumaFrame } from '../pipeline/frames.js';
+import { hintPlanes, pinChroma, type PlacedPin } from './hint-planes.js';
+import { PinTracker, type FramePin } from './pin-tracker.js';
+import { propagatePins } from './propagate.js';
+
+/** The frame a pin at `t` seconds belongs to (frame i is shown from i/fps). */
+export function pinFrame(t: number | undefined, fps: number): number {
+  return Math.max(0, Math.floor((t ?? 0) * fps + 1e-6));
+}
+
+export interface PreparedPins {
+  /** The frame's pins where they are now. */
+  pins: PlacedPin[];
+  /** [1,3,h,w] hint planes, when the model takes them. */
+  hints?: Float32Array;
+}
+
+export class PinStage {
+  private constructor(
+    /** The model takes hint planes (its manifest declares a pins graph). */
+    readonly useHintInputs: boolean,
+    readonly width: number,
+    readonly height: number,
+    private readonly tracker: PinTracker | null,
+    private readonly fixed: PlacedPin[],
+  ) {}
+
+  /** Pins on a film at `fps`; `width` × `height` is the model's input size. */
+  static forFilm(doc: HintsDocument, fps: number, width: number, height: number, useHintInputs: boolean): PinStage {
+    const pins: FramePin[] = doc.pins.map((p) => {
+      const [cb, cr] = pinChroma(p.color);
+      return { frame: pinFrame(p.t, fps), x: p.x, y: p.y, cb, cr };
+    });
+    return new PinStage(useHintInputs, width, height, new PinTracker(pins, width, height), []);
+  }
+
+  /** Pins on a photo: every pin applies where it was put (t is ignored). */
+  static forPhoto(doc: HintsDocument, width: number, height: number, useHintInputs: boolean): PinStage {
+    const pins = doc.pins.map((p) => {
+      const [cb, cr] = pinChroma(p.color);
+      return { x: p.x, y: p.y, cb, cr };
+    });
+    return new PinStage(useHintInputs, width, height, null, pins);
+  }
+
+  /** The frame a film render or preview starting at `frame` must feed the tracker from (see warmUp). */
+  get wantedFrom(): number {
+    return this.tracker?.wantedFrom ?? Infinity;
+  }
+
+  /** Scene cuts the tracker has seen. */
+  get cuts(): number[] {
+    return this.tracker?.cuts ?? [];
+  }
+
+  /** Feeds a frame's model-input luma (frames in order); returns its pins, and hint planes when used. */
+  prepare(index: number, luma: Float32Array): PreparedPins {
+    const pins = this.tracker ? this.tracker.step(index, luma) : this.fixed;
+    return this.useHintInputs ? { pins, hints: hintPlanes(pins, this.width, this.height) } : { pins };
+  }
+
+  /** For models without hint inputs: spreads the frame's pins over the model's chroma (in place). */
+  finish(prepared: PreparedPins, cb: Float32Array, cr: Float32Array, luma: Float32Array): void {
+    if (!this.useHintInputs) propagatePins(cb, cr, luma, this.width, this.height, prepared.pins);
+  }
+
+  /**
+   * Brings the tracker up to `until` (exclusive) by feeding it the frames it needs before that
+   * (a render resumed or started with --from, a preview): pins put on earlier frames of the same
+   * shot then hold where the job starts. `decode` gives luma frames [start, start+count).
+   */
+  async warmUp(until: number, decode: (start: number, count: number) => AsyncIterable<LumaFrame>, modelLuma: (frame: LumaFrame) => Float32Array): Promise<void> {
+    if (!this.tracker) return;
+    for (let from = this.wantedFrom; from < until; from = this.wantedFrom) {
+      let fed = false;
+      for await (const frame of decode(from, until - from)) {
+        fed = true;
+        this.tracker.step(frame.index, modelLuma(frame));
+        if (this.wantedFrom !== frame.index + 1) break; // asleep until a later pin: skip ahead
+      }
+      if (!fed) return;
+    }
+  }
+}
