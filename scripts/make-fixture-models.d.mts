@@ -17,3 +17,6 @@ export function fixtureWeights(): {
 
 /** Writes every fixture model into `outDir` (idempotent); returns { id: folder }. */
 export function makeFixtureModels(outDir: string): Record<string, string>;
+
+/** Writes a chroma model whose output is NaN everywhere into `outDir`/fixture-nan; returns its folder. */
+export function makeNanFixtureModel(outDir: string): string;

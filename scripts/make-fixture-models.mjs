@@ -89,6 +89,7 @@ const IR_VERSION = 8; // goes with opset 17
 const OPSET = 17;
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR_FLOAT = 1;
+const ATTR_INT = 2;
 const ATTR_INTS = 7;
 
 function tensor(name, dims, values) {
@@ -108,6 +109,10 @@ function valueInfo(name, dims) {
 
 function intsAttribute(name, values) {
   return new Message().string(1, name).packedInts(8, values).int(20, ATTR_INTS);
+}
+
+function intAttribute(name, value) {
+  return new Message().string(1, name).int(3, value).int(20, ATTR_INT);
 }
 
 function floatAttribute(name, value) {
@@ -317,6 +322,29 @@ export function makeFixtureModels(outDir) {
   );
 
   return written;
+}
+
+/**
+ * A chroma model whose output is NaN everywhere (0/0), with a valid manifest: what a broken export or a
+ * bad normalization looks like to the engine. Written on request only (not one of the shared fixtures).
+ */
+export function makeNanFixtureModel(outDir) {
+  const onnx = model({
+    graphName: 'fixture_nan',
+    nodes: [
+      node('Sub', ['luma', 'luma'], ['zero'], 'zero'),
+      node('Div', ['zero', 'zero'], ['nan'], 'nan'),
+      node('Concat', ['nan', 'nan'], ['chroma'], 'concat', [intAttribute('axis', 1)]),
+    ],
+    initializers: [],
+    inputs: [valueInfo('luma', ['N', 1, 'H', 'W'])],
+    outputs: [valueInfo('chroma', ['N', 2, 'H', 'W'])],
+  });
+  return writeModel(outDir, onnx, {
+    ...baseManifest('fixture-nan', 'Fixture (NaN output)', 'chroma', onnx),
+    input: { name: 'luma', mean: [0], std: [1] },
+    output: { name: 'chroma', range: 'cbcr-offset' },
+  });
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from './errors.js';
 
@@ -32,5 +32,27 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw fileWriteError(target, error);
+  }
+}
+
+/**
+ * Checks that `output` may be written now: absent, or (with `overwrite`) a regular file. A folder, a
+ * link, a device, a pipe or a socket is never replaced, whatever `overwrite` says. Called before the
+ * work and again right before the finished file is renamed into place.
+ */
+export async function assertOutputReplaceable(output: string, overwrite: boolean | undefined): Promise<void> {
+  const existing = await lstat(output).catch(() => null);
+  if (!existing) return;
+  if (existing.isDirectory()) {
+    throw new EngineError('output-unwritable', `${output} is a folder; give a file name for the output, such as ${path.join(output, 'colour.mp4')}.`);
+  }
+  if (!existing.isFile()) {
+    throw new EngineError(
+      'output-unwritable',
+      `${output} exists and is not a regular file (a link, device, pipe or socket), so ChromaReel never replaces it; choose another output name.`,
+    );
+  }
+  if (!overwrite) {
+    throw new EngineError('output-exists', `${output} already exists; choose another name or pass --overwrite to replace it.`);
   }
 }

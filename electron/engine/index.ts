@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Engine, PhotoOptions, PhotoResult, PrepareOptions, PrepareResult } from './api.js';
 import { EngineError, cancelledError, throwIfAborted } from './errors.js';
@@ -17,7 +17,7 @@ import { jobPins } from './pins/job-pins.js';
 import { PinStage } from './pins/pin-stage.js';
 import { checkOutput, renderFilm } from './pipeline/render.js';
 import { ChromaStabilizer } from './pipeline/stabilize.js';
-import { temporarySibling } from './atomic-file.js';
+import { assertOutputReplaceable, temporarySibling } from './atomic-file.js';
 import type { DeviceChoice, ExecutionProvider, MediaInfo, NoticeEvent, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, Thumbnail, ThumbnailOptions } from './types.js';
 
 export type { Engine } from './api.js';
@@ -248,8 +248,8 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
       if (!existsSync(options.input)) {
         throw new EngineError('input-missing', `The film ${options.input} does not exist; check the path.`);
       }
-      await checkOutput(options);
       containerForOutput(options.output); // a wrong extension is found now, not after the render
+      await checkOutput(options);
       emit({ type: 'progress', phase: 'probing', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
       const info = await probeCached(options.input, signal);
       for (const notice of decodeNotices(info, options.deinterlace ?? true)) emit(notice);
@@ -289,8 +289,13 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
         const output = path.resolve(options.output);
         const temp = temporarySibling(output);
         await writeYuvImage(temp, { width: photo.width, height: photo.height, y: photo.y, u, v, chroma: '444' }, { range: 'pc', formatFrom: output });
-        const { rename } = await import('node:fs/promises');
-        await rename(temp, output);
+        try {
+          await assertOutputReplaceable(output, options.overwrite);
+          await rename(temp, output);
+        } catch (error) {
+          await rm(temp, { force: true }).catch(() => undefined);
+          throw error;
+        }
         return { output, width: photo.width, height: photo.height, provider: session.provider, model: manifest.id };
       } finally {
         releaseSession();

@@ -16,7 +16,9 @@ import { createFileQueueStore } from './host/queue-store.js';
 import { RenderQueue } from './host/render-queue.js';
 import { utilityProcessLauncher, type UtilityFork } from './inference-launcher.js';
 import { registerIpc } from './ipc-bridge.js';
+import { isRestorableJob } from './host/chosen-paths.js';
 import { buildMenuTemplate } from './menu.js';
+import { isTrustedSenderUrl } from './security.js';
 import { createMainWindow, hardenWebContents } from './window.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,10 +76,16 @@ async function start(): Promise<void> {
     engine,
     store: createFileQueueStore(path.join(app.getPath('userData'), 'queue.json')),
     onChange: (jobs) => sendEvent('queue:changed', jobs),
+    authorize: (job) => ({ input: allowList.assertReadable(job.input), output: allowList.assertWritable(job.output) }),
+    workRoot: path.join(app.getPath('userData'), 'work'),
   });
-  // Jobs restored from an earlier session were chosen by the person then.
-  for (const input of queue.paths().inputs) allowList.allowRead(input);
-  for (const output of queue.paths().outputs) allowList.allowWrite(output);
+  // Jobs restored from an earlier session were chosen by the person then; the saved file is only
+  // trusted as far as it still names a film and an output a save dialog could have given.
+  for (const job of queue.list()) {
+    if (!isRestorableJob(job)) continue;
+    allowList.allowRead(job.input);
+    allowList.allowWrite(job.output);
+  }
 
   const handlers = createIpcHandlers({
     engine,
@@ -110,7 +118,7 @@ async function start(): Promise<void> {
     },
     reveal: (file) => shell.showItemInFolder(file),
   });
-  registerIpc(ipcMain, handlers, (url) => (devServerUrl ? url.startsWith(devServerUrl) : url.startsWith(`${APP_SCHEME}://${APP_HOST}/`)));
+  registerIpc(ipcMain, handlers, (url) => isTrustedSenderUrl(url, devServerUrl ?? `${APP_SCHEME}://${APP_HOST}/`));
 
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(

@@ -70,11 +70,35 @@ export function isNavigationAllowed(targetUrl: string, appUrl: string): boolean 
   }
 }
 
-/** Links the person may open in their browser (the about box, the licence); everything else is denied. */
+/** The only sites the app opens in the system browser: its own project pages. */
+export const EXTERNAL_LINK_ORIGINS: readonly string[] = ['https://github.com'];
+const EXTERNAL_LINK_PATH = /^\/chromareel\/chromareel(\/|$)/;
+
+/**
+ * Links the person may open in their browser (the project's pages: the website menu item, the licence):
+ * https on an allowed origin, under the project's own path, with no user name or password in it.
+ * Everything else is denied, so a page cannot use the app to open arbitrary sites or handlers.
+ */
 export function isExternalLinkAllowed(url: string): boolean {
   try {
     const parsed = new URL(url);
-    return parsed.protocol === 'https:';
+    if (parsed.username || parsed.password) return false;
+    return EXTERNAL_LINK_ORIGINS.includes(parsed.origin) && EXTERNAL_LINK_PATH.test(parsed.pathname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether an IPC message comes from the app's own page: its URL's origin must equal the trusted
+ * origin exactly (a prefix test would let "http://localhost:5173.evil.example" through).
+ */
+export function isTrustedSenderUrl(senderUrl: string, trustedUrl: string): boolean {
+  try {
+    const sender = new URL(senderUrl);
+    const trusted = new URL(trustedUrl);
+    // A custom scheme (app://) has an opaque origin ("null") in Node, so compare its parts instead.
+    return sender.protocol === trusted.protocol && sender.host === trusted.host && sender.username === '' && sender.password === '';
   } catch {
     return false;
   }

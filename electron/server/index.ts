@@ -3,21 +3,17 @@
 
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createEngine } from '../engine/index.js';
 import { defaultModelsDirs } from '../engine/model/manifest.js';
+import { defaultStateDir } from '../engine/private-dirs.js';
 import { startServer } from './server.js';
 
 export { startServer, refuseUpgrade, type RunningServer, type ServerOptions } from './server.js';
 
-/** Per-user folder for state that must survive a restart (the render queue). */
-export function defaultStateDir(): string {
-  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(homedir(), 'AppData', 'Roaming'), 'ChromaReel');
-  if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Application Support', 'ChromaReel');
-  return path.join(process.env.XDG_STATE_HOME ?? path.join(homedir(), '.local', 'state'), 'chromareel');
-}
+/** Per-user folder for state that must survive a restart (the render queue and its work folders). */
+export { defaultStateDir } from '../engine/private-dirs.js';
 
 function packageVersion(here: string): string {
   for (const candidate of [path.join(here, '..', 'package.json'), path.join(here, '..', '..', 'package.json')]) {

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Engine } from '../engine/api.js';
@@ -8,7 +9,7 @@ import { TOKEN_PARAM, WS_PATH, type ServerMessage } from '../../renderer/src/cli
 import { PathAllowList } from '../main/host/allow-list.js';
 import { createIpcHandlers } from '../main/host/handlers.js';
 import { createFileQueueStore, createMemoryQueueStore } from '../main/host/queue-store.js';
-import { RenderQueue } from '../main/host/render-queue.js';
+import { defaultWorkRoot, RenderQueue } from '../main/host/render-queue.js';
 import { securityHeaders } from '../main/security.js';
 import { listFilms } from './film-listing.js';
 import { serveStatic } from './static-files.js';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   allowedRoots: string[];
   /** Where the render queue is kept between runs; in memory when absent. */
   queueFile?: string;
+  /** Per-user folder for the queue's work folders (default: beside queueFile, else the state folder). */
+  workRoot?: string;
   /** Where outputs are suggested; the first allowed folder when absent. */
   defaultOutputDir?: string;
   version?: string;
@@ -39,6 +42,8 @@ export interface RunningServer {
 }
 
 const LOOPBACK = '127.0.0.1';
+/** Largest WebSocket message the page may send (its requests are small JSON). */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /**
  * Browser mode: serves the built renderer and the host API over a WebSocket on 127.0.0.1. A connection
@@ -58,6 +63,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     engine: options.engine,
     store: options.queueFile ? createFileQueueStore(options.queueFile) : createMemoryQueueStore(),
     onChange: (jobs) => broadcast({ type: 'event', event: 'queue:changed', payload: jobs }),
+    authorize: (job) => ({ input: allowList.assertReadable(job.input), output: allowList.assertWritable(job.output) }),
+    workRoot: options.workRoot ?? (options.queueFile ? path.join(path.dirname(options.queueFile), 'work') : defaultWorkRoot()),
   });
 
   const roots = allowList.allowedRoots;
@@ -76,7 +83,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   const http = createServer();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // Every socket gets an 'error' listener before anything can fail on it: an unhandled 'error' event
+  // (a reset connection, a malformed or oversized frame) would otherwise end the whole server.
+  http.on('clientError', (_error, socket) => socket.destroy());
+  wss.on('error', () => undefined);
   let port = 0;
   const origins = () => [`http://${LOOPBACK}:${port}`, `http://localhost:${port}`];
   const hosts = () => [`${LOOPBACK}:${port}`, `localhost:${port}`];
@@ -95,12 +106,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
     const refusal = refuseUpgrade(request, token, hosts(), origins());
     if (refusal) {
       socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // ws closes the connection itself (1002/1007/1009) after a protocol error; this only keeps it quiet.
+      ws.on('error', () => ws.terminate());
       sockets.add(ws);
       sessions.set(ws, attachSession(ws, handlers));
       ws.on('close', () => {

@@ -1,6 +1,6 @@
 // The host API as the Electron main process and the browser-mode server run it: real engine, real
 // files, real ffmpeg. The dialogs are the only stand-in: a function returning what the person picked.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import type { Engine } from '../../electron/engine/api.js';
 import { createEngine } from '../../electron/engine/index.js';
 import type { MediaInfo, Thumbnail } from '../../electron/engine/types.js';
 import { PathAllowList } from '../../electron/main/host/allow-list.js';
+import { isRestorableJob } from '../../electron/main/host/chosen-paths.js';
 import { createIpcHandlers, type HostHandlers } from '../../electron/main/host/handlers.js';
 import { createMemoryQueueStore } from '../../electron/main/host/queue-store.js';
 import { RenderQueue } from '../../electron/main/host/render-queue.js';
@@ -172,9 +173,22 @@ describe('host handlers (createIpcHandlers)', () => {
 
   it('adds a dropped film to the allow-list', async () => {
     const other = path.join(work, 'dropped.mp4');
+    copyFileSync(greyClip(), other);
     expect(errorOf(handlers.dropped({ path: 7 })).code).toBe('bad-request');
     expect(valueOf<string>(handlers.dropped({ path: other }))).toBe(other);
     expect(allowList.canRead(other)).toBe(true);
+  });
+
+  it('refuses a dropped path that is not a film file (the renderer may be compromised)', async () => {
+    for (const [dropped, code] of [
+      ['relative/film.mp4', 'bad-request'],
+      ['/etc/passwd', 'bad-request'],
+      [path.join(work, 'missing.mp4'), 'not-found'],
+      [work + '.mp4', 'not-found'],
+    ] as const) {
+      expect(errorOf(handlers.dropped({ path: dropped })).code).toBe(code);
+      expect(allowList.canRead(dropped)).toBe(false);
+    }
   });
 
   it('answers app:info with the host kind', async () => {
@@ -216,6 +230,29 @@ describe('restored render jobs', () => {
     } finally {
       await queue.close();
       await engine.close();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('jobs read back from the saved queue file', () => {
+  it('are trusted only when they name a film file and an output a save dialog could give', () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'chromareel-restorable-'));
+    try {
+      const film = path.join(work, 'film.mp4');
+      copyFileSync(greyClip(), film);
+      mkdirSync(path.join(work, 'folder.mp4'));
+      writeFileSync(path.join(work, 'notes.txt'), 'not a film');
+      expect(isRestorableJob({ input: film, output: path.join(work, 'colour.mp4') })).toBe(true);
+      expect(isRestorableJob({ input: film, output: film })).toBe(false);
+      expect(isRestorableJob({ input: '/etc/passwd', output: path.join(work, 'colour.mp4') })).toBe(false);
+      expect(isRestorableJob({ input: path.join(work, 'notes.txt'), output: path.join(work, 'colour.mp4') })).toBe(false);
+      expect(isRestorableJob({ input: path.join(work, 'folder.mp4'), output: path.join(work, 'colour.mp4') })).toBe(false);
+      expect(isRestorableJob({ input: film, output: path.join(work, '.bashrc') })).toBe(false);
+      expect(isRestorableJob({ input: film, output: '/dev/null' })).toBe(false);
+      expect(isRestorableJob({ input: film, output: path.join(work, 'no-such-folder', 'colour.mp4') })).toBe(false);
+      expect(isRestorableJob({ input: 'film.mp4', output: path.join(work, 'colour.mp4') })).toBe(false);
+    } finally {
       rmSync(work, { recursive: true, force: true });
     }
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../electron/engine/api.js';
 import { createEngine } from '../../electron/engine/index.js';
 import { createFileQueueStore } from '../../electron/main/host/queue-store.js';
-import { RenderQueue, WORK_FOLDER_NAME } from '../../electron/main/host/render-queue.js';
+import { RenderQueue } from '../../electron/main/host/render-queue.js';
 import type { QueueJob } from '../../renderer/src/client/protocol.js';
 import { cutClip, ffprobeSummary, greyClip, notAFilm } from '../helpers/app.js';
 import { ensureFixtureModels } from '../helpers/models.js';
@@ -41,7 +41,7 @@ describe('render queue', () => {
   it('renders a range, reports progress, saves the queue, and cleans its work folder', async () => {
     const file = path.join(work, 'queue-a.json');
     const snapshots: QueueJob[][] = [];
-    const queue = await RenderQueue.open({ engine, store: createFileQueueStore(file), onChange: (jobs) => snapshots.push(jobs) });
+    const queue = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(file), onChange: (jobs) => snapshots.push(jobs) });
     const output = path.join(work, 'range.mp4');
     const job = queue.add({ input: clip, output, from: 0.5, to: 1.5, options });
     await queue.whenIdle();
@@ -54,17 +54,17 @@ describe('render queue', () => {
     expect(probed.frames).toBe(24);
     expect(probed.durationSec).toBeCloseTo(1, 1);
     expect(snapshots.some((jobs) => jobs[0]?.status === 'running')).toBe(true);
-    expect(existsSync(path.join(work, WORK_FOLDER_NAME, job.id))).toBe(false);
+    expect(existsSync(queue.workFolder(job))).toBe(false);
     await queue.close();
 
     // The saved queue comes back as it was.
-    const reopened = await RenderQueue.open({ engine, store: createFileQueueStore(file) });
+    const reopened = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(file) });
     expect(reopened.list().map((entry) => [entry.id, entry.status])).toEqual([[job.id, 'done']]);
     await reopened.close();
   });
 
   it('pauses a running render, resumes it to the end, and cancels another', async () => {
-    const queue = await RenderQueue.open({ engine, store: createFileQueueStore(path.join(work, 'queue-b.json')) });
+    const queue = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(path.join(work, 'queue-b.json')) });
     const output = path.join(work, 'paused.mp4');
     const job = queue.add({ input: clip, output, options: { ...options, renderFactor: 20 } });
     await waitFor(queue, job.id, (entry) => entry.status === 'running');
@@ -86,7 +86,7 @@ describe('render queue', () => {
     await waitFor(queue, other.id, (entry) => entry.status === 'cancelled');
     await queue.whenIdle();
     expect(existsSync(path.join(work, 'cancelled.mp4'))).toBe(false);
-    const leftovers = existsSync(path.join(work, WORK_FOLDER_NAME)) ? readdirSync(path.join(work, WORK_FOLDER_NAME)) : [];
+    const leftovers = existsSync(queue.workRoot) ? readdirSync(queue.workRoot) : [];
     expect(leftovers).not.toContain(other.id);
     expect(queue.remove(other.id).map((entry) => entry.id)).not.toContain(other.id);
     await queue.close();
@@ -94,12 +94,12 @@ describe('render queue', () => {
 
   it('brings a render that was running at shutdown back paused, with a note', async () => {
     const file = path.join(work, 'queue-c.json');
-    const queue = await RenderQueue.open({ engine, store: createFileQueueStore(file) });
+    const queue = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(file) });
     const job = queue.add({ input: clip, output: path.join(work, 'interrupted.mp4'), options: { ...options, renderFactor: 20 } });
     await waitFor(queue, job.id, (entry) => entry.status === 'running');
     await queue.close();
 
-    const reopened = await RenderQueue.open({ engine, store: createFileQueueStore(file) });
+    const reopened = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(file) });
     const restored = reopened.list().find((entry) => entry.id === job.id)!;
     expect(restored.status).toBe('paused');
     expect(restored.notices.at(-1)?.message).toMatch(/press Resume/);
@@ -114,7 +114,7 @@ describe('render queue', () => {
   it('keeps the scene cuts the engine reports, while rendering and after a restart', async () => {
     const file = path.join(work, 'queue-e.json');
     const snapshots: QueueJob[][] = [];
-    const queue = await RenderQueue.open({ engine, store: createFileQueueStore(file), onChange: (jobs) => snapshots.push(jobs) });
+    const queue = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(file), onChange: (jobs) => snapshots.push(jobs) });
     // A hard cut at frame 24 of 48; the detector runs at every stabilization strength.
     const job = queue.add({ input: cutClip(), output: path.join(work, 'cut.mp4'), options: { ...options, stabilize: 'low' } });
     await queue.whenIdle();
@@ -125,13 +125,13 @@ describe('render queue', () => {
     // The page hears of the cut while the render is still running (a 'scene-cut' event).
     expect(snapshots.some((jobs) => jobs[0]?.status === 'running' && jobs[0].sceneCuts.includes(24))).toBe(true);
     await queue.close();
-    const reopened = await RenderQueue.open({ engine, store: createFileQueueStore(file) });
+    const reopened = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(file) });
     expect(reopened.list().find((entry) => entry.id === job.id)?.sceneCuts).toEqual([24]);
     await reopened.close();
   });
 
   it('fails a job in plain words and lets it be retried', async () => {
-    const queue = await RenderQueue.open({ engine, store: createFileQueueStore(path.join(work, 'queue-d.json')) });
+    const queue = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(path.join(work, 'queue-d.json')) });
     const job = queue.add({ input: notAFilm(), output: path.join(work, 'never.mp4'), options });
     await queue.whenIdle();
     const failed = queue.list().find((entry) => entry.id === job.id)!;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_URL, appProtocolResponse } from '../../electron/main/app-protocol.js';
 import { buildMenuTemplate } from '../../electron/main/menu.js';
 import { EventEmitter } from 'node:events';
-import { contentSecurityPolicy, guardWebContents, isExternalLinkAllowed, isNavigationAllowed, secureWebPreferences, securityHeaders } from '../../electron/main/security.js';
+import { contentSecurityPolicy, guardWebContents, isExternalLinkAllowed, isNavigationAllowed, isTrustedSenderUrl, secureWebPreferences, securityHeaders } from '../../electron/main/security.js';
 import { resolveStaticPath } from '../../electron/main/static-path.js';
 import type { MenuCommand } from '../../renderer/src/client/protocol.js';
 
@@ -35,11 +35,30 @@ describe('navigation rules', () => {
     expect(isNavigationAllowed('not a url', APP_URL)).toBe(false);
   });
 
-  it('opens only https links outside the app', () => {
-    expect(isExternalLinkAllowed('https://github.com/')).toBe(true);
+  it("opens only the project's own https pages outside the app", () => {
+    expect(isExternalLinkAllowed('https://github.com/chromareel/chromareel')).toBe(true);
+    expect(isExternalLinkAllowed('https://github.com/chromareel/chromareel/blob/main/LICENSE')).toBe(true);
+    expect(isExternalLinkAllowed('https://github.com/')).toBe(false);
+    expect(isExternalLinkAllowed('https://github.com/chromareel/chromareel-evil')).toBe(false);
+    expect(isExternalLinkAllowed('https://evil.example/chromareel/chromareel')).toBe(false);
+    expect(isExternalLinkAllowed('https://github.com.evil.example/chromareel/chromareel')).toBe(false);
+    expect(isExternalLinkAllowed('https://user:pw@github.com/chromareel/chromareel')).toBe(false);
     expect(isExternalLinkAllowed('http://example.com/')).toBe(false);
     expect(isExternalLinkAllowed('file:///etc/passwd')).toBe(false);
     expect(isExternalLinkAllowed('javascript:alert(1)')).toBe(false);
+  });
+});
+
+describe('IPC senders', () => {
+  it('are trusted only from exactly the app or dev-server origin, not from a look-alike prefix', () => {
+    expect(isTrustedSenderUrl('http://localhost:5173/index.html', 'http://localhost:5173')).toBe(true);
+    expect(isTrustedSenderUrl('http://localhost:5173.evil.example/', 'http://localhost:5173')).toBe(false);
+    expect(isTrustedSenderUrl('http://localhost:51730/', 'http://localhost:5173')).toBe(false);
+    expect(isTrustedSenderUrl('http://user@localhost:5173/', 'http://localhost:5173')).toBe(false);
+    expect(isTrustedSenderUrl('https://localhost:5173/', 'http://localhost:5173')).toBe(false);
+    expect(isTrustedSenderUrl('app://chromareel/index.html', 'app://chromareel/')).toBe(true);
+    expect(isTrustedSenderUrl('app://chromareel.evil/index.html', 'app://chromareel/')).toBe(false);
+    expect(isTrustedSenderUrl('not a url', 'app://chromareel/')).toBe(false);
   });
 });
 
@@ -80,10 +99,11 @@ describe('the window', () => {
     expect(attempt('will-redirect', 'http://127.0.0.1:9/')).toBe(true);
     expect(attempt('will-navigate', `${APP_URL}#film`)).toBe(false);
     expect(attempt('will-attach-webview')).toBe(true);
-    expect(contents.openHandler?.({ url: 'https://github.com/chromareel' })).toEqual({ action: 'deny' });
+    expect(contents.openHandler?.({ url: 'https://github.com/chromareel/chromareel' })).toEqual({ action: 'deny' });
+    expect(contents.openHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     expect(contents.openHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     expect(contents.openHandler?.({ url: 'app://chromareel/index.html' })).toEqual({ action: 'deny' });
-    expect(opened).toEqual(['https://github.com/chromareel']);
+    expect(opened).toEqual(['https://github.com/chromareel/chromareel']);
   });
 });
 

@@ -218,10 +218,14 @@ describe('encode and mux plans', () => {
 
     const mkv = planMux({ concatListPath: '/t/list', source: info, temp: '/out/.x.mkv', container: 'matroska', fromSec: 2, toSec: 4 });
     expect(mkv.notices).toEqual([]);
-    expect(mkv.args.join(' ')).toContain('-ss 2.000000 -t 2.000000 -i file:/films/test.mp4');
+    expect(mkv.args.join(' ')).toContain('-ss 2.000000 -t 2.000000 -protocol_whitelist file -format_whitelist mov,');
+    expect(mkv.args.join(' ')).toContain('-i file:/films/test.mp4');
     expect(mkv.args.join(' ')).toContain('-map 1:4 -c:s:0 copy');
     expect(containerForOutput('/x/film.MKV')).toBe('matroska');
     expect(() => containerForOutput('/x/film.avi')).toThrow(expect.objectContaining({ code: 'bad-option' }));
+    // No extension is no format: an extension-less name or a dotfile is refused, never guessed as MP4.
+    expect(() => containerForOutput('/x/film')).toThrow(expect.objectContaining({ code: 'bad-option' }));
+    expect(() => containerForOutput('/home/me/.bashrc')).toThrow(expect.objectContaining({ code: 'bad-option' }));
   });
 
   it('keeps the picture in sync when the sound starts before the first frame', () => {

@@ -20,7 +20,8 @@ import { EngineError, cancelledError } from '../errors.js';
 import type { MediaInfo, NoticeEvent } from '../types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
 import { fixedSizeFrames, runFfmpeg, startFfmpeg } from './process.js';
-import { ffmpegInput, probe } from './probe.js';
+import { filmInputArgs, recheckFilmFile } from './film-input.js';
+import { probe } from './probe.js';
 import { formatRational, parseRational, ptsToFrameTick, toNumber, type Rational } from './rational.js';
 
 export interface DecodeLumaOptions {
@@ -94,7 +95,7 @@ export function planLumaDecode(info: MediaInfo, options: Omit<DecodeLumaOptions,
     '-noautorotate',
     '-copyts',
     ...(seek !== null ? ['-noaccurate_seek', '-ss', seek.toFixed(6)] : []),
-    '-i', ffmpegInput(info.path),
+    ...filmInputArgs(info.path),
     '-map', `0:${video.index}`,
     '-vf', filters.join(','),
     '-fps_mode', 'passthrough',
@@ -134,7 +135,7 @@ async function verifiedSeekSec(info: MediaInfo, startFrame: number, signal?: Abo
     const seek = defaultSeekSec(info, startFrame, margin);
     if (seek === null) return null;
     const { stderr } = await runFfmpeg(
-      ['-nostats', '-copyts', '-noautorotate', '-noaccurate_seek', '-ss', seek.toFixed(6), '-i', ffmpegInput(info.path), '-map', `0:${video.index}`, '-frames:v', '1', '-vf', 'showinfo', '-f', 'null', '-'],
+      ['-nostats', '-copyts', '-noautorotate', '-noaccurate_seek', '-ss', seek.toFixed(6), ...filmInputArgs(info.path), '-map', `0:${video.index}`, '-frames:v', '1', '-vf', 'showinfo', '-f', 'null', '-'],
       { signal, logLevel: 'info', what: 'find a seek point' },
     );
     const decodedPts = [...stderr.matchAll(/\bn:\s*\d+\s+pts:\s*(-?\d+)/g)].map((m) => Number(m[1]));
@@ -171,6 +172,7 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
   // Exact numbering needs the stream's own timing; a hand-made MediaInfo may lack it.
   if (info.video.timeBase === undefined || info.video.firstFramePts === undefined) info = await probe(info.path, options.signal);
   if (planLumaDecode(info, options).frameCount === 0) return;
+  await recheckFilmFile(info.path);
   const plan = planLumaDecode(info, options, options.startFrame > 0 ? await verifiedSeekSec(info, options.startFrame, options.signal) : null);
   const { width, height, bytesPerSample } = plan;
   const frameBytes = width * height * bytesPerSample;

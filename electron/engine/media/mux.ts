@@ -6,11 +6,11 @@
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileWriteError, temporarySibling } from '../atomic-file.js';
+import { assertOutputReplaceable, fileWriteError, temporarySibling } from '../atomic-file.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import type { MediaInfo, NoticeEvent } from '../types.js';
 import { runFfmpeg, runFfprobe } from './process.js';
-import { ffmpegInput } from './probe.js';
+import { ffmpegInput, filmInputArgs } from './film-input.js';
 import { toNumber, type Rational } from './rational.js';
 
 export interface MuxOptions {
@@ -37,7 +37,8 @@ export interface MuxResult {
 
 type Container = 'mp4' | 'mov' | 'matroska';
 
-const CONTAINER_BY_EXTENSION: Record<string, Container> = { '': 'mp4', '.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mov', '.mkv': 'matroska' };
+// No extension is no format: an output name without one (a dotfile, a device) is refused, not guessed.
+const CONTAINER_BY_EXTENSION: Record<string, Container> = { '.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mov', '.mkv': 'matroska' };
 
 export function containerForOutput(output: string): Container {
   const container = CONTAINER_BY_EXTENSION[path.extname(output).toLowerCase()];
@@ -87,9 +88,10 @@ export function planMux(options: {
   const args: string[] = [];
   // The film's first frame may come after the container's start (audio first): keep that offset.
   if (wholeFilm && startTimeSec > 0.0005) args.push('-itsoffset', startTimeSec.toFixed(6));
-  args.push('-f', 'concat', '-safe', '0', '-i', options.concatListPath);
+  // The list is our own (segments in the work folder); the source film goes through the film checks.
+  args.push('-protocol_whitelist', 'file', '-f', 'concat', '-safe', '0', '-i', options.concatListPath);
   if (!wholeFilm) args.push('-ss', (startTimeSec + options.fromSec).toFixed(6), '-t', rangeSec.toFixed(6));
-  args.push('-i', ffmpegInput(source.path));
+  args.push(...filmInputArgs(source.path));
 
   args.push('-map', '0:v:0', '-c:v', 'copy');
   const mp4Family = container === 'mp4' || container === 'mov';
@@ -148,11 +150,7 @@ export async function muxOutput(options: MuxOptions): Promise<MuxResult> {
   if (output === path.resolve(source.path)) {
     throw new EngineError('output-is-input', `The output ${output} is the input film itself; choose another output name.`);
   }
-  const existing = await stat(output).catch(() => undefined);
-  if (existing && !options.overwrite) {
-    throw new EngineError('output-exists', `The output ${output} already exists; choose another name or allow overwriting.`);
-  }
-  if (existing?.isDirectory()) throw new EngineError('output-unwritable', `The output ${output} is a folder; choose a file name.`);
+  await assertOutputReplaceable(output, options.overwrite);
   const outputDir = path.dirname(output);
   const dirStat = await stat(outputDir).catch(() => undefined);
   if (!dirStat?.isDirectory()) throw new EngineError('output-unwritable', `The folder ${outputDir} does not exist; create it or choose another output.`);
@@ -173,6 +171,7 @@ export async function muxOutput(options: MuxOptions): Promise<MuxResult> {
     throwIfAborted(signal);
     await runFfmpeg(plan.args, { signal, what: `write ${path.basename(output)}` });
     throwIfAborted(signal);
+    await assertOutputReplaceable(output, options.overwrite);
     await rename(temp, output);
     return { notices: plan.notices };
   } finally {

@@ -7,6 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError, isEngineError, throwIfAborted } from '../errors.js';
 import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoInfo } from '../types.js';
+import { describeNonFilm, filmInputArgs, resolveFilmFile } from './film-input.js';
 import { runFfmpeg, runFfprobe } from './process.js';
 import {
   formatRational,
@@ -22,6 +23,8 @@ import {
 const HEAD_SECONDS = 5;
 /** Seconds of packets read before the promised end to check the file is complete. */
 const TAIL_SECONDS = 3;
+/** Smallest width and height rendered (the model's smallest input is 8 pixels at a 4:2:0 half size). */
+export const MIN_FILM_SIDE = 16;
 
 // ---------------------------------------------------------------------------------------------
 // ffprobe's JSON (only the fields we read)
@@ -195,18 +198,13 @@ export function bitDepthOf(pixelFormat: string, bitsPerRawSample?: string): numb
 
 /** Reads everything the engine needs to know about a film. Throws EngineError for unusable input. */
 export async function probe(inputPath: string, signal?: AbortSignal): Promise<MediaInfo> {
-  const absolute = path.resolve(inputPath);
+  // The real path: what is checked and described here is what ffmpeg will read later.
+  const absolute = await resolveFilmFile(inputPath);
   const name = path.basename(absolute);
-  const fileStat = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
-      throw new EngineError('input-missing', `The file "${absolute}" does not exist; check the path and try again.`);
-    }
-    throw new EngineError('input-missing', `The file "${absolute}" cannot be read (${error.code}); check its permissions.`, String(error));
-  });
-  if (!fileStat.isFile()) throw new EngineError('not-a-video', `"${absolute}" is not a file; choose a video file such as MP4, MKV, MOV or AVI.`);
+  const fileStat = await stat(absolute);
   if (fileStat.size === 0) throw new EngineError('not-a-video', `"${name}" is empty (0 bytes); choose a video file with a film in it.`);
 
-  const input = ffmpegInput(absolute);
+  const input = filmInputArgs(absolute);
   let parsed: FfprobeOutput;
   let firstFrames: FirstFrame[];
   try {
@@ -217,7 +215,7 @@ export async function probe(inputPath: string, signal?: AbortSignal): Promise<Me
         [
           '-show_format', '-show_streams', '-show_chapters',
           '-show_entries', 'packet=stream_index,pts,duration,flags', '-read_intervals', `%+${HEAD_SECONDS}`,
-          '-of', 'json', '-i', input,
+          '-of', 'json', ...input,
         ],
         { signal, what: `read "${name}"` },
       ),
@@ -227,6 +225,10 @@ export async function probe(inputPath: string, signal?: AbortSignal): Promise<Me
     firstFrames = frames;
   } catch (error) {
     if (isEngineError(error) && error.code === 'ffmpeg-failed') {
+      // Image demuxers are not film demuxers, so ffprobe refuses a photo outright.
+      if (STILL_IMAGE_EXTENSIONS.has(path.extname(absolute).toLowerCase())) throw stillImageError(name);
+      const notAFilm = await describeNonFilm(absolute);
+      if (notAFilm) throw new EngineError('not-a-video', notAFilm, error.detail);
       if (await looksLikeVideoContainer(absolute)) {
         throw new EngineError(
           'corrupt-input',
@@ -242,9 +244,7 @@ export async function probe(inputPath: string, signal?: AbortSignal): Promise<Me
   const format = parsed.format ?? {};
   const streams = parsed.streams ?? [];
   const formatName = format.format_name ?? 'unknown';
-  if (STILL_IMAGE_FORMATS.test(formatName) || STILL_IMAGE_EXTENSIONS.has(path.extname(absolute).toLowerCase())) {
-    throw new EngineError('no-video-stream', `"${name}" is a still image, not a film; colourize it as a photo instead.`);
-  }
+  if (STILL_IMAGE_FORMATS.test(formatName) || STILL_IMAGE_EXTENSIONS.has(path.extname(absolute).toLowerCase())) throw stillImageError(name);
   const videoStream = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic && s.width && s.height);
   if (!videoStream) {
     const hasAudio = streams.some((s) => s.codec_type === 'audio');
@@ -277,13 +277,10 @@ export async function probe(inputPath: string, signal?: AbortSignal): Promise<Me
   };
 }
 
-/** How ffmpeg and ffprobe are given a local file: the file protocol, so "a:b.mp4" or "-x.mp4" stay names. */
-export function ffmpegInput(absolutePath: string): string {
-  return `file:${absolutePath}`;
-}
+export { ffmpegInput } from './film-input.js';
 
 async function describeVideo(
-  input: string,
+  input: string[],
   name: string,
   stream: FfprobeStream,
   format: NonNullable<FfprobeOutput['format']>,
@@ -360,6 +357,12 @@ async function describeVideo(
   const height = stream.height as number;
   const rotation = clockwiseRotation(stream);
   const size = outputSize(width, height, rotation);
+  if (size.width < MIN_FILM_SIDE || size.height < MIN_FILM_SIDE) {
+    throw new EngineError(
+      'no-video-stream',
+      `"${name}" is only ${width}x${height} pixels, too small to colourize; choose a film at least ${MIN_FILM_SIDE}x${MIN_FILM_SIDE} pixels in size.`,
+    );
+  }
   const sar = parseRational(stream.sample_aspect_ratio) ?? { num: 1, den: 1 };
   const dar = parseRational(stream.display_aspect_ratio) ?? reduce({ num: width * sar.num, den: height * sar.den });
   const pixelFormat = stream.pix_fmt ?? 'unknown';
@@ -425,14 +428,14 @@ function describeSubtitle(stream: FfprobeStream): SubtitleStreamInfo {
 // ---------------------------------------------------------------------------------------------
 
 async function readPackets(
-  input: string,
+  input: string[],
   streamIndex: number,
   interval: string,
   signal?: AbortSignal,
 ): Promise<{ packets: FfprobePacket[]; stderr: string }> {
   try {
     const { stdout, stderr } = await runFfprobe(
-      ['-select_streams', String(streamIndex), '-read_intervals', interval, '-show_entries', 'packet=pts,duration,flags', '-of', 'json', '-i', input],
+      ['-select_streams', String(streamIndex), '-read_intervals', interval, '-show_entries', 'packet=pts,duration,flags', '-of', 'json', ...input],
       { signal, what: 'read the video packets' },
     );
     const parsed = JSON.parse(stdout.toString('utf8')) as { packets?: FfprobePacket[] };
@@ -453,10 +456,10 @@ interface FirstFrame {
  * Best-effort timestamps of the first decoded video frames: what ffmpeg's decoder numbers from
  * (it can differ from the first packet when leading frames cannot be decoded).
  */
-async function readFirstFrames(input: string, signal?: AbortSignal): Promise<FirstFrame[]> {
+async function readFirstFrames(input: string[], signal?: AbortSignal): Promise<FirstFrame[]> {
   try {
     const { stdout } = await runFfprobe(
-      ['-select_streams', 'V:0', '-read_intervals', '%+#8', '-show_entries', 'frame=stream_index,best_effort_timestamp', '-of', 'json', '-i', input],
+      ['-select_streams', 'V:0', '-read_intervals', '%+#8', '-show_entries', 'frame=stream_index,best_effort_timestamp', '-of', 'json', ...input],
       { signal, what: 'decode the first frames' },
     );
     return (JSON.parse(stdout.toString('utf8')) as { frames?: FirstFrame[] }).frames ?? [];
@@ -467,12 +470,12 @@ async function readFirstFrames(input: string, signal?: AbortSignal): Promise<Fir
 }
 
 /** Decodes one small frame and checks whether its colour is (almost) neutral. */
-async function sampleLooksMonochrome(input: string, streamIndex: number, atSec: number, signal?: AbortSignal): Promise<boolean | undefined> {
+async function sampleLooksMonochrome(input: string[], streamIndex: number, atSec: number, signal?: AbortSignal): Promise<boolean | undefined> {
   const side = 32;
   try {
     const { stdout } = await runFfmpeg(
       [
-        '-ss', Math.max(0, atSec).toFixed(3), '-i', input,
+        '-ss', Math.max(0, atSec).toFixed(3), ...input,
         '-map', `0:${streamIndex}`, '-frames:v', '1',
         '-vf', `scale=${side}:${side},format=yuv444p`, '-f', 'rawvideo', 'pipe:1',
       ],
@@ -516,6 +519,10 @@ async function looksLikeVideoContainer(file: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 // ---------------------------------------------------------------------------------------------
+
+function stillImageError(name: string): EngineError {
+  return new EngineError('no-video-stream', `"${name}" is a still image, not a film; colourize it as a photo instead.`);
+}
 
 function minimum(values: Array<number | undefined>): number | undefined {
   const numbers = values.filter((v): v is number => typeof v === 'number');

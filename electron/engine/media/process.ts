@@ -1,10 +1,11 @@
-// The one wrapper around child_process.spawn for ffmpeg and ffprobe: argument arrays only, the last
-// lines of stderr kept for error messages, the child killed on abort, and a failed exit turned into
-// an EngineError a person can read.
+// The one wrapper around child_process.spawn for ffmpeg and ffprobe: argument arrays only, a slot of
+// the shared process budget held while the child runs, the last lines of stderr kept for error
+// messages, the child killed on abort, and a failed exit turned into an EngineError a person can read.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
+import { processBudget } from '../process-budget.js';
 import type { EngineErrorCode } from '../types.js';
 import { locateFfmpeg } from './ffmpeg-locate.js';
 
@@ -51,10 +52,17 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
   const defaults = ['-hide_banner', '-loglevel', options.logLevel ?? 'error'];
   if (tool === 'ffmpeg' && !options.stdin) defaults.push('-nostdin');
   const binary = tool === 'ffmpeg' ? location.ffmpeg : location.ffprobe;
-  const child = spawn(binary, [...defaults, ...args], {
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
+  const releaseSlot = await processBudget.acquire('ffmpeg', options.signal);
+  let child: ChildProcess;
+  try {
+    child = spawn(binary, [...defaults, ...args], {
+      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+  } catch (error) {
+    releaseSlot();
+    throw error;
+  }
 
   const stderrLines: string[] = [];
   let partialLine = '';
@@ -88,6 +96,7 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
   const exitedPromise = new Promise<void>((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
       exited = true;
+      releaseSlot();
       options.signal?.removeEventListener('abort', onAbort);
       reject(
         new EngineError(
@@ -99,6 +108,7 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
     });
     child.once('close', (code, signalName) => {
       exited = true;
+      releaseSlot();
       options.signal?.removeEventListener('abort', onAbort);
       if (killed || options.signal?.aborted) return reject(cancelledError());
       if (code === 0) return resolve();

@@ -3,38 +3,43 @@
 // file identity and request.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
 import { EngineError, throwIfAborted } from '../errors.js';
+import { defaultCacheDir, ensurePrivateDir } from '../private-dirs.js';
 import type { MediaInfo, Thumbnail } from '../types.js';
 import { outputSampleAspectRatio } from './decode.js';
 import { runFfmpeg } from './process.js';
-import { ffmpegInput } from './probe.js';
+import { filmInputArgs, recheckFilmFile } from './film-input.js';
 import { toNumber } from './rational.js';
 
 export interface ThumbnailExtractOptions {
   count: number;
   /** Height in pixels (default 90); the width follows the displayed aspect ratio. */
   height?: number;
-  /** Cache folder (default os.tmpdir()/chromareel-thumbs). */
+  /** Cache folder (default: the per-user cache folder's thumbnails/, created 0700). */
   cacheDir?: string;
   signal?: AbortSignal;
 }
 
-interface CachedThumbnail {
-  index: number;
-  timeSec: number;
-  width: number;
-  height: number;
-  file: string;
-}
+// The index is read back from disk, so it is checked like any input: a planted or damaged index names
+// nothing but this entry's own "<n>.jpg" files.
+const cachedThumbnailSchema = z.strictObject({
+  index: z.number().int().min(0).max(999),
+  timeSec: z.number().finite().min(0),
+  width: z.number().int().min(1).max(8192),
+  height: z.number().int().min(1).max(8192),
+  file: z.string().regex(/^\d{1,3}\.jpg$/),
+});
+const cacheIndexSchema = z.strictObject({ version: z.literal(2), entries: z.array(cachedThumbnailSchema).min(1).max(1000) });
+type CachedThumbnail = z.infer<typeof cachedThumbnailSchema>;
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 export function defaultThumbnailCacheDir(): string {
-  return path.join(os.tmpdir(), 'chromareel-thumbs');
+  return path.join(defaultCacheDir(), 'thumbnails');
 }
 
 /** Thumbnails in film order; served from the cache when this film and request were seen before. */
@@ -55,10 +60,16 @@ export async function* extractThumbnails(info: MediaInfo, options: ThumbnailExtr
     .update(JSON.stringify([CACHE_VERSION, info.path, fileStat.mtimeMs, fileStat.size, count, height]))
     .digest('hex')
     .slice(0, 32);
-  const dir = path.join(options.cacheDir ?? defaultThumbnailCacheDir(), key);
-  const indexFile = path.join(dir, 'index.json');
+  // A cache folder that is not privately ours (a link, another user's) is not used: thumbnails are made afresh.
+  let dir: string | null = null;
+  try {
+    dir = ensurePrivateDir(path.join(ensurePrivateDir(options.cacheDir ?? defaultThumbnailCacheDir()), key));
+  } catch {
+    dir = null;
+  }
+  const indexFile = dir ? path.join(dir, 'index.json') : null;
 
-  const cached = await readCache(dir, indexFile);
+  const cached = dir && indexFile ? await readCache(dir, indexFile, count) : undefined;
   if (cached) {
     for (const thumbnail of cached) {
       throwIfAborted(signal);
@@ -67,7 +78,7 @@ export async function* extractThumbnails(info: MediaInfo, options: ThumbnailExtr
     return;
   }
 
-  await mkdir(dir, { recursive: true });
+  await recheckFilmFile(info.path);
   const { video } = info;
   const sar = outputSampleAspectRatio(info);
   const displayAspect = (video.outputWidth * sar.num) / (video.outputHeight * sar.den);
@@ -88,11 +99,11 @@ export async function* extractThumbnails(info: MediaInfo, options: ThumbnailExtr
     const timeSec = Math.min(filmSec, frame / fps);
     const jpeg = await grabJpeg(info, (video.startTimeSec ?? 0) + timeSec, filters, signal);
     const file = `${index}.jpg`;
-    await writeFileAtomic(path.join(dir, file), jpeg);
+    if (dir) await writeFileAtomic(path.join(dir, file), jpeg).catch(() => undefined);
     entries.push({ index, timeSec, width, height, file });
     yield { index, timeSec, width, height, jpeg: new Uint8Array(jpeg) };
   }
-  await writeFileAtomic(indexFile, Buffer.from(JSON.stringify({ version: CACHE_VERSION, entries })));
+  if (indexFile) await writeFileAtomic(indexFile, Buffer.from(JSON.stringify({ version: CACHE_VERSION, entries }))).catch(() => undefined);
 }
 
 async function grabJpeg(info: MediaInfo, atSec: number, filters: string, signal?: AbortSignal): Promise<Buffer> {
@@ -100,7 +111,7 @@ async function grabJpeg(info: MediaInfo, atSec: number, filters: string, signal?
   for (const backSec of [0, 0.5, 2, 5]) {
     const { stdout } = await runFfmpeg(
       [
-        '-ss', Math.max(0, atSec - backSec).toFixed(6), '-i', ffmpegInput(info.path),
+        '-ss', Math.max(0, atSec - backSec).toFixed(6), ...filmInputArgs(info.path),
         '-map', `0:${info.video.index}`, '-frames:v', '1', '-vf', filters,
         '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
       ],
@@ -111,13 +122,15 @@ async function grabJpeg(info: MediaInfo, atSec: number, filters: string, signal?
   throw new EngineError('corrupt-input', `No picture could be decoded near ${atSec.toFixed(1)} s of ${path.basename(info.path)}; the file may be damaged.`);
 }
 
-/** The cached thumbnails, or undefined when there is no complete cache entry. */
-async function readCache(dir: string, indexFile: string): Promise<Thumbnail[] | undefined> {
+/** The cached thumbnails, or undefined when there is no complete, well-formed cache entry. */
+async function readCache(dir: string, indexFile: string, count: number): Promise<Thumbnail[] | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(indexFile, 'utf8')) as { version?: number; entries?: CachedThumbnail[] };
-    if (parsed.version !== CACHE_VERSION || !Array.isArray(parsed.entries) || parsed.entries.length === 0) return undefined;
+    const parsed = cacheIndexSchema.safeParse(JSON.parse(await readFile(indexFile, 'utf8')));
+    if (!parsed.success || parsed.data.entries.length !== count) return undefined;
+    const entries: CachedThumbnail[] = parsed.data.entries;
+    if (entries.some((entry, i) => entry.index !== i || entry.file !== `${i}.jpg`)) return undefined;
     return await Promise.all(
-      parsed.entries.map(async (entry) => ({
+      entries.map(async (entry) => ({
         index: entry.index,
         timeSec: entry.timeSec,
         width: entry.width,

@@ -73,9 +73,25 @@ export function checkOutputDims(manifest: ContractManifest, dims: readonly numbe
   }
 }
 
+/**
+ * Throws 'model-contract' when the output holds NaN or infinity: clamping would turn them into grey
+ * (or silently wrong) colour and the render would report success.
+ */
+export function checkFinite(manifest: ContractManifest, output: Float32Array): void {
+  for (let i = 0; i < output.length; i++) {
+    if (!Number.isFinite(output[i])) {
+      throw new EngineError(
+        'model-contract',
+        `The model "${manifest.id}" produced invalid numbers (NaN or infinity) instead of colours, so its frames would come out grey; check the mean and std in its model.json, or re-export the model.`,
+      );
+    }
+  }
+}
+
 /** The network's output [n,C,h,w] → Cb/Cr offsets, n*h*w each. */
 export function extractChroma(manifest: ContractManifest, output: Float32Array, dims: readonly number[], n: number, h: number, w: number): Chroma {
   checkOutputDims(manifest, dims, n, h, w);
+  checkFinite(manifest, output);
   const plane = h * w;
   const cb = new Float32Array(n * plane);
   const cr = new Float32Array(n * plane);

@@ -1,6 +1,7 @@
 // The host's handle on an inference process: start it, load the model with the best provider, run
 // batches, fall back to CPU loudly when a GPU provider fails, and turn a dead child into an error.
 import { cancelledError, EngineError } from '../errors.js';
+import { processBudget } from '../process-budget.js';
 import type { DeviceChoice, ExecutionProvider, NoticeEvent } from '../types.js';
 import { forkLauncher, type ChildExit, type InferenceChild, type InferenceLauncher } from './launcher.js';
 import { verifyModelFile, type ModelManifest } from './manifest.js';
@@ -80,6 +81,8 @@ class InferenceClient implements InferenceSession {
   #fatal?: EngineError;
   #closed = false;
   #exited?: Promise<void>;
+  /** Gives back this session's slot of the shared process budget (held from start to close or crash). */
+  #releaseSlot: () => void = () => undefined;
 
   constructor(private readonly options: StartInferenceOptions) {
     this.manifest = options.manifest;
@@ -97,6 +100,7 @@ class InferenceClient implements InferenceSession {
     const { signal, manifest } = this.options;
     if (signal?.aborted) throw cancelledError();
     await verifyModelFile(manifest);
+    this.#releaseSlot = await processBudget.acquire('inference', signal);
 
     // The signal cancels the start only: a started session lives until close(), so it can be kept
     // warm and shared between jobs.
@@ -107,6 +111,7 @@ class InferenceClient implements InferenceSession {
       await this.#launchWithFallback(providers);
     } catch (error) {
       this.#retireChild();
+      this.#releaseSlot();
       throw signal?.aborted ? cancelledError() : error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -144,11 +149,15 @@ class InferenceClient implements InferenceSession {
     this.#closed = true;
     this.#failPending(cancelledError());
     const child = this.#child;
-    if (!child) return;
+    if (!child) {
+      this.#releaseSlot();
+      return;
+    }
     this.#exited = new Promise<void>((resolve) => {
       const timer = setTimeout(() => child.kill(), CLOSE_GRACE_MS);
       child.onExit(() => {
         clearTimeout(timer);
+        this.#releaseSlot();
         resolve();
       });
     });
@@ -219,6 +228,7 @@ class InferenceClient implements InferenceSession {
         }
         if (generation !== this.#generation) return;
         this.#fatal = this.#crashError(exit, false);
+        this.#releaseSlot();
         this.#failPending(this.#fatal);
       });
       child.send({ type: 'load', manifest: this.manifest, providers, threads: this.options.threads });
@@ -294,6 +304,7 @@ class InferenceClient implements InferenceSession {
       await this.#launch(['cpu']);
     } catch (error) {
       this.#fatal = error instanceof EngineError ? error : new EngineError('inference-crashed', String(error));
+      this.#releaseSlot();
       this.#failPending(this.#fatal);
       return;
     } finally {

@@ -34,12 +34,13 @@ export const manifestSchema = z
     file: relativeFileName,
     sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits'),
     input: z.object({
-      name: z.string().min(1),
-      mean: channelValues,
-      std: channelValues.refine((v) => v.every((s) => s > 0), 'must be positive'),
+      name: z.string().min(1).max(256),
+      // Bounded so that normalizing a [0,1] luma stays a finite float32 (a tiny std overflows to infinity).
+      mean: channelValues.refine((v) => v.every((m) => Math.abs(m) <= 1e4), 'must hold values from -10000 to 10000'),
+      std: channelValues.refine((v) => v.every((s) => s >= 1e-6 && s <= 1e6), 'must hold positive values from 0.000001 to 1000000'),
     }),
     output: z.object({
-      name: z.string().min(1),
+      name: z.string().min(1).max(256),
       range: z.enum(['cbcr-offset', 'rgb-01', 'rgb-normalized']),
     }),
     sizeMultiple: z.number().int().min(1).max(512),
@@ -136,6 +137,9 @@ export function loadManifest(dirOrJsonPath: string): ModelManifest {
   if (!existsSync(modelPath)) {
     throw new EngineError('model-not-found', `The model "${parsed.data.id}" has no ${parsed.data.file} in ${dir}; reinstall or re-export the model.`);
   }
+  if (!statSync(modelPath).isFile()) {
+    throw new EngineError('model-invalid', `The model "${parsed.data.id}" names ${parsed.data.file} in ${dir} as its model file, but that is not a file; fix "file" in its model.json or reinstall the model.`);
+  }
   return { ...parsed.data, dir, manifestPath, modelPath };
 }
 
@@ -153,7 +157,11 @@ export async function verifyModelFile(manifest: ModelManifest): Promise<void> {
   if (!existsSync(manifest.modelPath)) {
     throw new EngineError('model-not-found', `The model "${manifest.id}" has no ${manifest.file} in ${manifest.dir}; reinstall or re-export the model.`);
   }
-  const { size, mtimeMs } = statSync(manifest.modelPath);
+  const info = statSync(manifest.modelPath);
+  const { size, mtimeMs } = info;
+  if (!info.isFile()) {
+    throw new EngineError('model-invalid', `The model "${manifest.id}" names ${manifest.file} in ${manifest.dir} as its model file, but that is not a file; fix "file" in its model.json or reinstall the model.`);
+  }
   const expected = manifest.sha256.toLowerCase();
   const known = verifiedFiles.get(manifest.modelPath);
   if (known && known.size === size && known.mtimeMs === mtimeMs && known.sha256 === expected) return;

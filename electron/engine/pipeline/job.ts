@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { realpath, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
+import { EngineError } from '../errors.js';
+import { isPlainDir, makeDirNoFollow } from '../private-dirs.js';
 
 // A render's durable state: which segments are finished. Re-running the same render reads it and
 // continues after the last finished segment.
@@ -52,8 +54,10 @@ export class JobStore {
   ) {}
 
   /** Opens the job in `dir` when its fingerprint matches, otherwise starts a fresh one there. */
-  static async open(dir: string, fresh: Omit<JobState, 'segments' | 'complete' | 'version'>): Promise<{ job: JobStore; resumed: boolean }> {
-    await mkdir(dir, { recursive: true });
+  static async open(requestedDir: string, fresh: Omit<JobState, 'segments' | 'complete' | 'version'>): Promise<{ job: JobStore; resumed: boolean }> {
+    // Never through a link: segments, and later deletions, stay in the folder that was asked for.
+    makeDirNoFollow(requestedDir);
+    const dir = await realpath(requestedDir);
     const existing = await readJob(dir);
     if (existing && existing.fingerprint === fresh.fingerprint && !existing.complete) {
       const usable = existing.segments.filter((segment) => existsSync(path.join(dir, segment.file)));
@@ -110,11 +114,15 @@ export class JobStore {
 
   /** Deletes the job's own files, and the folder when nothing else is in it. */
   async remove(): Promise<void> {
+    if (!isPlainDir(this.dir)) return;
     await removeJobFiles(this.dir);
     await rmdir(this.dir).catch(() => undefined);
   }
 
   private async save(): Promise<void> {
+    if (!isPlainDir(this.dir)) {
+      throw new EngineError('output-unwritable', `The work folder ${this.dir} was replaced by a link or removed during the render; run the same command again.`);
+    }
     await writeFileAtomic(path.join(this.dir, JOB_FILE), JSON.stringify(this.state, null, 2));
   }
 }

@@ -10,7 +10,7 @@ import type { InferenceSession } from '../model/inference-client.js';
 import type { ModelManifest } from '../model/manifest.js';
 import { renderSize } from '../model/manifest.js';
 import type { MediaInfo, RenderEvent, RenderOptions, RenderResult } from '../types.js';
-import { writeFileAtomic } from '../atomic-file.js';
+import { assertOutputReplaceable, writeFileAtomic } from '../atomic-file.js';
 import { jobPins } from '../pins/job-pins.js';
 import { PinStage } from '../pins/pin-stage.js';
 import { FrameColorizer } from './colorizer.js';
@@ -81,13 +81,7 @@ export async function checkOutput(options: Pick<RenderOptions, 'input' | 'output
   if (!dirStat.isDirectory()) {
     throw new EngineError('output-unwritable', `${dir} is not a folder; choose an output inside a folder.`);
   }
-  const existing = await stat(output).catch(() => null);
-  if (existing?.isDirectory()) {
-    throw new EngineError('output-unwritable', `${output} is a folder; give a file name for the output, such as ${path.join(output, 'colour.mp4')}.`);
-  }
-  if (existing && !options.overwrite) {
-    throw new EngineError('output-exists', `${output} already exists; choose another name or pass --overwrite to replace it.`);
-  }
+  await assertOutputReplaceable(output, options.overwrite);
   // Permission bits do not tell the whole story (root, read-only mounts, immutable folders): try it.
   const probeFile = path.join(dir, `.chromareel-write-test-${randomBytes(4).toString('hex')}`);
   try {

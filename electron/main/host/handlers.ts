@@ -15,6 +15,7 @@ import type {
 } from '../../../renderer/src/client/protocol.js';
 import { isHostMethod, isHostStream } from '../../../renderer/src/client/protocol.js';
 import type { PathAllowList } from './allow-list.js';
+import { assertDroppedFilm } from './chosen-paths.js';
 import { HostError, toWireError } from './host-error.js';
 import type { RenderQueue } from './render-queue.js';
 import {
@@ -164,7 +165,7 @@ export function createIpcHandlers(deps: HostDependencies): HostHandlers {
     dropped(request) {
       try {
         const { path } = parse(droppedFileSchema, request);
-        return { ok: true, value: allowList.allowRead(path) };
+        return { ok: true, value: allowList.allowRead(assertDroppedFilm(path)) };
       } catch (error) {
         return { ok: false, error: toWireError(error) };
       }

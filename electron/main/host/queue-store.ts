@@ -10,7 +10,7 @@ export interface QueueStore {
 }
 
 const storedJobSchema = z.looseObject({
-  id: z.string(),
+  id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/), // names the job's work folder
   input: z.string(),
   output: z.string(),
   status: z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']),

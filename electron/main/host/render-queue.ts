@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readdir, rm, rmdir } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Engine } from '../../engine/api.js';
+import { defaultStateDir, ensurePrivateDir, isPlainDir } from '../../engine/private-dirs.js';
 import type { NoticeEvent, RenderEvent, RenderOptions } from '../../engine/types.js';
 import type { JobSpec, JobStatus, QueueJob } from '../../../renderer/src/client/protocol.js';
 import { HostError, toWireError } from './host-error.js';
@@ -10,7 +11,6 @@ import type { QueueStore } from './queue-store.js';
 const MAX_NOTICES = 12;
 const PROGRESS_NOTIFY_MS = 250;
 const PROGRESS_PERSIST_MS = 2000;
-export const WORK_FOLDER_NAME = '.chromareel-work';
 
 type StopReason = 'pause' | 'cancel' | 'shutdown';
 
@@ -20,6 +20,17 @@ export interface RenderQueueOptions {
   /** Called with a fresh snapshot whenever a job changes (progress at most every 250 ms). */
   onChange?: (jobs: QueueJob[]) => void;
   now?: () => number;
+  /**
+   * Checks a job's paths again right before it runs (a file may have been swapped for a link while it
+   * waited) and returns them resolved; throws (a HostError) to fail the job instead.
+   */
+  authorize?: (job: Pick<QueueJob, 'input' | 'output'>) => { input: string; output: string };
+  /** Per-user folder holding one private work folder per job (default: the state folder's work/). */
+  workRoot?: string;
+}
+
+export function defaultWorkRoot(): string {
+  return path.join(defaultStateDir(), 'work');
 }
 
 /**
@@ -36,9 +47,11 @@ export class RenderQueue {
   private notifyTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private readonly now: () => number;
+  readonly workRoot: string;
 
   private constructor(private readonly options: RenderQueueOptions) {
     this.now = options.now ?? Date.now;
+    this.workRoot = path.resolve(options.workRoot ?? defaultWorkRoot());
   }
 
   static async open(options: RenderQueueOptions): Promise<RenderQueue> {
@@ -101,7 +114,7 @@ export class RenderQueue {
     if (this.running?.id === id) this.stop('cancel');
     else if (job.status === 'queued' || job.status === 'paused' || job.status === 'failed') {
       this.setStatus(job, 'cancelled');
-      void removeWorkFolder(job);
+      void this.removeWorkFolder(job);
     }
     return this.list();
   }
@@ -110,7 +123,7 @@ export class RenderQueue {
     const job = this.find(id);
     if (this.running?.id === id) throw new HostError('bad-request', 'This render is still running; cancel it before removing it from the queue.');
     this.jobs = this.jobs.filter((entry) => entry.id !== id);
-    if (job.status !== 'done') void removeWorkFolder(job);
+    if (job.status !== 'done') void this.removeWorkFolder(job);
     this.changed(true);
     return this.list();
   }
@@ -148,16 +161,17 @@ export class RenderQueue {
   private async run(job: QueueJob, signal: AbortSignal, stopReason: () => StopReason | null): Promise<void> {
     job.progress = null;
     this.setStatus(job, 'running');
-    const options: RenderOptions = {
-      ...job.options,
-      input: job.input,
-      output: job.output,
-      from: job.from,
-      to: job.to,
-      overwrite: job.overwrite ?? false,
-      workDir: workFolder(job),
-    };
     try {
+      const { input, output } = this.options.authorize ? this.options.authorize(job) : job;
+      const options: RenderOptions = {
+        ...job.options,
+        input,
+        output,
+        from: job.from,
+        to: job.to,
+        overwrite: job.overwrite ?? false,
+        workDir: path.join(ensurePrivateDir(this.workRoot), job.id),
+      };
       const result = await this.options.engine.render(options, (event) => this.onEvent(job, event), signal);
       job.result = result;
       job.provider = result.provider;
@@ -167,7 +181,7 @@ export class RenderQueue {
       const reason = stopReason();
       if (reason === 'cancel') {
         this.setStatus(job, 'cancelled');
-        await removeWorkFolder(job);
+        await this.removeWorkFolder(job);
       } else if (reason === 'pause' || reason === 'shutdown') {
         if (reason === 'shutdown') this.addNotice(job, interruptedNotice());
         this.setStatus(job, 'paused');
@@ -212,6 +226,17 @@ export class RenderQueue {
     if (!this.running) return;
     this.running.reason = reason;
     this.running.controller.abort(new Error(reason));
+  }
+
+  /** A job's work folder: private to this user, outside every folder the page may name. */
+  workFolder(job: Pick<QueueJob, 'id'>): string {
+    return path.join(this.workRoot, job.id);
+  }
+
+  private async removeWorkFolder(job: Pick<QueueJob, 'id'>): Promise<void> {
+    const folder = this.workFolder(job);
+    // rm never follows a link, and a folder that is one is not ours to empty.
+    if (isPlainDir(folder)) await rm(folder, { recursive: true, force: true }).catch(() => undefined);
   }
 
   private find(id: string): QueueJob {
@@ -262,17 +287,4 @@ function interruptedNotice(): NoticeEvent {
     code: 'other',
     message: 'Paused when ChromaReel closed; press Resume to continue where it stopped.',
   };
-}
-
-/** One folder per job, beside the output, so that pausing and resuming find the same segments. */
-export function workFolder(job: Pick<QueueJob, 'id' | 'output'>): string {
-  return path.join(path.dirname(job.output), WORK_FOLDER_NAME, job.id);
-}
-
-async function removeWorkFolder(job: Pick<QueueJob, 'id' | 'output'>): Promise<void> {
-  const folder = workFolder(job);
-  await rm(folder, { recursive: true, force: true }).catch(() => undefined);
-  const parent = path.dirname(folder);
-  const left = await readdir(parent).catch(() => null);
-  if (left && left.length === 0) await rmdir(parent).catch(() => undefined);
 }
