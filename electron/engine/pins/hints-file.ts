@@ -18,19 +18,21 @@ export const MAX_PINS = 1000;
 /** Largest hints file read, in bytes. */
 export const MAX_HINTS_BYTES = 1024 * 1024;
 
-const fraction = (name: string) =>
-  z.number({ error: `must be a number from 0 to 1 (the ${name} position as a fraction of the picture)` }).min(0).max(1);
+/** A type error's message, or "is missing" when the field is absent. */
+const expected = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is missing' : message);
+
+const fraction = z.number({ error: expected('must be a number from 0 to 1 (a fraction of the picture)') }).min(0).max(1);
 
 const pinSchema = z.strictObject({
-  t: z.number({ error: 'must be a number of seconds' }).min(0).max(1e7).optional(),
-  x: fraction('horizontal'),
-  y: fraction('vertical'),
-  color: z.string({ error: 'must be a colour like #b22222' }).regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #b22222'),
+  t: z.number({ error: expected('must be a number of seconds') }).min(0).max(1e7).optional(),
+  x: fraction,
+  y: fraction,
+  color: z.string({ error: expected('must be a colour like #b22222') }).regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #b22222'),
 });
 
 export const hintsSchema = z.strictObject({
-  version: z.literal(HINTS_VERSION, { error: `must be ${HINTS_VERSION}` }),
-  pins: z.array(pinSchema, { error: 'must be a list of pins' }).max(MAX_PINS, `must hold at most ${MAX_PINS} pins`),
+  version: z.literal(HINTS_VERSION, { error: expected(`must be ${HINTS_VERSION}`) }),
+  pins: z.array(pinSchema, { error: expected('must be a list of pins') }).max(MAX_PINS, `must hold at most ${MAX_PINS} pins`),
 });
 
 function fieldName(path: readonly PropertyKey[]): string {
@@ -45,7 +47,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `${where} an unknown field "${issue.keys[0]}"`;
   }
   const field = issue.path.length > 0 ? fieldName(issue.path) : 'the file';
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${field} is missing`;
   if (issue.code === 'too_small' || issue.code === 'too_big') {
     if (issue.path.at(-1) === 'x' || issue.path.at(-1) === 'y') return `${field} must be a number from 0 to 1 (a fraction of the picture)`;
   }
