@@ -1,8 +1,10 @@
 // npm run eval [-- --models fast,quality --val DIR --limit N --sheet N]
+// npm run eval -- --pins 0,1,3,10,30   colour pins sampled from the truth, beside the naive baseline (pins.ts)
 // Colourizes the validation photos through the app's own engine (the same code path as
 // `chromareel colorize photo.jpg`) and prints, per model: PSNR, PSNR of the grey image, colourfulness
 // (CF) of ours and of the truth, and their ratio; and hue agreement per family (green, blue, warm: is
 // grass green, is sky blue?). Writes a contact sheet (grey | ours | truth).
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import sharp from 'sharp';
 import { createEngine } from '../../electron/engine/index.js';
 import { colourfulness } from '../../electron/engine/metrics/colourfulness.js';
 import { HUE_FAMILIES, hueHits } from './hue-agreement.js';
+import { runPinsEval } from './pins.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
@@ -22,8 +25,19 @@ const { values: args } = parseArgs({
     sheet: { type: 'string', default: '8' },
     out: { type: 'string', default: path.join(repoRoot, '.eval') },
     'render-factor': { type: 'string' },
+    pins: { type: 'string' },
+    seed: { type: 'string', default: '1' },
   },
 });
+if (!existsSync(args.val!)) {
+  console.error(`There is no validation set at ${args.val} (it lives in ../shared/data/val beside the checkout, which this machine does not have); pass --val DIR to point at a folder of colour photos.`);
+  process.exit(1);
+}
+const pinCounts = args.pins === undefined ? null : args.pins.split(',').map((v) => Number(v.trim()));
+if (pinCounts && (pinCounts.length === 0 || pinCounts.some((n) => !Number.isInteger(n) || n < 0 || n > 1000))) {
+  console.error('--pins takes whole numbers of pins from 0 to 1000, one or a list such as 0,1,3,10,30.');
+  process.exit(2);
+}
 
 interface Rgb {
   width: number;
@@ -66,6 +80,25 @@ if (Number(args.limit) > 0) files = files.slice(0, Number(args.limit));
 const sheetCount = Math.min(Number(args.sheet), files.length);
 await mkdir(args.out!, { recursive: true });
 const work = await mkdtemp(path.join(os.tmpdir(), 'chromareel-eval-'));
+if (pinCounts) {
+  await runPinsEval({
+    engine,
+    modelIds,
+    files: files.map((name) => ({ name, path: path.join(args.val!, name) })),
+    counts: pinCounts,
+    work,
+    out: args.out!,
+    sheetCount,
+    seed: Number(args.seed),
+    renderFactor: args['render-factor'] ? Number(args['render-factor']) : undefined,
+    readRgb,
+    greyOf,
+    psnr,
+  });
+  await engine.close();
+  await rm(work, { recursive: true, force: true });
+  process.exit(0);
+}
 
 const summary: Record<string, Record<string, number>> = {};
 for (const modelId of modelIds) {
