@@ -60,6 +60,8 @@ export const manifestSchema = z
         file: relativeFileName,
         sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits'),
         input: z.string().min(1).max(256).default('hints'),
+        /** Side of a pin's square in the hint planes (pixels, odd); 5 when not said. */
+        pinSide: z.number().int().min(1).max(63).refine((v) => v % 2 === 1, 'must be odd').optional(),
       })
       .optional(),
     training: z.record(z.string(), z.unknown()).optional(),

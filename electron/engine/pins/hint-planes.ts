@@ -25,9 +25,9 @@ export function pinPixel(pin: { x: number; y: number }, width: number, height: n
 }
 
 /** Paints `pins` into one frame's hint planes (a zeroed [3,h,w] block when `out` is not given). */
-export function hintPlanes(pins: readonly PlacedPin[], width: number, height: number, out = new Float32Array(3 * width * height)): Float32Array {
+export function hintPlanes(pins: readonly PlacedPin[], width: number, height: number, out = new Float32Array(3 * width * height), side = PIN_SIDE): Float32Array {
   const plane = width * height;
-  const half = PIN_SIDE >> 1;
+  const half = side >> 1;
   for (const pin of pins) {
     const [cx, cy] = pinPixel(pin, width, height);
     for (let y = Math.max(0, cy - half); y <= Math.min(height - 1, cy + half); y++) {

@@ -3,7 +3,7 @@
 // (frames without active pins get all-zero planes), otherwise as a post-process on its chroma.
 import type { HintsDocument } from '../types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
-import { hintPlanes, pinChroma, type PlacedPin } from './hint-planes.js';
+import { hintPlanes, pinChroma, PIN_SIDE, type PlacedPin } from './hint-planes.js';
 import { PinTracker, type FramePin } from './pin-tracker.js';
 import { propagatePins } from './propagate.js';
 
@@ -27,24 +27,32 @@ export class PinStage {
     readonly height: number,
     private readonly tracker: PinTracker | null,
     private readonly fixed: PlacedPin[],
+    /** Side of a pin's square in the hint planes (the model's manifest may say). */
+    private pinSide = PIN_SIDE,
   ) {}
 
+  /** Uses the pin size the model was trained with (its manifest's pins.pinSide), when it says. */
+  withPinSide(side: number | undefined): this {
+    if (side !== undefined) this.pinSide = side;
+    return this;
+  }
+
   /** Pins on a film at `fps`; `width` × `height` is the model's input size. */
-  static forFilm(doc: HintsDocument, fps: number, width: number, height: number, useHintInputs: boolean): PinStage {
+  static forFilm(doc: HintsDocument, fps: number, width: number, height: number, useHintInputs: boolean, pinSide = PIN_SIDE): PinStage {
     const pins: FramePin[] = doc.pins.map((p) => {
       const [cb, cr] = pinChroma(p.color);
       return { frame: pinFrame(p.t, fps), x: p.x, y: p.y, cb, cr };
     });
-    return new PinStage(useHintInputs, width, height, new PinTracker(pins, width, height), []);
+    return new PinStage(useHintInputs, width, height, new PinTracker(pins, width, height), [], pinSide);
   }
 
   /** Pins on a photo: every pin applies where it was put (t is ignored). */
-  static forPhoto(doc: HintsDocument, width: number, height: number, useHintInputs: boolean): PinStage {
+  static forPhoto(doc: HintsDocument, width: number, height: number, useHintInputs: boolean, pinSide = PIN_SIDE): PinStage {
     const pins = doc.pins.map((p) => {
       const [cb, cr] = pinChroma(p.color);
       return { x: p.x, y: p.y, cb, cr };
     });
-    return new PinStage(useHintInputs, width, height, null, pins);
+    return new PinStage(useHintInputs, width, height, null, pins, pinSide);
   }
 
   /** The frame a film render or preview starting at `frame` must feed the tracker from (see warmUp). */
@@ -60,7 +68,7 @@ export class PinStage {
   /** Feeds a frame's model-input luma (frames in order); returns its pins, and hint planes when used. */
   prepare(index: number, luma: Float32Array): PreparedPins {
     const pins = this.tracker ? this.tracker.step(index, luma) : this.fixed;
-    return this.useHintInputs ? { pins, hints: hintPlanes(pins, this.width, this.height) } : { pins };
+    return this.useHintInputs ? { pins, hints: hintPlanes(pins, this.width, this.height, undefined, this.pinSide) } : { pins };
   }
 
   /** For models without hint inputs: spreads the frame's pins over the model's chroma (in place). */
