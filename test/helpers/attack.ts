@@ -183,6 +183,14 @@ export function rpc(socket: WebSocket) {
       else stream.end({ items: stream.items, error: inner.error as { code: string; message: string } });
     }
   });
+  // A connection the server closed (its answer to a malformed message) ends whatever was waiting on it.
+  socket.on('close', (code) => {
+    const closed = { code: 'closed', message: `connection closed (${code})` };
+    for (const resolve of pending.values()) resolve({ type: 'result', id: 0, envelope: { ok: false, error: closed } } as ServerMessage & { type: 'result' });
+    for (const stream of streams.values()) stream.end({ items: stream.items, error: closed });
+    pending.clear();
+    streams.clear();
+  });
   return {
     call(method: string, request: unknown): Promise<{ ok: boolean; value?: any; error?: { code: string; message: string } }> {
       const id = next++;
