@@ -83,6 +83,22 @@ describe('electron-builder.yml', () => {
     expect(config.mac.target.map((entry) => entry.target)).toEqual(['dmg']);
   });
 
+  it('sets the Electron fuses that close the usual ways to run other code in the app', () => {
+    const fuses = (config as unknown as { electronFuses: Record<string, boolean> }).electronFuses;
+    expect(fuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // The app never forks itself as Node (which RunAsNode would break): inference is a utilityProcess.
+    const main = readFileSync(path.join(repoRoot, 'electron/main/index.ts'), 'utf8');
+    expect(main).toContain('utilityProcess.fork');
+    expect(main).not.toMatch(/child_process/);
+  });
+
   it('targets only CPUs that onnxruntime-node ships a binary for', () => {
     for (const { platform, arch } of targets) {
       expect(existsSync(path.join(ortBin, platform, arch, 'onnxruntime_binding.node')), `${platform}/${arch}`).toBe(true);
