@@ -51,7 +51,7 @@ export async function resolveFilmFile(file: string): Promise<string> {
   const info = await stat(real).catch(() => null);
   if (!info) throw new EngineError('input-missing', `The file "${absolute}" does not exist any more; check the path and try again.`);
   if (!info.isFile()) {
-    throw new EngineError('not-a-video', `"${absolute}" is not a regular file (a folder, device or pipe); choose a video file such as MP4, MKV, MOV or AVI.`);
+    throw new EngineError('not-a-video', `"${absolute}" is not a file; choose a video file such as MP4, MKV, MOV or AVI.`);
   }
   return real;
 }
