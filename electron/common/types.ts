@@ -256,6 +256,21 @@ export interface PreviewFrame {
   notices?: NoticeEvent[];
 }
 
+export interface SceneCutOptions {
+  input: string;
+  /** Deinterlace interlaced sources first, as previews and renders do (default true). */
+  deinterlace?: boolean;
+}
+
+/** Progress of a film's scene-cut scan; the last report has done: true. */
+export interface SceneCutScan {
+  /** Frames where a new shot starts (sorted); frame 0 is never listed. */
+  cuts: number[];
+  framesDone: number;
+  framesTotal: number;
+  done: boolean;
+}
+
 export interface ThumbnailOptions {
   input: string;
   count: number;

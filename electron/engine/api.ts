@@ -6,6 +6,8 @@ import type {
   RenderEvent,
   RenderOptions,
   RenderResult,
+  SceneCutOptions,
+  SceneCutScan,
   Thumbnail,
   ThumbnailOptions,
   ColorizeOptions,
@@ -44,6 +46,11 @@ export interface Engine {
   prepare(options: PrepareOptions, signal?: AbortSignal): Promise<PrepareResult>;
   thumbnails(options: ThumbnailOptions, signal?: AbortSignal): AsyncIterable<Thumbnail>;
   preview(options: PreviewOptions, signal?: AbortSignal): AsyncIterable<PreviewFrame>;
+  /**
+   * Scans the whole film for hard cuts with the stabilizer's detector (the shots colour pins hold in);
+   * reports as it goes. A finished scan is remembered while the film's size and time stay the same.
+   */
+  sceneCuts(options: SceneCutOptions, signal?: AbortSignal): AsyncIterable<SceneCutScan>;
   render(options: RenderOptions, onEvent?: (event: RenderEvent) => void, signal?: AbortSignal): Promise<RenderResult>;
   colorizePhoto(options: PhotoOptions, onEvent?: (event: RenderEvent) => void, signal?: AbortSignal): Promise<PhotoResult>;
   /** Stops inference processes kept warm between previews. */
