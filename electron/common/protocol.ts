@@ -3,7 +3,6 @@
 // the renderer's EngineClient wraps them. Pure TypeScript: no DOM, no Node, so host and page share it.
 
 import type {
-  ColorizeOptions,
   ExecutionProvider,
   MediaInfo,
   ModelInfo,
@@ -83,8 +82,6 @@ export interface QueueJob extends JobSpec {
   updatedAt: number;
 }
 
-export type ColorizeSettings = ColorizeOptions;
-
 // ---------------------------------------------------------------------------------------------
 // Methods (request → response), streams (request → items) and events (host → page)
 // ---------------------------------------------------------------------------------------------
@@ -137,7 +134,7 @@ export type HostMethodName = keyof HostMethods;
 export type HostStreamName = keyof HostStreams;
 export type HostEventName = keyof HostEvents;
 
-export const HOST_METHODS = [
+const HOST_METHODS = [
   'app:info',
   'files:list',
   'files:choose-film',
@@ -154,9 +151,9 @@ export const HOST_METHODS = [
   'queue:remove',
 ] as const satisfies readonly HostMethodName[];
 
-export const HOST_STREAMS = ['engine:thumbnails', 'engine:preview'] as const satisfies readonly HostStreamName[];
+const HOST_STREAMS = ['engine:thumbnails', 'engine:preview'] as const satisfies readonly HostStreamName[];
 
-export const HOST_EVENTS = ['queue:changed', 'menu:command', 'film:opened'] as const satisfies readonly HostEventName[];
+const HOST_EVENTS = ['queue:changed', 'menu:command', 'film:opened'] as const satisfies readonly HostEventName[];
 
 export function isHostMethod(name: unknown): name is HostMethodName {
   return typeof name === 'string' && (HOST_METHODS as readonly string[]).includes(name);

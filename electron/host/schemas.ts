@@ -3,8 +3,8 @@
 
 import { z } from 'zod';
 
-export const MAX_PREVIEW_FRAMES = 600;
-export const MAX_THUMBNAILS = 64;
+const MAX_PREVIEW_FRAMES = 600;
+const MAX_THUMBNAILS = 64;
 
 const filePath = z.string().min(1).max(4096).refine((value) => !value.includes('\0'), 'path contains a NUL byte');
 const seconds = z.number().finite().min(0).max(7 * 24 * 3600);
@@ -14,7 +14,7 @@ const modelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'model mus
 
 const device = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']);
 
-export const colorizeOptionsSchema = z.strictObject({
+const colorizeOptionsSchema = z.strictObject({
   model: modelId.optional(),
   renderFactor: z.number().finite().min(1).max(100).optional(),
   device: device.optional(),
@@ -51,7 +51,7 @@ export const previewRequestSchema = colorizeOptionsSchema.extend({
   format: z.enum(['jpeg', 'png']).optional(),
 });
 
-export const jobOptionsSchema = colorizeOptionsSchema.extend({
+const jobOptionsSchema = colorizeOptionsSchema.extend({
   codec: z.enum(['h264', 'h265']).optional(),
   crf: z.number().int().min(0).max(51).optional(),
 });

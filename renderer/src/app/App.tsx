@@ -19,7 +19,7 @@ import { usePlayback } from './use-playback.js';
 const THUMBNAIL_COUNT = 14;
 const THUMBNAIL_HEIGHT = 72;
 /** A range preview is for judging the look, not for watching the film: keep it to about ten seconds. */
-export const MAX_RANGE_PREVIEW_FRAMES = 240;
+const MAX_RANGE_PREVIEW_FRAMES = 240;
 
 interface OpenFilm {
   path: string;
@@ -123,7 +123,10 @@ export function App({ client }: { client: EngineClient }) {
   const preparedProvider = prepared && prepared.model === model && prepared.device === device ? prepared.provider : null;
 
   const colorizeOptions = colorizeOptionsOf(settings);
-  const range = film && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null;
+  const range = useMemo(
+    () => (film && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null),
+    [film, inFrame, outFrame, fps, last],
+  );
 
   const previewFrame = useCallback(() => {
     if (!film) return;
