@@ -11,27 +11,15 @@ import type {
   Thumbnail,
   ThumbnailOptions,
   ColorizeOptions,
-  DeviceChoice,
   ExecutionProvider,
-} from './types.js';
+  PrepareOptions,
+  PrepareResult,
+} from '../common/types.js';
 
 export interface PhotoOptions extends ColorizeOptions {
   input: string;
   output: string;
   overwrite?: boolean;
-}
-
-export interface PrepareOptions {
-  /** A model id or folder; default: the engine's pick for the device (as preview and render choose). */
-  model?: string;
-  device?: DeviceChoice;
-}
-
-export interface PrepareResult {
-  /** The provider the model was loaded with (what previews and renders with these options run on). */
-  provider: ExecutionProvider;
-  /** The id of the model that was loaded. */
-  model: string;
 }
 
 export interface PhotoResult {

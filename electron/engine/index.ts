@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Engine, PhotoOptions, PhotoResult, PrepareOptions, PrepareResult } from './api.js';
+import type { Engine, PhotoOptions, PhotoResult } from './api.js';
 import { EngineError, cancelledError, throwIfAborted } from './errors.js';
 import { decodeLuma, decodeNotices, lumaRangeOf } from './media/decode.js';
 import { encodeImage, imageFormatFor, lumaToRgb, readPhotoLuma, writeYuvImage, yuvToRgb } from './media/image.js';
@@ -19,7 +19,7 @@ import { checkOutput, renderFilm } from './pipeline/render.js';
 import { scanSceneCuts } from './pipeline/scene-scan.js';
 import { ChromaStabilizer } from './pipeline/stabilize.js';
 import { assertOutputReplaceable, temporarySibling } from './atomic-file.js';
-import type { DeviceChoice, ExecutionProvider, MediaInfo, NoticeEvent, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, SceneCutOptions, SceneCutScan, Thumbnail, ThumbnailOptions } from './types.js';
+import type { DeviceChoice, ExecutionProvider, MediaInfo, NoticeEvent, PrepareOptions, PrepareResult, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, SceneCutOptions, SceneCutScan, Thumbnail, ThumbnailOptions } from '../common/types.js';
 
 export type { Engine } from './api.js';
 export { EngineError, isEngineError } from './errors.js';

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../../electron/engine/index.js';
 import { ColourDistributionConsistency } from '../../electron/engine/metrics/index.js';
-import type { HintsDocument } from '../../electron/engine/types.js';
+import type { HintsDocument } from '../../electron/common/types.js';
 import { probeVideoSize, readRawFrames, type VideoSize } from '../metrics/raw-video.js';
 import { mulberry32 } from '../seeded-random.mjs';
 import { samplePins } from './pins.js';

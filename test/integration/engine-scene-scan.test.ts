@@ -8,7 +8,7 @@ import { createEngine, type Engine } from '../../electron/engine/index.js';
 import { planLumaDecode } from '../../electron/engine/media/decode.js';
 import { probe } from '../../electron/engine/media/probe.js';
 import { scanSize } from '../../electron/engine/pipeline/scene-scan.js';
-import type { SceneCutScan } from '../../electron/engine/types.js';
+import type { SceneCutScan } from '../../electron/common/types.js';
 import { cutClip, greyClip, greyFilm, greyFilmClip } from '../helpers/app.js';
 
 let engine: Engine;

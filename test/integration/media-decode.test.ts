@@ -6,7 +6,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeLuma, lumaRangeOf, planLumaDecode } from '../../electron/engine/media/decode.js';
 import { probe } from '../../electron/engine/media/probe.js';
-import type { MediaInfo } from '../../electron/engine/types.js';
+import type { MediaInfo } from '../../electron/common/types.js';
 import { SHARED_VIDEO_DIR, makeClip, rawVideo } from '../helpers/clips.js';
 
 async function decodeAll(info: MediaInfo, startFrame = 0, frameCount?: number, deinterlace = true): Promise<Buffer[]> {

@@ -17,7 +17,7 @@
 
 import path from 'node:path';
 import { EngineError, cancelledError } from '../errors.js';
-import type { MediaInfo, NoticeEvent } from '../types.js';
+import type { MediaInfo, NoticeEvent } from '../../common/types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
 import { fixedSizeFrames, runFfmpeg, startFfmpeg } from './process.js';
 import { filmInputArgs, recheckFilmFile } from './film-input.js';

@@ -2,7 +2,7 @@
 // the stabilizer and the pin tracker detect cuts on) and fed through the same scene-cut detector with
 // the same tuning. The app groups colour pins by shot with it and marks the cuts on the timeline.
 import { decodeLuma, lumaRangeOf } from '../media/decode.js';
-import type { MediaInfo, SceneCutScan } from '../types.js';
+import type { MediaInfo, SceneCutScan } from '../../common/types.js';
 import { SceneCutDetector } from './scene-cuts.js';
 import { STABILIZE_TUNING } from './stabilize.js';
 

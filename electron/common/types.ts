@@ -161,6 +161,19 @@ export interface RenderOptions extends ColorizeOptions {
   keepWork?: boolean;
 }
 
+export interface PrepareOptions {
+  /** A model id or folder; default: the engine's pick for the device (as preview and render choose). */
+  model?: string;
+  device?: DeviceChoice;
+}
+
+export interface PrepareResult {
+  /** The provider the model was loaded with (what previews and renders with these options run on). */
+  provider: ExecutionProvider;
+  /** The id of the model that was loaded. */
+  model: string;
+}
+
 export type RenderPhase = 'probing' | 'loading-model' | 'colorizing' | 'muxing' | 'done';
 
 export interface ProgressEvent {
