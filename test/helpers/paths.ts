@@ -18,7 +18,7 @@ export const trafficClip = path.join(fixtureVideoDir, 'road-traffic-overhead-320
 /**
  * A film of ../shared/data/video (the project's larger shared data, beside the checkout on CI but not
  * in a newcomer's clone) and the note a test skips with, visibly, when it is missing:
- *   const bwFilm = sharedVideo('bw-film-1950s-interior.mp4', 'real film grain; its rights forbid committing it');
+ *   const bwFilm = sharedVideo('bw-film-1950s-interior.mp4', 'real film grain; its rights are not stated');
  *   it('…', (context) => { if (bwFilm.missing) context.skip(bwFilm.missing); … });
  */
 export function sharedVideo(name: string, why: string): { file: string; missing: string | null } {

@@ -156,7 +156,7 @@ describe('decodeLuma', () => {
 
   // Real footage: the committed CC BY cut (one 80-frame GOP with B-frames) always, and the shared 1950s
   // film (GOP of 100 frames, B-frames, 500 frames) when it is beside the checkout.
-  const bwFilm = sharedVideo('bw-film-1950s-interior.mp4', 'a long real film; its rights forbid committing it');
+  const bwFilm = sharedVideo('bw-film-1950s-interior.mp4', 'a long real film; its rights are not stated, so it is not committed');
   it.for([
     ['people-entering-room (committed cut)', roomClip, null],
     ['bw-film-1950s-interior (shared)', bwFilm.file, bwFilm.missing],

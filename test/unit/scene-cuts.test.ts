@@ -112,7 +112,7 @@ describe('SceneCutDetector', () => {
     expect(detect(joined, 170, 96)).toEqual([60]);
   });
 
-  const bwFilm = sharedVideo('bw-film-1950s-interior.mp4', 'real film cuts between two actors; its rights forbid committing it');
+  const bwFilm = sharedVideo('bw-film-1950s-interior.mp4', 'real film cuts between two actors; its rights are not stated, so it is not committed');
   it('finds the cuts in a real 1950s film and none inside its shots', (context) => {
     if (bwFilm.missing) context.skip(bwFilm.missing);
     // The 1950s interior cuts between two people in one room at frames 34 and 134 (checked by eye).
