@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createEngine, isEngineError } from '../engine/index.js';
 import type { Engine } from '../engine/api.js';
 import { readHintsFile } from '../engine/pins/hints-file.js';
-import type { ColorizeOptions, DeviceChoice, MediaInfo, RenderEvent, StabilizeStrength } from '../engine/types.js';
+import type { ColorizeOptions, DeviceChoice, MediaInfo, RenderEvent, StabilizeStrength } from '../common/types.js';
 import { TerminalProgress } from './progress-bar.js';
 import { formatDuration, parseTime } from './timecode.js';
 

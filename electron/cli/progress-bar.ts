@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { ProgressEvent } from '../engine/types.js';
+import type { ProgressEvent } from '../common/types.js';
 import { formatDuration } from './timecode.js';
 
 /** The terminal progress bar (cli-progress), fed by the engine's progress events. */

@@ -6,30 +6,20 @@ import type {
   RenderEvent,
   RenderOptions,
   RenderResult,
+  SceneCutOptions,
+  SceneCutScan,
   Thumbnail,
   ThumbnailOptions,
   ColorizeOptions,
-  DeviceChoice,
   ExecutionProvider,
-} from './types.js';
+  PrepareOptions,
+  PrepareResult,
+} from '../common/types.js';
 
 export interface PhotoOptions extends ColorizeOptions {
   input: string;
   output: string;
   overwrite?: boolean;
-}
-
-export interface PrepareOptions {
-  /** A model id or folder; default: the engine's pick for the device (as preview and render choose). */
-  model?: string;
-  device?: DeviceChoice;
-}
-
-export interface PrepareResult {
-  /** The provider the model was loaded with (what previews and renders with these options run on). */
-  provider: ExecutionProvider;
-  /** The id of the model that was loaded. */
-  model: string;
 }
 
 export interface PhotoResult {
@@ -56,6 +46,11 @@ export interface Engine {
   prepare(options: PrepareOptions, signal?: AbortSignal): Promise<PrepareResult>;
   thumbnails(options: ThumbnailOptions, signal?: AbortSignal): AsyncIterable<Thumbnail>;
   preview(options: PreviewOptions, signal?: AbortSignal): AsyncIterable<PreviewFrame>;
+  /**
+   * Scans the whole film for hard cuts with the stabilizer's detector (the shots colour pins hold in);
+   * reports as it goes. A finished scan is remembered while the film's size and time stay the same.
+   */
+  sceneCuts(options: SceneCutOptions, signal?: AbortSignal): AsyncIterable<SceneCutScan>;
   render(options: RenderOptions, onEvent?: (event: RenderEvent) => void, signal?: AbortSignal): Promise<RenderResult>;
   colorizePhoto(options: PhotoOptions, onEvent?: (event: RenderEvent) => void, signal?: AbortSignal): Promise<PhotoResult>;
   /** Stops inference processes kept warm between previews. */

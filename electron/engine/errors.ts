@@ -1,4 +1,4 @@
-import type { EngineErrorCode } from './types.js';
+import type { EngineErrorCode } from '../common/types.js';
 
 /**
  * An error a person can act on: `message` is one plain sentence naming the problem and what to do.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Engine, PhotoOptions, PhotoResult, PrepareOptions, PrepareResult } from './api.js';
+import type { Engine, PhotoOptions, PhotoResult } from './api.js';
 import { EngineError, cancelledError, throwIfAborted } from './errors.js';
 import { decodeLuma, decodeNotices, lumaRangeOf } from './media/decode.js';
 import { encodeImage, imageFormatFor, lumaToRgb, readPhotoLuma, writeYuvImage, yuvToRgb } from './media/image.js';
@@ -16,9 +16,10 @@ import { FrameColorizer } from './pipeline/colorizer.js';
 import { jobPins } from './pins/job-pins.js';
 import { PinStage } from './pins/pin-stage.js';
 import { checkOutput, renderFilm } from './pipeline/render.js';
+import { scanSceneCuts } from './pipeline/scene-scan.js';
 import { ChromaStabilizer } from './pipeline/stabilize.js';
 import { assertOutputReplaceable, temporarySibling } from './atomic-file.js';
-import type { DeviceChoice, ExecutionProvider, MediaInfo, NoticeEvent, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, Thumbnail, ThumbnailOptions } from './types.js';
+import type { DeviceChoice, ExecutionProvider, MediaInfo, NoticeEvent, PrepareOptions, PrepareResult, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, SceneCutOptions, SceneCutScan, Thumbnail, ThumbnailOptions } from '../common/types.js';
 
 export type { Engine } from './api.js';
 export { EngineError, isEngineError } from './errors.js';
@@ -73,6 +74,13 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
     info.catch(() => probes.get(file)?.info === info && probes.delete(file));
     while (probes.size > PROBE_CACHE_SIZE) probes.delete(probes.keys().next().value!);
     return untilAborted(info, signal);
+  };
+
+  // Finished scene-cut scans by path and file stamp (size, time, inode), newest last.
+  const scans = new Map<string, { stamp: string; scan: SceneCutScan }>();
+  const fileStamp = async (file: string) => {
+    const stats = await stat(file).catch(() => null);
+    return stats ? `${stats.size}:${stats.mtimeMs}:${stats.ino}` : null;
   };
 
   // How many previews, renders and photos are using each warm session right now.
@@ -239,6 +247,29 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
           for (const chroma of stabilizer.flush()) yield await present(chroma);
         } finally {
           releaseSession();
+        }
+      })();
+    },
+
+    sceneCuts(options: SceneCutOptions, signal?: AbortSignal): AsyncIterable<SceneCutScan> {
+      return (async function* () {
+        throwIfAborted(signal);
+        const file = path.resolve(options.input);
+        const key = `${file}|${options.deinterlace ?? true}`;
+        const stamp = await fileStamp(file);
+        const known = scans.get(key);
+        if (known && stamp !== null && known.stamp === stamp) {
+          yield structuredClone(known.scan);
+          return;
+        }
+        const info = await probeCached(options.input, signal);
+        for await (const report of scanSceneCuts(info, { deinterlace: options.deinterlace, signal })) {
+          if (report.done && stamp !== null) {
+            scans.delete(key);
+            scans.set(key, { stamp, scan: structuredClone(report) });
+            while (scans.size > PROBE_CACHE_SIZE) scans.delete(scans.keys().next().value!);
+          }
+          yield report;
         }
       })();
     },

@@ -2,8 +2,8 @@
 // header, and cannot read other local files by URL.
 
 import { readFile } from 'node:fs/promises';
-import { contentTypeOf, resolveStaticPath } from './static-path.js';
-import { securityHeaders } from './security.js';
+import { contentTypeOf, resolveStaticPath } from '../host/static-path.js';
+import { securityHeaders } from '../host/security-headers.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'chromareel';

@@ -2,8 +2,8 @@
 // only pages loaded from the app's own URL are answered, and every payload is validated again here.
 
 import { z } from 'zod';
-import { IPC, type StreamMessage } from '../../renderer/src/client/protocol.js';
-import { pumpStream, type HostHandlers } from './host/handlers.js';
+import { IPC, type StreamMessage } from '../common/protocol.js';
+import { pumpStream, type HostHandlers } from '../host/handlers.js';
 
 export interface IpcSender {
   readonly id: number;

@@ -1,5 +1,5 @@
 import type { MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from '../../renderer/src/client/protocol.js';
+import type { MenuCommand } from '../common/protocol.js';
 
 export interface MenuActions {
   /** Sends a command to the page (which owns the film, the playhead and the settings). */

@@ -16,7 +16,7 @@ import {
   type PreloadBridge,
   type StreamHandlers,
   type StreamMessage,
-} from '../../renderer/src/client/protocol.js';
+} from '../common/protocol.js';
 
 const refused = (message: string): Envelope<never> => ({ ok: false, error: { code: 'bad-request', message } });
 

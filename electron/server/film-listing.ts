@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { FileEntry, FileListing } from '../../renderer/src/client/protocol.js';
-import { FILM_EXTENSIONS } from '../main/host/film-extensions.js';
+import type { FileEntry, FileListing } from '../common/protocol.js';
+import { FILM_EXTENSIONS } from '../host/film-extensions.js';
 
 
 export interface FilmListingOptions {

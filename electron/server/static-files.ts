@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { contentTypeOf, resolveStaticPath } from '../main/static-path.js';
+import { contentTypeOf, resolveStaticPath } from '../host/static-path.js';
 
 /** Serves the built renderer: GET/HEAD only, no directory listings, the given headers on every answer. */
 export async function serveStatic(

@@ -1,8 +1,8 @@
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import type { ServerMessage } from '../../renderer/src/client/protocol.js';
-import { encodeMessage } from '../../renderer/src/client/wire-codec.js';
-import { pumpStream, type HostHandlers } from '../main/host/handlers.js';
+import type { ServerMessage } from '../common/protocol.js';
+import { encodeMessage } from '../common/wire-codec.js';
+import { pumpStream, type HostHandlers } from '../host/handlers.js';
 
 /** Above this many bytes waiting in the socket, a stream waits for them to drain before its next item. */
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;

@@ -18,7 +18,7 @@ import { probe } from '../../electron/engine/media/probe.js';
 import { startInference } from '../../electron/engine/model/inference-client.js';
 import { defaultModelsDirs, renderSize, resolveModel } from '../../electron/engine/model/manifest.js';
 import { chooseProviders, listAvailableProviders } from '../../electron/engine/model/providers.js';
-import type { DeviceChoice } from '../../electron/engine/types.js';
+import type { DeviceChoice } from '../../electron/common/types.js';
 import { ProcessTreeMemory } from './process-tree-memory.js';
 import { measureStabilizerStage } from './stabilizer-stage.js';
 

@@ -8,7 +8,7 @@
 
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import type { StabilizeStrength } from '../../electron/engine/types.js';
+import type { StabilizeStrength } from '../../electron/common/types.js';
 import { ChromaStabilizer } from '../../electron/engine/pipeline/stabilize.js';
 import type { LowResChroma } from '../../electron/engine/pipeline/frames.js';
 import { makeSyntheticClip } from '../../test/helpers/stabilize-scenes.js';

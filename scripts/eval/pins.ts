@@ -13,7 +13,7 @@ import { colourfulness } from '../../electron/engine/metrics/colourfulness.js';
 import { rgbToCbCr } from '../../electron/engine/model/contracts.js';
 import { pinChroma } from '../../electron/engine/pins/hint-planes.js';
 import { propagatePins } from '../../electron/engine/pins/propagate.js';
-import type { HintsDocument, Pin } from '../../electron/engine/types.js';
+import type { HintsDocument, Pin } from '../../electron/common/types.js';
 import { mulberry32 } from '../seeded-random.mjs';
 
 export interface Rgb {

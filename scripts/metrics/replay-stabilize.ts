@@ -25,7 +25,7 @@ import { downscaleLuma } from '../../electron/engine/pipeline/chroma-merge.js';
 import { FrameColorizer } from '../../electron/engine/pipeline/colorizer.js';
 import type { LowResChroma, LumaFrame, YuvFrame } from '../../electron/engine/pipeline/frames.js';
 import { ChromaStabilizer, type ChromaStabilizerOptions } from '../../electron/engine/pipeline/stabilize.js';
-import type { StabilizeStrength } from '../../electron/engine/types.js';
+import type { StabilizeStrength } from '../../electron/common/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

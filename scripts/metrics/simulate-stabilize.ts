@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import type { StabilizeStrength } from '../../electron/engine/types.js';
+import type { StabilizeStrength } from '../../electron/common/types.js';
 import type { LowResChroma } from '../../electron/engine/pipeline/frames.js';
 import { ChromaStabilizer, type ChromaStabilizerOptions } from '../../electron/engine/pipeline/stabilize.js';
 import {

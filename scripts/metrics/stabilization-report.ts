@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { StabilizeStrength } from '../../electron/engine/types.js';
+import type { StabilizeStrength } from '../../electron/common/types.js';
 import { defaultModelsDirs, renderSize, resolveModel } from '../../electron/engine/model/manifest.js';
 import { measureStabilizerStage, measureStabilizerStageOnVideo, type StageCost } from '../bench/stabilizer-stage.js';
 import { measureVideo, type VideoMetrics } from './compare.js';

@@ -12,8 +12,8 @@ import WebSocket from 'ws';
 import type { Engine } from '../../electron/engine/api.js';
 import { createEngine } from '../../electron/engine/index.js';
 import { startServer, type RunningServer } from '../../electron/server/index.js';
-import type { ServerMessage } from '../../renderer/src/client/protocol.js';
-import { decodeMessage } from '../../renderer/src/client/wire-codec.js';
+import type { ServerMessage } from '../../electron/common/protocol.js';
+import { decodeMessage } from '../../electron/common/wire-codec.js';
 import { ensureFixtureModels } from './models.js';
 
 export interface AttackBench {

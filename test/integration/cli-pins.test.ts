@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../electron/engine/index.js';
-import type { HintsDocument, RenderEvent } from '../../electron/engine/types.js';
+import type { HintsDocument, RenderEvent } from '../../electron/common/types.js';
 import { CLIPS_DIR, rawVideo, runFfmpegTool } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
 import { jsonLines, runCli, tempDir } from '../helpers/render.js';

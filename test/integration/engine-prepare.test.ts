@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
-import type { PreviewFrame, PreviewOptions } from '../../electron/engine/types.js';
+import type { PreviewFrame, PreviewOptions } from '../../electron/common/types.js';
 import { greyClip } from '../helpers/app.js';
 import { ensureFixtureModels, fixtureModelDir, trackingLauncher } from '../helpers/models.js';
 

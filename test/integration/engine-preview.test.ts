@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
-import type { PreviewFrame } from '../../electron/engine/types.js';
+import type { PreviewFrame } from '../../electron/common/types.js';
 import { ensureFixtureModels } from '../helpers/models.js';
 
 let work: string;

@@ -11,7 +11,7 @@ import { forkLauncher, type InferenceLauncher } from '../../electron/engine/mode
 import { loadManifest } from '../../electron/engine/model/manifest.js';
 import type { ChildMessage } from '../../electron/engine/model/protocol.js';
 import { listAvailableProviders } from '../../electron/engine/model/providers.js';
-import type { NoticeEvent } from '../../electron/engine/types.js';
+import type { NoticeEvent } from '../../electron/common/types.js';
 import { conv3x3, ensureFixtureModels, fixtureModelDir, fixtureWeights, maxAbsDiff, sampleLuma, trackingLauncher } from '../helpers/models.js';
 
 /** Cb the fixture-chroma model must give: 0.5·tanh of its convolution's first channel. */

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rgbToCbCr } from '../../electron/engine/model/contracts.js';
 import { startInference, type InferenceSession } from '../../electron/engine/model/inference-client.js';
 import { loadManifest } from '../../electron/engine/model/manifest.js';
-import type { NoticeEvent } from '../../electron/engine/types.js';
+import type { NoticeEvent } from '../../electron/common/types.js';
 import { conv3x3, ensureFixtureModels, fixtureModelDir, fixtureWeights, maxAbsDiff, sampleLuma } from '../helpers/models.js';
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };

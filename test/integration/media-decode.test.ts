@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeLuma, lumaRangeOf, planLumaDecode } from '../../electron/engine/media/decode.js';
 import { probe } from '../../electron/engine/media/probe.js';
-import type { MediaInfo } from '../../electron/engine/types.js';
+import type { MediaInfo } from '../../electron/common/types.js';
 import { makeClip, rawVideo } from '../helpers/clips.js';
 import { roomClip, sharedVideo } from '../helpers/paths.js';
 

@@ -10,7 +10,7 @@ import { createSegmentEncoder } from '../../electron/engine/media/encode.js';
 import { muxOutput } from '../../electron/engine/media/mux.js';
 import { probe } from '../../electron/engine/media/probe.js';
 import type { YuvFrame } from '../../electron/engine/pipeline/frames.js';
-import type { MediaInfo } from '../../electron/engine/types.js';
+import type { MediaInfo } from '../../electron/common/types.js';
 import { audioMd5, ffprobeJson, makeClip, rawVideo } from '../helpers/clips.js';
 
 /** The film's own luma with made-up chroma, as the pipeline would hand it to the encoder. */

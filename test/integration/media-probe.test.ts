@@ -8,7 +8,7 @@ import { decodeLuma } from '../../electron/engine/media/decode.js';
 import { findFfmpeg, locateFfmpeg } from '../../electron/engine/media/ffmpeg-locate.js';
 import { probe } from '../../electron/engine/media/probe.js';
 import { runFfmpeg } from '../../electron/engine/media/process.js';
-import type { MediaInfo } from '../../electron/engine/types.js';
+import type { MediaInfo } from '../../electron/common/types.js';
 import {
   CLIPS_DIR,
   ffprobeJson,

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../electron/engine/media/probe.js';
 import { extractThumbnails } from '../../electron/engine/media/thumbnails.js';
-import type { MediaInfo, Thumbnail } from '../../electron/engine/types.js';
+import type { MediaInfo, Thumbnail } from '../../electron/common/types.js';
 import { makeClip } from '../helpers/clips.js';
 
 async function collect(iterable: AsyncIterable<Thumbnail>): Promise<Thumbnail[]> {

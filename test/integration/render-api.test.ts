@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, isEngineError, type Engine } from '../../electron/engine/index.js';
 import { listAvailableProviders } from '../../electron/engine/model/providers.js';
 import { checkDiskSpace } from '../../electron/engine/pipeline/render.js';
-import type { PreviewFrame, RenderEvent, Thumbnail } from '../../electron/engine/types.js';
+import type { PreviewFrame, RenderEvent, Thumbnail } from '../../electron/common/types.js';
 import { makeClip } from '../helpers/clips.js';
 import { fixtureModelDir, fixtureModelsDir, ensureFixtureModels } from '../helpers/models.js';
 import { descendantsOf, jsonLines, lumaFrames, runCli, tempDir, waitFor } from '../helpers/render.js';

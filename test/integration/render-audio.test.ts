@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
-import type { NoticeEvent, RenderEvent, RenderOptions, RenderResult } from '../../electron/engine/types.js';
+import type { NoticeEvent, RenderEvent, RenderOptions, RenderResult } from '../../electron/common/types.js';
 import { audioMd5, makeClip, runFfmpegTool, type ClipSpec } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
 import { decodedAudioSec, jsonLines, lumaFrames, probeStreams, runCli, streamMd5, tempDir } from '../helpers/render.js';

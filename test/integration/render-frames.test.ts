@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
-import type { RenderEvent, RenderOptions, RenderResult } from '../../electron/engine/types.js';
+import type { RenderEvent, RenderOptions, RenderResult } from '../../electron/common/types.js';
 import { SHARED_VIDEO_DIR, makeClip, type ClipSpec } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
 import { decodedFrameCount, framePtsSec, lumaFrames, meanChromaDistance, probeStreams, tempDir, type StreamProbe } from '../helpers/render.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
-import type { RenderEvent, RenderOptions, SceneCutEvent, StabilizeStrength } from '../../electron/engine/types.js';
+import type { RenderEvent, RenderOptions, SceneCutEvent, StabilizeStrength } from '../../electron/common/types.js';
 import { fixtureModelDir } from '../helpers/models.js';
 
 const FPS = 25;

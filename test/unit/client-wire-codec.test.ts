@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containsBinary, decodeMessage, encodeMessage } from '../../renderer/src/client/wire-codec.js';
+import { containsBinary, decodeMessage, encodeMessage } from '../../electron/common/wire-codec.js';
 
 describe('wire codec (binary WebSocket frames)', () => {
   it('sends messages without bytes as JSON text', () => {

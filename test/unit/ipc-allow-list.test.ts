@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PathAllowList } from '../../electron/main/host/allow-list.js';
-import { HostError } from '../../electron/main/host/host-error.js';
+import { PathAllowList } from '../../electron/host/allow-list.js';
+import { HostError } from '../../electron/host/host-error.js';
 
 describe('per-session allow-list of paths', () => {
   let dir: string;

@@ -6,12 +6,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../electron/engine/api.js';
 import { createEngine } from '../../electron/engine/index.js';
-import { PathAllowList } from '../../electron/main/host/allow-list.js';
-import { createIpcHandlers } from '../../electron/main/host/handlers.js';
-import { createMemoryQueueStore } from '../../electron/main/host/queue-store.js';
-import { RenderQueue } from '../../electron/main/host/render-queue.js';
+import { PathAllowList } from '../../electron/host/allow-list.js';
+import { createIpcHandlers } from '../../electron/host/handlers.js';
+import { createMemoryQueueStore } from '../../electron/host/queue-store.js';
+import { RenderQueue } from '../../electron/host/render-queue.js';
 import { registerIpc, type IpcEvent, type IpcMainLike } from '../../electron/main/ipc-bridge.js';
-import { IPC, type Envelope, type StreamMessage } from '../../renderer/src/client/protocol.js';
+import { IPC, type Envelope, type StreamMessage } from '../../electron/common/protocol.js';
 import { greyClip } from '../helpers/app.js';
 import { ensureFixtureModels } from '../helpers/models.js';
 

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../electron/engine/api.js';
 import { createEngine } from '../../electron/engine/index.js';
-import { createFileQueueStore } from '../../electron/main/host/queue-store.js';
-import { RenderQueue } from '../../electron/main/host/render-queue.js';
-import type { QueueJob } from '../../renderer/src/client/protocol.js';
+import { createFileQueueStore } from '../../electron/host/queue-store.js';
+import { RenderQueue } from '../../electron/host/render-queue.js';
+import type { QueueJob } from '../../electron/common/protocol.js';
 import { cutClip, ffprobeSummary, greyClip, notAFilm } from '../helpers/app.js';
 import { ensureFixtureModels } from '../helpers/models.js';
 

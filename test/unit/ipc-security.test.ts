@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_URL, appProtocolResponse } from '../../electron/main/app-protocol.js';
 import { buildMenuTemplate } from '../../electron/main/menu.js';
 import { EventEmitter } from 'node:events';
-import { contentSecurityPolicy, guardWebContents, isExternalLinkAllowed, isNavigationAllowed, isTrustedSenderUrl, secureWebPreferences, securityHeaders } from '../../electron/main/security.js';
-import { resolveStaticPath } from '../../electron/main/static-path.js';
-import type { MenuCommand } from '../../renderer/src/client/protocol.js';
+import { guardWebContents, isExternalLinkAllowed, isNavigationAllowed, isTrustedSenderUrl, secureWebPreferences } from '../../electron/main/security.js';
+import { contentSecurityPolicy, securityHeaders } from '../../electron/host/security-headers.js';
+import { resolveStaticPath } from '../../electron/host/static-path.js';
+import type { MenuCommand } from '../../electron/common/protocol.js';
 
 describe('content security policy', () => {
   it('allows only our own scripts and styles, images from blobs, and no frames or plugins', () => {

@@ -14,7 +14,7 @@ import {
   outputSize,
 } from '../../electron/engine/media/probe.js';
 import { parseRational, ptsToFrameTick, rescaleRounded, sensibleFrameRate } from '../../electron/engine/media/rational.js';
-import type { MediaInfo, VideoInfo } from '../../electron/engine/types.js';
+import type { MediaInfo, VideoInfo } from '../../electron/common/types.js';
 
 function film(video: Partial<VideoInfo> = {}, rest: Partial<MediaInfo> = {}): MediaInfo {
   return {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseProviders, listAvailableProviders, unavailableProviderNotice } from '../../electron/engine/model/providers.js';
-import type { DeviceChoice, ExecutionProvider } from '../../electron/engine/types.js';
+import type { DeviceChoice, ExecutionProvider } from '../../electron/common/types.js';
 
 const require = createRequire(import.meta.url);
 

@@ -8,8 +8,8 @@ import WebSocket from 'ws';
 import type { Engine } from '../../electron/engine/api.js';
 import { createEngine } from '../../electron/engine/index.js';
 import { startServer, type RunningServer } from '../../electron/server/index.js';
-import type { FileListing, MediaInfo, ServerMessage } from '../../renderer/src/client/protocol.js';
-import { decodeMessage } from '../../renderer/src/client/wire-codec.js';
+import type { FileListing, MediaInfo, ServerMessage } from '../../electron/common/protocol.js';
+import { decodeMessage } from '../../electron/common/wire-codec.js';
 import { greyClip } from '../helpers/app.js';
 import { ensureFixtureModels } from '../helpers/models.js';
 

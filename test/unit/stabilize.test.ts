@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChromaStabilizer, STABILIZE_TUNING } from '../../electron/engine/pipeline/stabilize.js';
 import type { LowResChroma } from '../../electron/engine/pipeline/frames.js';
-import type { StabilizeStrength } from '../../electron/engine/types.js';
+import type { StabilizeStrength } from '../../electron/common/types.js';
 import { StaticChromaFlicker } from '../../electron/engine/metrics/flicker.js';
 import { buildBlockWarp } from '../../electron/engine/pipeline/motion.js';
 import { blendState, initState, lumaDrift, newState } from '../../electron/engine/pipeline/stabilize-kernels.js';

@@ -17,7 +17,7 @@
 
 import path from 'node:path';
 import { EngineError, cancelledError } from '../errors.js';
-import type { MediaInfo, NoticeEvent } from '../types.js';
+import type { MediaInfo, NoticeEvent } from '../../common/types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
 import { fixedSizeFrames, runFfmpeg, startFfmpeg } from './process.js';
 import { filmInputArgs, recheckFilmFile } from './film-input.js';
@@ -34,6 +34,8 @@ export interface DecodeLumaOptions {
   signal?: AbortSignal;
   /** Told (once) when ffmpeg reports damage in the decoded range: a 'damaged-input' warning. */
   onNotice?: (notice: NoticeEvent) => void;
+  /** Deliver frames scaled down to this size (area average) instead of full resolution (scans). */
+  scaleTo?: { width: number; height: number };
 }
 
 /** Seconds decoded before the target when seeking: covers keyframe-index slack and bwdif's look-back. */
@@ -89,6 +91,13 @@ export function planLumaDecode(info: MediaInfo, options: Omit<DecodeLumaOptions,
   if (rotatedWidth !== video.outputWidth || rotatedHeight !== video.outputHeight) {
     filters.push(`crop=${video.outputWidth}:${video.outputHeight}:0:0`);
   }
+  const scaled = options.scaleTo && (options.scaleTo.width !== video.outputWidth || options.scaleTo.height !== video.outputHeight) ? options.scaleTo : null;
+  if (scaled) {
+    if (!Number.isInteger(scaled.width) || !Number.isInteger(scaled.height) || scaled.width < 1 || scaled.height < 1) {
+      throw new EngineError('bad-option', `A scan size must be whole pixels from 1 up (got ${scaled.width}x${scaled.height}).`);
+    }
+    filters.push(`scale=${scaled.width}:${scaled.height}:flags=area`);
+  }
 
   const seek = seekSec === undefined ? defaultSeekSec(info, startFrame, SEEK_MARGIN_SEC) : seekSec;
   const args = [
@@ -105,8 +114,8 @@ export function planLumaDecode(info: MediaInfo, options: Omit<DecodeLumaOptions,
   ];
   return {
     args,
-    width: video.outputWidth,
-    height: video.outputHeight,
+    width: scaled?.width ?? video.outputWidth,
+    height: scaled?.height ?? video.outputHeight,
     bytesPerSample: highDepth ? 2 : 1,
     bitDepth: highDepth ? video.bitDepth : 8,
     startFrame,

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { assertOutputReplaceable, fileWriteError, temporarySibling } from '../atomic-file.js';
 import { EngineError, throwIfAborted } from '../errors.js';
-import type { MediaInfo, NoticeEvent } from '../types.js';
+import type { MediaInfo, NoticeEvent } from '../../common/types.js';
 import { runFfmpeg, runFfprobe } from './process.js';
 import { ffmpegInput, filmInputArgs } from './film-input.js';
 import { toNumber, type Rational } from './rational.js';

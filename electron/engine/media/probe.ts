@@ -6,7 +6,7 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError, isEngineError, throwIfAborted } from '../errors.js';
-import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoInfo } from '../types.js';
+import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoInfo } from '../../common/types.js';
 import { describeNonFilm, filmInputArgs, resolveFilmFile } from './film-input.js';
 import { runFfmpeg, runFfprobe } from './process.js';
 import {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
 import { processBudget } from '../process-budget.js';
-import type { EngineErrorCode } from '../types.js';
+import type { EngineErrorCode } from '../../common/types.js';
 import { locateFfmpeg } from './ffmpeg-locate.js';
 
 const STDERR_LINES_KEPT = 50;

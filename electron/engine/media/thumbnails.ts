@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
 import { EngineError, throwIfAborted } from '../errors.js';
 import { defaultCacheDir, ensurePrivateDir } from '../private-dirs.js';
-import type { MediaInfo, Thumbnail } from '../types.js';
+import type { MediaInfo, Thumbnail } from '../../common/types.js';
 import { outputSampleAspectRatio } from './decode.js';
 import { runFfmpeg } from './process.js';
 import { filmInputArgs, recheckFilmFile } from './film-input.js';

@@ -1,7 +1,7 @@
 // The two model contracts (native-models/README.md): what goes into the network and how its output
 // becomes Cb/Cr offsets. Pure functions on typed arrays; run inside the inference process.
 import { EngineError } from '../errors.js';
-import type { ModelContract } from '../types.js';
+import type { ModelContract } from '../../common/types.js';
 import type { ManifestJson } from './manifest.js';
 
 type ContractManifest = Pick<ManifestJson, 'id' | 'contract' | 'input' | 'output'>;

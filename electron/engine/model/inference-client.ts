@@ -2,7 +2,7 @@
 // batches, fall back to CPU loudly when a GPU provider fails, and turn a dead child into an error.
 import { cancelledError, EngineError } from '../errors.js';
 import { processBudget } from '../process-budget.js';
-import type { DeviceChoice, ExecutionProvider, NoticeEvent } from '../types.js';
+import type { DeviceChoice, ExecutionProvider, NoticeEvent } from '../../common/types.js';
 import { forkLauncher, type ChildExit, type InferenceChild, type InferenceLauncher } from './launcher.js';
 import { verifyModelFile, type ModelManifest } from './manifest.js';
 import type { ChildMessage, ReadyMessage } from './protocol.js';

@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import path from 'node:path';
 import { z } from 'zod';
 import { EngineError } from '../errors.js';
-import type { ExecutionProvider, ModelInfo } from '../types.js';
+import type { ExecutionProvider, ModelInfo } from '../../common/types.js';
 import { findPackageRoot, moduleDir } from './package-root.js';
 
 export { renderSize, type RenderSize } from './render-size.js';

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import { EngineError } from '../errors.js';
-import type { ExecutionProvider } from '../types.js';
+import type { ExecutionProvider } from '../../common/types.js';
 import { extractChroma, inputChannels, outputChannels, prepareInput, type Chroma } from './contracts.js';
 import type { ModelManifest } from './manifest.js';
 import type { InferErrorKind, ProviderFailure } from './protocol.js';

@@ -3,7 +3,7 @@
 // with the hints as a second input.
 import ort from 'onnxruntime-node';
 import { EngineError } from '../errors.js';
-import type { ExecutionProvider } from '../types.js';
+import type { ExecutionProvider } from '../../common/types.js';
 import { extractChroma, prepareInput, type Chroma } from './contracts.js';
 import type { ModelManifest } from './manifest.js';
 import { checkContract, openModel } from './onnx-session.js';

@@ -1,7 +1,7 @@
 // Messages between the host and the inference process. Plain objects and typed arrays only, so they
 // pass by structured clone: `child_process.fork(…, { serialization: 'advanced' })` under Node, and
 // MessagePort-style postMessage under Electron's utilityProcess.
-import type { ExecutionProvider } from '../types.js';
+import type { ExecutionProvider } from '../../common/types.js';
 import type { ModelManifest } from './manifest.js';
 
 // ----- host → inference process -------------------------------------------------------------

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { DeviceChoice, ExecutionProvider } from '../types.js';
+import type { DeviceChoice, ExecutionProvider } from '../../common/types.js';
 
 const require = createRequire(import.meta.url);
 

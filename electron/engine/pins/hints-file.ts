@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { EngineError } from '../errors.js';
-import type { HintsDocument } from '../types.js';
+import type { HintsDocument } from '../../common/types.js';
 
 export const HINTS_VERSION = 1;
 /** Most pins one file may hold. */

@@ -3,7 +3,7 @@
 // fingerprint must hold so a resumed render never mixes old pins with new ones.
 import type { ModelManifest } from '../model/manifest.js';
 import { verifyPinsModelFile } from '../model/pins-model.js';
-import type { HintsDocument } from '../types.js';
+import type { HintsDocument } from '../../common/types.js';
 import { hintsDigest, validateHints } from './hints-file.js';
 import type { PinStage } from './pin-stage.js';
 

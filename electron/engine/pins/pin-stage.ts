@@ -1,7 +1,7 @@
 // The pins of one job, frame by frame: which pins are active where (tracked on films, fixed on
 // photos), and how the model gets them — as hint planes for a model that declares a pins graph
 // (frames without active pins get all-zero planes), otherwise as a post-process on its chroma.
-import type { HintsDocument } from '../types.js';
+import type { HintsDocument } from '../../common/types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
 import { hintPlanes, pinChroma, PIN_SIDE, type PlacedPin } from './hint-planes.js';
 import { PinTracker, type FramePin } from './pin-tracker.js';

@@ -9,7 +9,7 @@ import { muxOutput } from '../media/mux.js';
 import type { InferenceSession } from '../model/inference-client.js';
 import type { ModelManifest } from '../model/manifest.js';
 import { renderSize } from '../model/manifest.js';
-import type { MediaInfo, RenderEvent, RenderOptions, RenderResult } from '../types.js';
+import type { MediaInfo, RenderEvent, RenderOptions, RenderResult } from '../../common/types.js';
 import { assertOutputReplaceable, writeFileAtomic } from '../atomic-file.js';
 import { jobPins } from '../pins/job-pins.js';
 import { PinStage } from '../pins/pin-stage.js';

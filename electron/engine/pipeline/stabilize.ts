@@ -20,7 +20,7 @@
 // Exact resume: the forward state after frame t depends only on frames ≤ t, so snapshot() taken
 // right after frame t was emitted, restored, and fed frames t+1… reproduces an uninterrupted run.
 
-import type { StabilizeStrength } from '../types.js';
+import type { StabilizeStrength } from '../../common/types.js';
 import type { LowResChroma } from './frames.js';
 import { DEFAULT_MOTION_TUNING, LumaPyramid, buildBlockWarp, estimateMotion, type BlockWarp, type MotionTuning } from './motion.js';
 import { DEFAULT_SCENE_CUT_TUNING, SceneCutDetector, type SceneCutTuning } from './scene-cuts.js';

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { DeviceChoice, ExecutionProvider, MediaInfo, ModelInfo } from '../../../electron/engine/types.js';
+import type { DeviceChoice, ExecutionProvider, MediaInfo, ModelInfo } from '../../../electron/common/types.js';
 import type { EngineClient } from '../client/engine-client.js';
-import type { AppInfo, MenuCommand } from '../client/protocol.js';
+import type { AppInfo, MenuCommand } from '../../../electron/common/protocol.js';
 import { FilmFacts } from '../film/FilmFacts.js';
 import { FilmOpener } from '../film/FilmOpener.js';
 import { baseName, formatDuration, frameToTimecode } from '../film/format.js';

@@ -8,7 +8,7 @@ import type {
   PreviewOptions,
   Thumbnail,
   ThumbnailOptions,
-} from '../../../electron/engine/types.js';
+} from '../../../electron/common/types.js';
 import type {
   AppInfo,
   Envelope,
@@ -23,7 +23,7 @@ import type {
   PrepareOptions,
   PrepareResult,
   QueueJob,
-} from './protocol.js';
+} from '../../../electron/common/protocol.js';
 import type { HostTransport } from './transport.js';
 
 /** An error from the host or the engine, in plain words, with its code (e.g. 'not-allowed', 'corrupt-input'). */

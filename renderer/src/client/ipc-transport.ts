@@ -1,4 +1,4 @@
-import { BRIDGE_GLOBAL, type PreloadBridge } from './protocol.js';
+import { BRIDGE_GLOBAL, type PreloadBridge } from '../../../electron/common/protocol.js';
 import type { HostTransport } from './transport.js';
 
 /** The bridge the Electron preload put on window.chromareel, if this page runs inside the app. */

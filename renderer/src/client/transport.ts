@@ -1,4 +1,4 @@
-import type { Envelope, HostEventName, HostMethodName, HostStreamName, StreamHandlers } from './protocol.js';
+import type { Envelope, HostEventName, HostMethodName, HostStreamName, StreamHandlers } from '../../../electron/common/protocol.js';
 
 /** How the EngineClient reaches its host: the preload bridge (Electron) or a WebSocket (browser). */
 export interface HostTransport {

@@ -6,9 +6,9 @@ import {
   type HostEventName,
   type ServerMessage,
   type StreamHandlers,
-} from './protocol.js';
+} from '../../../electron/common/protocol.js';
 import type { HostTransport } from './transport.js';
-import { decodeMessage } from './wire-codec.js';
+import { decodeMessage } from '../../../electron/common/wire-codec.js';
 
 const LOST = 'The connection to the ChromaReel server was lost; restart "npm run serve" and open the address it prints.';
 

@@ -1,4 +1,4 @@
-import type { MediaInfo } from '../../../electron/engine/types.js';
+import type { MediaInfo } from '../../../electron/common/types.js';
 import { baseName, formatBytes, formatDuration, formatFps } from './format.js';
 
 export function FilmFacts({ info }: { info: MediaInfo }) {

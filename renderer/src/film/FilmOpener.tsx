@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { EngineClient } from '../client/engine-client.js';
-import type { AppInfo, FileListing } from '../client/protocol.js';
+import type { AppInfo, FileListing } from '../../../electron/common/protocol.js';
 import { formatBytes } from './format.js';
 
 export interface FilmOpenerProps {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ExecutionProvider, PreviewOptions } from '../../../electron/engine/types.js';
+import type { ExecutionProvider, PreviewOptions } from '../../../electron/common/types.js';
 import type { EngineClient } from '../client/engine-client.js';
 
 export interface PreviewFrameView {

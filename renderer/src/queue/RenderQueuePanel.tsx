@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { EngineClient } from '../client/engine-client.js';
-import type { AppInfo, JobOptions, QueueJob } from '../client/protocol.js';
+import type { AppInfo, JobOptions, QueueJob } from '../../../electron/common/protocol.js';
 import { baseName, dirName, formatDuration, formatEta, suggestOutputPath } from '../film/format.js';
 
 export interface RenderQueuePanelProps {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { EngineClient } from '../client/engine-client.js';
-import type { QueueJob } from '../client/protocol.js';
+import type { QueueJob } from '../../../electron/common/protocol.js';
 
 /** The host's render queue, kept current by its change events. */
 export function useQueue(client: EngineClient): [QueueJob[], (jobs: QueueJob[]) => void] {

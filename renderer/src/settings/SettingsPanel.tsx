@@ -1,4 +1,4 @@
-import type { DeviceChoice, ExecutionProvider, ModelInfo, StabilizeStrength } from '../../../electron/engine/types.js';
+import type { DeviceChoice, ExecutionProvider, ModelInfo, StabilizeStrength } from '../../../electron/common/types.js';
 import type { Settings } from './use-settings.js';
 
 const DEVICES: { value: DeviceChoice; label: string }[] = [

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import type { DeviceChoice, StabilizeStrength } from '../../../electron/engine/types.js';
+import type { DeviceChoice, StabilizeStrength } from '../../../electron/common/types.js';
 
 export interface Settings {
   /** '' = let the engine pick a model for the device. */

@@ -2,13 +2,14 @@
 // browser-mode server over a WebSocket). Both hosts implement exactly these methods, streams and events;
 // the renderer's EngineClient wraps them. Pure TypeScript: no DOM, no Node, so host and page share it.
 
-import type { PrepareOptions, PrepareResult } from '../../../electron/engine/api.js';
 import type {
   ColorizeOptions,
   ExecutionProvider,
   MediaInfo,
   ModelInfo,
   NoticeEvent,
+  PrepareOptions,
+  PrepareResult,
   PreviewFrame,
   PreviewOptions,
   ProgressEvent,
@@ -16,7 +17,7 @@ import type {
   RenderResult,
   Thumbnail,
   ThumbnailOptions,
-} from '../../../electron/engine/types.js';
+} from './types.js';
 
 export type { MediaInfo, ModelInfo, PrepareOptions, PrepareResult, PreviewFrame, ProgressEvent, RenderResult, Thumbnail };
 

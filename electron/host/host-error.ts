@@ -1,5 +1,5 @@
-import { isEngineError } from '../../engine/errors.js';
-import type { WireError } from '../../../renderer/src/client/protocol.js';
+import { isEngineError } from '../engine/errors.js';
+import type { WireError } from '../common/protocol.js';
 
 export type HostOnlyErrorCode = 'not-allowed' | 'bad-request' | 'unavailable' | 'not-found' | 'internal';
 

@@ -4,7 +4,7 @@
 
 import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { QueueJob } from '../../../renderer/src/client/protocol.js';
+import type { QueueJob } from '../common/protocol.js';
 import { FILM_EXTENSIONS } from './film-extensions.js';
 import { HostError } from './host-error.js';
 

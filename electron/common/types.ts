@@ -161,6 +161,19 @@ export interface RenderOptions extends ColorizeOptions {
   keepWork?: boolean;
 }
 
+export interface PrepareOptions {
+  /** A model id or folder; default: the engine's pick for the device (as preview and render choose). */
+  model?: string;
+  device?: DeviceChoice;
+}
+
+export interface PrepareResult {
+  /** The provider the model was loaded with (what previews and renders with these options run on). */
+  provider: ExecutionProvider;
+  /** The id of the model that was loaded. */
+  model: string;
+}
+
 export type RenderPhase = 'probing' | 'loading-model' | 'colorizing' | 'muxing' | 'done';
 
 export interface ProgressEvent {
@@ -241,6 +254,21 @@ export interface PreviewFrame {
   sceneCut?: boolean;
   /** On the first frame: what the engine wants said (provider used, CPU fallback, deinterlacing…). */
   notices?: NoticeEvent[];
+}
+
+export interface SceneCutOptions {
+  input: string;
+  /** Deinterlace interlaced sources first, as previews and renders do (default true). */
+  deinterlace?: boolean;
+}
+
+/** Progress of a film's scene-cut scan; the last report has done: true. */
+export interface SceneCutScan {
+  /** Frames where a new shot starts (sorted); frame 0 is never listed. */
+  cuts: number[];
+  framesDone: number;
+  framesTotal: number;
+  done: boolean;
 }
 
 export interface ThumbnailOptions {

@@ -3,7 +3,7 @@
 // bridge and the browser-mode WebSocket server both route into these; neither imports Electron here.
 
 import type { z } from 'zod';
-import type { Engine } from '../../engine/api.js';
+import type { Engine } from '../engine/api.js';
 import type {
   AppInfo,
   Envelope,
@@ -12,8 +12,8 @@ import type {
   HostMethods,
   HostStreamName,
   JobSpec,
-} from '../../../renderer/src/client/protocol.js';
-import { isHostMethod, isHostStream } from '../../../renderer/src/client/protocol.js';
+} from '../common/protocol.js';
+import { isHostMethod, isHostStream } from '../common/protocol.js';
 import type { PathAllowList } from './allow-list.js';
 import { assertDroppedFilm } from './chosen-paths.js';
 import { HostError, toWireError } from './host-error.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Engine } from '../../engine/api.js';
-import { defaultStateDir, ensurePrivateDir, isPlainDir } from '../../engine/private-dirs.js';
-import type { NoticeEvent, RenderEvent, RenderOptions } from '../../engine/types.js';
-import type { JobSpec, JobStatus, QueueJob } from '../../../renderer/src/client/protocol.js';
+import type { Engine } from '../engine/api.js';
+import { defaultStateDir, ensurePrivateDir, isPlainDir } from '../engine/private-dirs.js';
+import type { NoticeEvent, RenderEvent, RenderOptions } from '../common/types.js';
+import type { JobSpec, JobStatus, QueueJob } from '../common/protocol.js';
 import { HostError, toWireError } from './host-error.js';
 import type { QueueStore } from './queue-store.js';
 

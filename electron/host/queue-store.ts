@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { QueueJob } from '../../../renderer/src/client/protocol.js';
+import type { QueueJob } from '../common/protocol.js';
 
 /** Where the render queue survives a restart. */
 export interface QueueStore {
