@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
+    // The usual report, then every skipped test with its reason.
+    reporters: ['default', './test/skip-reporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // 2 cores: integration tests spawn ffmpeg + an inference process each, so keep them few at a time.

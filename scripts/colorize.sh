@@ -2,7 +2,8 @@
 # One command for a fresh machine: set up, then colourize a film to MP4 with the built-in model.
 #   bash scripts/colorize.sh [FILM] [OUTPUT.mp4] [more chromareel colorize options…]
 # Without FILM it colourizes a sample: the black-and-white clip in ../shared when present,
-# otherwise a short grey test film made with ffmpeg. Without OUTPUT the result goes to
+# otherwise a grey copy of the committed 8 s CC BY clip test/fixtures/video/people-entering-room-320x180.mp4
+# (see test/fixtures/README.md). Without OUTPUT the result goes to
 # colourized/<name>-colour.mp4 in the checkout (never beside the input).
 set -euo pipefail
 caller_dir=$(pwd)
@@ -19,8 +20,8 @@ if [ -z "$film" ]; then
     film="$repo/../shared/data/video/bw-film-1950s-interior.mp4"
   else
     mkdir -p samples
-    film="$repo/samples/grey-sample.mp4"
-    [ -f "$film" ] || ffmpeg -hide_banner -loglevel error -f lavfi -i "testsrc2=size=640x360:rate=24:duration=5" \
+    film="$repo/samples/people-entering-room-grey.mp4"
+    [ -f "$film" ] || ffmpeg -hide_banner -loglevel error -i test/fixtures/video/people-entering-room-320x180.mp4 \
       -vf format=gray,format=yuv420p -c:v libx264 -crf 18 "$film"
   fi
 else

@@ -9,9 +9,9 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const appFixturesDir = path.join(repoRoot, 'test/fixtures/generated/app');
 export const fixtureModelsDir = path.join(repoRoot, 'test/fixtures/generated/models');
 export const screenshotsDir = path.join(repoRoot, 'test-output/screenshots');
-/** CC BY 4.0 clips from intel-iot-devkit/sample-videos (see ../shared/data/MANIFEST.md), 768x432. */
-export const peopleClipSource = path.resolve(repoRoot, '../shared/data/video/people-entering-room.mp4');
-export const trafficClipSource = path.resolve(repoRoot, '../shared/data/video/road-traffic-overhead.mp4');
+/** CC BY 4.0 cuts from intel-iot-devkit/sample-videos, 320x180, committed (see test/fixtures/README.md). */
+export const peopleClipSource = path.join(repoRoot, 'test/fixtures/video/people-entering-room-320x180.mp4');
+export const trafficClipSource = path.join(repoRoot, 'test/fixtures/video/road-traffic-overhead-320x180.mp4');
 
 function make(name: string, args: (output: string) => string[]): string {
   mkdirSync(appFixturesDir, { recursive: true });
@@ -48,19 +48,21 @@ export const greyFilm = { name: 'grey-film-320-3s.mp4', fps: 25, frames: 75, cut
  * A 3 s grey film, 320x180 at 25 fps, with a quiet tone (mono AAC) as its sound track (so the film
  * has audio to report and to carry into the render): frames 0–37 are a woman walking into a room
  * (people-entering-room.mp4 from 6.4 s, 10 fps), then a hard cut at frame 38 to cars seen from above
- * (road-traffic-overhead.mp4 from 15.5 s, 12.5 fps). Both clips are CC BY 4.0 (intel-iot-devkit/
- * sample-videos), so screenshots of this film may be published with that attribution.
+ * (road-traffic-overhead.mp4 from 15.5 s, 12.5 fps), both from the committed cuts in
+ * test/fixtures/video/. Both clips are CC BY 4.0 (intel-iot-devkit/sample-videos), so screenshots of
+ * this film may be published with that attribution.
  */
 export function greyFilmClip(): string {
   for (const source of [peopleClipSource, trafficClipSource]) {
-    if (!existsSync(source)) throw new Error(`The shared test clip is missing: ${source}`);
+    if (!existsSync(source)) throw new Error(`The committed test clip is missing: ${source}`);
   }
   const { fps, frames, cutFrame, width } = greyFilm;
   const shot = (input: number, count: number, label: string) =>
     `[${input}:v]fps=${fps},scale=${width}:-2,setsar=1,trim=end_frame=${count},setpts=PTS-STARTPTS[${label}]`;
-  return make(greyFilm.name, (output) => [
+  // Cached under its own name (the film is shown as greyFilm.name): made from the committed cuts.
+  return make('grey-film-320-3s-from-fixtures.mp4', (output) => [
     '-ss', '6.4', '-t', '2', '-i', peopleClipSource,
-    '-ss', '15.5', '-t', '2', '-i', trafficClipSource,
+    '-t', '2', '-i', trafficClipSource,
     '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${frames / fps}`,
     '-filter_complex', `${shot(0, cutFrame, 'a')};${shot(1, frames - cutFrame, 'b')};[a][b]concat=n=2:v=1:a=0,format=gray,format=yuv420p[v]`,
     '-map', '[v]', '-map', '2:a:0', '-t', String(frames / fps),

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rgbToLuma } from '../../electron/engine/media/image.js';
 import { SHARED_VIDEO_DIR, runFfmpegTool } from '../helpers/clips.js';
 import { realModelDir } from '../helpers/models.js';
+import { roomClip } from '../helpers/paths.js';
 import { jsonLines, listDir, runCli, tempDir } from '../helpers/render.js';
 
 const WIDTH = 321; // odd on purpose: photos keep their exact size
@@ -49,11 +50,12 @@ describe('CLI: colourizing still photos with the default model', () => {
   beforeAll(async () => {
     expect(existsSync(path.join(realModelDir, 'model.onnx')), 'the trained default model native-models/fast').toBe(true);
     work = await tempDir('cli-photos');
-    // A real black-and-white film frame when the shared films are here, else ffmpeg's test picture.
+    // A real black-and-white film frame when the shared films are here, else a frame of the committed
+    // CC BY cut (real footage too, turned grey below).
     const film = path.join(SHARED_VIDEO_DIR, 'bw-film-1950s-interior.mp4');
     greySource = path.join(work, 'source.png');
     await runFfmpegTool('ffmpeg', [
-      ...(existsSync(film) ? ['-ss', '5', '-i', film] : ['-f', 'lavfi', '-i', 'testsrc2=size=640x480']),
+      ...(existsSync(film) ? ['-ss', '5', '-i', film] : ['-ss', '7', '-i', roomClip]),
       '-frames:v', '1',
       '-vf', `scale=${WIDTH + 1}:${HEIGHT + 1},crop=${WIDTH}:${HEIGHT}:0:0,format=gray`,
       '-y', greySource,

@@ -5,14 +5,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeClip } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
 import { cliPath, decodedFrameCount, repoRoot, tempDir } from '../helpers/render.js';
 
 const FRAMES = 75;
 const haveScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!haveScript) console.log('terminal test skipped: util-linux `script` (a pseudo-terminal) is not installed');
+const noScript = 'needs util-linux `script` (a pseudo-terminal), which is not installed';
 
 /** `script -c` takes one shell command line: quote every argument. */
 const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -33,11 +33,15 @@ function runInTerminal(args: string[]): Promise<{ code: number | null; screen: s
   });
 }
 
-describe.skipIf(!haveScript)('CLI in a terminal', () => {
+describe('CLI in a terminal', () => {
   let work: string;
   let film: string;
 
+  beforeEach((context) => {
+    if (!haveScript) context.skip(noScript);
+  });
   beforeAll(async () => {
+    if (!haveScript) return;
     work = await tempDir('terminal');
     film = await makeClip({ name: 'terminal-film', durationSec: FRAMES / 25, audio: [{ codec: 'aac' }] });
   });

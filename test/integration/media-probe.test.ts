@@ -11,7 +11,6 @@ import { runFfmpeg } from '../../electron/engine/media/process.js';
 import type { MediaInfo } from '../../electron/common/types.js';
 import {
   CLIPS_DIR,
-  SHARED_VIDEO_DIR,
   ffprobeJson,
   makeAudioOnly,
   makeClip,
@@ -20,6 +19,12 @@ import {
   makeTruncatedCopy,
   makeZeroFrameClip,
 } from '../helpers/clips.js';
+import { roomClip, sharedVideo, trafficClip } from '../helpers/paths.js';
+
+function sharedFilm(name: string): [string, string | null] {
+  const { file, missing } = sharedVideo(name, 'the full-length shared film; only short cuts are committed');
+  return [file, missing];
+}
 
 async function countDecoded(info: MediaInfo): Promise<number> {
   let count = 0;
@@ -154,12 +159,15 @@ describe('probe', () => {
     expect(await countDecoded(info)).toBe(info.video.frameCount);
   });
 
-  // The shared films are not on every machine.
-  it.skipIf(!existsSync(path.join(SHARED_VIDEO_DIR, 'bw-film-1950s-interior.mp4'))).each([
-    ['road-traffic-overhead.mp4', 250, { num: 25, den: 2 }],
-    ['bw-film-1950s-interior.mp4', 500, { num: 25, den: 1 }],
-  ])('describes the real film %s', async (name, frames, rate) => {
-    const info = await probe(path.join(SHARED_VIDEO_DIR, name));
+  // Real films: the committed CC BY cuts always; the 20 s shared films when they are beside the checkout.
+  it.for([
+    ['people-entering-room-320x180.mp4 (committed)', roomClip, null, 80, { num: 10, den: 1 }],
+    ['road-traffic-overhead-320x180.mp4 (committed)', trafficClip, null, 56, { num: 25, den: 2 }],
+    ['road-traffic-overhead.mp4 (shared)', ...sharedFilm('road-traffic-overhead.mp4'), 250, { num: 25, den: 2 }],
+    ['bw-film-1950s-interior.mp4 (shared)', ...sharedFilm('bw-film-1950s-interior.mp4'), 500, { num: 25, den: 1 }],
+  ] as const)('describes the real film %s', async ([, file, missing, frames, rate], context) => {
+    if (missing) context.skip(missing);
+    const info = await probe(file);
     expect(info.video.frameRate).toEqual(rate);
     expect(info.video.frameCount).toBe(frames);
     expect(info.video.frameCountExact).toBe(true);
