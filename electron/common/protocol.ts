@@ -5,6 +5,7 @@
 import type {
   ColorizeOptions,
   ExecutionProvider,
+  HintsDocument,
   MediaInfo,
   ModelInfo,
   NoticeEvent,
@@ -15,11 +16,13 @@ import type {
   ProgressEvent,
   RenderOptions,
   RenderResult,
+  SceneCutOptions,
+  SceneCutScan,
   Thumbnail,
   ThumbnailOptions,
 } from './types.js';
 
-export type { MediaInfo, ModelInfo, PrepareOptions, PrepareResult, PreviewFrame, ProgressEvent, RenderResult, Thumbnail };
+export type { HintsDocument, MediaInfo, ModelInfo, PrepareOptions, PrepareResult, PreviewFrame, ProgressEvent, RenderResult, SceneCutScan, Thumbnail };
 
 export interface AppInfo {
   host: 'electron' | 'browser';
@@ -47,8 +50,15 @@ export interface FileListing {
 /** The settings a render job carries (the same names as RenderOptions). */
 export type JobOptions = Pick<
   RenderOptions,
-  'model' | 'renderFactor' | 'device' | 'stabilize' | 'deinterlace' | 'saturation' | 'codec' | 'crf'
+  'model' | 'renderFactor' | 'device' | 'stabilize' | 'deinterlace' | 'saturation' | 'codec' | 'crf' | 'hints'
 >;
+
+/** A film's colour pins as the host keeps them (per user, never beside the film). */
+export interface StoredPins {
+  hints: HintsDocument;
+  /** Said when saved pins could not be read back (they are ignored; the film opens without them). */
+  notice: string | null;
+}
 
 export interface JobSpec {
   input: string;
@@ -103,6 +113,18 @@ export interface HostMethods {
   'engine:models': { request: Record<string, never>; response: ModelInfo[] };
   /** Starts the model previews with these options will use (kept warm), and says what it runs on. */
   'engine:prepare': { request: PrepareOptions; response: PrepareResult };
+  /** Electron: the open dialog for a hints file (.json); it joins the allow-list for reading. Browser: null. */
+  'files:choose-hints': { request: Record<string, never>; response: string | null };
+  /** Electron: the save dialog for a hints file; it joins the allow-list for writing. Browser: null. */
+  'files:choose-hints-output': { request: { suggestedPath: string }; response: string | null };
+  /** The film's saved colour pins (an empty document when it has none). */
+  'pins:load': { request: { film: string }; response: StoredPins };
+  /** Keeps the film's colour pins in the app's per-user data (no pins: forgets them). */
+  'pins:save': { request: { film: string; hints: HintsDocument }; response: null };
+  /** Reads and checks a hints file the person chose. */
+  'pins:import': { request: { path: string }; response: HintsDocument };
+  /** Writes a hints file where the person chose (atomically; an existing file only with overwrite). */
+  'pins:export': { request: { path: string; hints: HintsDocument; overwrite?: boolean }; response: string };
   'queue:list': { request: Record<string, never>; response: QueueJob[] };
   'queue:add': { request: JobSpec; response: QueueJob };
   'queue:pause': { request: { id: string }; response: QueueJob[] };
@@ -114,6 +136,8 @@ export interface HostMethods {
 export interface HostStreams {
   'engine:thumbnails': { request: ThumbnailOptions; item: Thumbnail };
   'engine:preview': { request: PreviewOptions; item: PreviewFrame };
+  /** The film's hard cuts (its shots), reported as the scan goes. */
+  'engine:scene-cuts': { request: SceneCutOptions; item: SceneCutScan };
 }
 
 export type MenuCommand =
@@ -146,6 +170,12 @@ export const HOST_METHODS = [
   'engine:probe',
   'engine:models',
   'engine:prepare',
+  'files:choose-hints',
+  'files:choose-hints-output',
+  'pins:load',
+  'pins:save',
+  'pins:import',
+  'pins:export',
   'queue:list',
   'queue:add',
   'queue:pause',
@@ -154,7 +184,7 @@ export const HOST_METHODS = [
   'queue:remove',
 ] as const satisfies readonly HostMethodName[];
 
-export const HOST_STREAMS = ['engine:thumbnails', 'engine:preview'] as const satisfies readonly HostStreamName[];
+export const HOST_STREAMS = ['engine:thumbnails', 'engine:preview', 'engine:scene-cuts'] as const satisfies readonly HostStreamName[];
 
 export const HOST_EVENTS = ['queue:changed', 'menu:command', 'film:opened'] as const satisfies readonly HostEventName[];
 

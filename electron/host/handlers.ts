@@ -2,8 +2,14 @@
 // against the session's allow-list, then handed to the engine or the render queue. The Electron IPC
 // bridge and the browser-mode WebSocket server both route into these; neither imports Electron here.
 
+import { rename, rm, writeFile } from 'node:fs/promises';
+import nodePath from 'node:path';
 import type { z } from 'zod';
 import type { Engine } from '../engine/api.js';
+import { assertOutputReplaceable, fileWriteError, temporarySibling } from '../engine/atomic-file.js';
+import { isEngineError } from '../engine/errors.js';
+import { readHintsFile } from '../engine/pins/hints-file.js';
+import type { HintsDocument } from '../common/types.js';
 import type {
   AppInfo,
   Envelope,
@@ -17,22 +23,33 @@ import { isHostMethod, isHostStream } from '../common/protocol.js';
 import type { PathAllowList } from './allow-list.js';
 import { assertDroppedFilm } from './chosen-paths.js';
 import { HostError, toWireError } from './host-error.js';
+import { createMemoryPinStore, type PinStore } from './pin-store.js';
 import type { RenderQueue } from './render-queue.js';
 import {
+  SENTENCE,
   chooseOutputRequestSchema,
   droppedFileSchema,
   emptyRequestSchema,
   jobIdRequestSchema,
   jobSpecSchema,
   pathRequestSchema,
+  pinsExportRequestSchema,
+  pinsImportRequestSchema,
+  pinsLoadRequestSchema,
+  pinsSaveRequestSchema,
   prepareRequestSchema,
   previewRequestSchema,
+  sceneCutsRequestSchema,
   thumbnailsRequestSchema,
 } from './schemas.js';
 
 export interface HostDialogs {
   chooseFilm(): Promise<string | null>;
   chooseOutput(suggestedPath: string): Promise<string | null>;
+  /** An open dialog for a hints file (.json). */
+  chooseHints?(): Promise<string | null>;
+  /** A save dialog for a hints file (it asks before replacing one). */
+  chooseHintsOutput?(suggestedPath: string): Promise<string | null>;
 }
 
 export interface HostDependencies {
@@ -46,6 +63,31 @@ export interface HostDependencies {
   reveal?: (path: string) => void;
   /** Browser mode: films the page may pick from. */
   listFiles?: () => Promise<FileListing>;
+  /** Where films' colour pins are kept (per user); in memory when absent. */
+  pins?: PinStore;
+}
+
+/** A hints file as people read it: one pin a line, fields in the README's order. */
+export function formatHints(doc: HintsDocument): string {
+  const pins = doc.pins.map((pin) => `    ${JSON.stringify({ ...(pin.t === undefined ? {} : { t: pin.t }), x: pin.x, y: pin.y, color: pin.color })}`);
+  return `{\n  "version": ${doc.version},\n  "pins": [${pins.length > 0 ? `\n${pins.join(',\n')}\n  ` : ''}]\n}\n`;
+}
+
+/** Writes a hints file the person chose: a .json name, atomically, over an existing file only when asked and only a regular one. */
+async function exportHints(target: string, text: string, overwrite: boolean): Promise<void> {
+  if (nodePath.extname(target).toLowerCase() !== '.json') {
+    throw new HostError('bad-request', `A hints file is JSON; give "${nodePath.basename(target)}" a name ending in .json.`);
+  }
+  await assertOutputReplaceable(target, overwrite);
+  const temp = temporarySibling(target, 'tmp');
+  try {
+    await writeFile(temp, text, { flag: 'wx' });
+    await assertOutputReplaceable(target, overwrite);
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw isEngineError(error) ? error : fileWriteError(target, error);
+  }
 }
 
 export interface HostHandlers {
@@ -63,6 +105,7 @@ function parse<S extends z.ZodType>(schema: S, request: unknown): z.infer<S> {
   const result = schema.safeParse(request ?? {});
   if (!result.success) {
     const issue = result.error.issues[0];
+    if (issue?.code === 'custom' && (issue.params as Record<string, unknown> | undefined)?.[SENTENCE]) throw new HostError('bad-request', issue.message);
     const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
     throw new HostError('bad-request', `The request was not understood${where}: ${issue?.message ?? 'invalid'}.`);
   }
@@ -71,6 +114,7 @@ function parse<S extends z.ZodType>(schema: S, request: unknown): z.infer<S> {
 
 export function createIpcHandlers(deps: HostDependencies): HostHandlers {
   const { engine, allowList, queue } = deps;
+  const pins = deps.pins ?? createMemoryPinStore();
 
   const methods: MethodTable = {
     'app:info': async (request) => {
@@ -110,6 +154,35 @@ export function createIpcHandlers(deps: HostDependencies): HostHandlers {
       // Not tied to the page: a warm-up another page's preview may share goes on if this one leaves.
       return engine.prepare(parse(prepareRequestSchema, request));
     },
+    'files:choose-hints': async (request) => {
+      parse(emptyRequestSchema, request);
+      const chosen = deps.dialogs?.chooseHints ? await deps.dialogs.chooseHints() : null;
+      return chosen ? allowList.allowRead(chosen) : null;
+    },
+    'files:choose-hints-output': async (request) => {
+      const { suggestedPath } = parse(chooseOutputRequestSchema, request);
+      const chosen = deps.dialogs?.chooseHintsOutput ? await deps.dialogs.chooseHintsOutput(suggestedPath) : null;
+      return chosen ? allowList.allowWrite(chosen) : null;
+    },
+    'pins:load': async (request) => {
+      const { film } = parse(pinsLoadRequestSchema, request);
+      return pins.load(allowList.assertReadable(film));
+    },
+    'pins:save': async (request) => {
+      const { film, hints } = parse(pinsSaveRequestSchema, request);
+      await pins.save(allowList.assertReadable(film), hints);
+      return null;
+    },
+    'pins:import': async (request) => {
+      const { path } = parse(pinsImportRequestSchema, request);
+      return readHintsFile(allowList.assertReadable(path));
+    },
+    'pins:export': async (request) => {
+      const { path, hints, overwrite } = parse(pinsExportRequestSchema, request);
+      const target = allowList.assertWritable(path);
+      await exportHints(target, formatHints(hints), overwrite ?? false);
+      return target;
+    },
     'queue:list': async (request) => {
       parse(emptyRequestSchema, request);
       return queue.list();
@@ -146,6 +219,10 @@ export function createIpcHandlers(deps: HostDependencies): HostHandlers {
     'engine:preview': (request, signal) => {
       const options = parse(previewRequestSchema, request);
       return engine.preview({ ...options, input: allowList.assertReadable(options.input) }, signal);
+    },
+    'engine:scene-cuts': (request, signal) => {
+      const options = parse(sceneCutsRequestSchema, request);
+      return engine.sceneCuts({ ...options, input: allowList.assertReadable(options.input) }, signal);
     },
   };
 

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { validateHints } from '../engine/pins/hints-file.js';
 import type { QueueJob } from '../common/protocol.js';
 
 /** Where the render queue survives a restart. */
@@ -76,6 +77,22 @@ function safeJson(text: string): unknown {
   }
 }
 
+/**
+ * A saved job's colour pins are checked again as they are read back (the file may have been edited or
+ * damaged): a job whose pins fail the check cannot run, so it comes back failed, saying why.
+ */
+function checkedPins(job: QueueJob): Pick<QueueJob, 'status' | 'error'> {
+  const hints = (job.options as { hints?: unknown }).hints;
+  if (hints === undefined) return { status: job.status, error: job.error ?? null };
+  try {
+    validateHints(hints, 'The colour pins saved with this render');
+    return { status: job.status, error: job.error ?? null };
+  } catch (error) {
+    if (job.status === 'done') return { status: job.status, error: job.error ?? null };
+    return { status: 'failed', error: { code: 'bad-option', message: `${(error as Error).message.replace(/; fix the file\.$/, '')}; add the render again with the film's pins.` } };
+  }
+}
+
 function withDefaults(job: QueueJob): QueueJob {
   return {
     ...job,
@@ -84,6 +101,6 @@ function withDefaults(job: QueueJob): QueueJob {
     provider: job.provider ?? null,
     sceneCuts: Array.isArray(job.sceneCuts) ? job.sceneCuts.filter((cut) => Number.isInteger(cut) && cut >= 0) : [],
     result: job.result ?? null,
-    error: job.error ?? null,
+    ...checkedPins(job),
   };
 }

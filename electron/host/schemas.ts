@@ -2,6 +2,8 @@
 // is refused before it reaches the engine or the file system.
 
 import { z } from 'zod';
+import { validateHints } from '../engine/pins/hints-file.js';
+import type { HintsDocument } from '../common/types.js';
 
 export const MAX_PREVIEW_FRAMES = 600;
 export const MAX_THUMBNAILS = 64;
@@ -14,6 +16,19 @@ const modelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'model mus
 
 const device = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']);
 
+/** Marks an issue whose message is already the whole sentence to show (the hints checker's own words). */
+export const SENTENCE = 'sentence';
+
+/** Colour pins from the page: checked by the engine's own hints schema (one plain sentence per problem). */
+export const hintsSchema = z.unknown().transform((value, context): HintsDocument => {
+  try {
+    return validateHints(value, 'The colour pins');
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message, params: { [SENTENCE]: true } });
+    return z.NEVER;
+  }
+});
+
 export const colorizeOptionsSchema = z.strictObject({
   model: modelId.optional(),
   renderFactor: z.number().finite().min(1).max(100).optional(),
@@ -21,6 +36,7 @@ export const colorizeOptionsSchema = z.strictObject({
   stabilize: z.enum(['off', 'low', 'medium', 'high']).optional(),
   deinterlace: z.boolean().optional(),
   saturation: z.number().finite().min(0).max(4).optional(),
+  hints: hintsSchema.optional(),
 });
 
 /** Warming up the model: which model (an id, never a path) on which device; nothing else. */
@@ -70,3 +86,13 @@ export const jobSpecSchema = z
   });
 
 export const droppedFileSchema = z.strictObject({ path: filePath });
+
+export const sceneCutsRequestSchema = z.strictObject({ input: filePath, deinterlace: z.boolean().optional() });
+
+export const pinsLoadRequestSchema = z.strictObject({ film: filePath });
+
+export const pinsSaveRequestSchema = z.strictObject({ film: filePath, hints: hintsSchema });
+
+export const pinsImportRequestSchema = z.strictObject({ path: filePath });
+
+export const pinsExportRequestSchema = z.strictObject({ path: filePath, hints: hintsSchema, overwrite: z.boolean().optional() });

@@ -12,6 +12,7 @@ import { APP_HOST, APP_SCHEME, APP_URL, appProtocolResponse } from './app-protoc
 import { PathAllowList } from '../host/allow-list.js';
 import { FILM_EXTENSIONS } from '../host/film-extensions.js';
 import { createIpcHandlers } from '../host/handlers.js';
+import { createPinStore } from '../host/pin-store.js';
 import { createFileQueueStore } from '../host/queue-store.js';
 import { RenderQueue } from '../host/render-queue.js';
 import { utilityProcessLauncher, type UtilityFork } from './inference-launcher.js';
@@ -115,7 +116,27 @@ async function start(): Promise<void> {
         const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
         return result.canceled || !result.filePath ? null : result.filePath;
       },
+      async chooseHints() {
+        const options: Electron.OpenDialogOptions = {
+          title: 'Import colour pins',
+          properties: ['openFile'],
+          filters: [{ name: 'Hints files', extensions: ['json'] }],
+        };
+        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
+      async chooseHintsOutput(suggestedPath) {
+        const options: Electron.SaveDialogOptions = {
+          title: 'Export colour pins as',
+          defaultPath: suggestedPath || undefined,
+          filters: [{ name: 'Hints files', extensions: ['json'] }],
+          properties: ['showOverwriteConfirmation', 'createDirectory'],
+        };
+        const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+        return result.canceled || !result.filePath ? null : result.filePath;
+      },
     },
+    pins: createPinStore(path.join(app.getPath('userData'), 'pins')),
     reveal: (file) => shell.showItemInFolder(file),
   });
   registerIpc(ipcMain, handlers, (url) => isTrustedSenderUrl(url, devServerUrl ?? `${APP_SCHEME}://${APP_HOST}/`));

@@ -8,6 +8,7 @@ import type { Engine } from '../engine/api.js';
 import { TOKEN_PARAM, WS_PATH, type ServerMessage } from '../common/protocol.js';
 import { PathAllowList } from '../host/allow-list.js';
 import { createIpcHandlers } from '../host/handlers.js';
+import { createMemoryPinStore, createPinStore } from '../host/pin-store.js';
 import { createFileQueueStore, createMemoryQueueStore } from '../host/queue-store.js';
 import { defaultWorkRoot, RenderQueue } from '../host/render-queue.js';
 import { securityHeaders } from '../host/security-headers.js';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   queueFile?: string;
   /** Per-user folder for the queue's work folders (default: beside queueFile, else the state folder). */
   workRoot?: string;
+  /** Per-user folder for films' colour pins (default: beside queueFile, else in memory for this run). */
+  pinsDir?: string;
   /** Where outputs are suggested; the first allowed folder when absent. */
   defaultOutputDir?: string;
   version?: string;
@@ -80,6 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       defaultOutputDir: options.defaultOutputDir ?? roots[0] ?? null,
     },
     listFiles: () => listFilms(roots),
+    pins: options.pinsDir ? createPinStore(options.pinsDir) : options.queueFile ? createPinStore(path.join(path.dirname(options.queueFile), 'pins')) : createMemoryPinStore(),
   });
 
   const http = createServer();

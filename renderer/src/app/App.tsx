@@ -3,8 +3,14 @@ import type { DeviceChoice, ExecutionProvider, MediaInfo, ModelInfo } from '../.
 import type { EngineClient } from '../client/engine-client.js';
 import type { AppInfo, MenuCommand } from '../../../electron/common/protocol.js';
 import { FilmFacts } from '../film/FilmFacts.js';
+import { lumaOf, rememberColour } from '../pins/colours.js';
+import { PinList } from '../pins/PinList.js';
+import { PinOverlay } from '../pins/PinOverlay.js';
+import { sampleImage } from '../pins/sample.js';
+import { activePins, frameTime, pinFrame, pinsByShot, shotsOf } from '../pins/shots.js';
+import { loadRecentColours, saveRecentColours, useFilmPins, useSceneCuts } from '../pins/use-pins.js';
 import { FilmOpener } from '../film/FilmOpener.js';
-import { baseName, formatDuration, frameToTimecode } from '../film/format.js';
+import { baseName, dirName, formatDuration, frameToTimecode } from '../film/format.js';
 import { PreviewViewer, type ViewMode } from '../preview/PreviewViewer.js';
 import { usePreview } from '../preview/use-preview.js';
 import { RenderQueuePanel } from '../queue/RenderQueuePanel.js';
@@ -52,6 +58,9 @@ export function App({ client }: { client: EngineClient }) {
   const [jobs, setJobs] = useQueue(client);
   const preview = usePreview(client);
   const noticeId = useRef(0);
+  const [pinTool, setPinTool] = useState(false);
+  const [selectedPin, setSelectedPin] = useState<number | null>(null);
+  const [recentColours, setRecentColours] = useState<string[]>(loadRecentColours);
 
   const report = useCallback((message: string) => {
     setNotices((current) => [...current.slice(-3), { id: ++noticeId.current, message }]);
@@ -122,14 +131,32 @@ export function App({ client }: { client: EngineClient }) {
   }, [client, filmPath, model, device]);
   const preparedProvider = prepared && prepared.model === model && prepared.device === device ? prepared.provider : null;
 
-  const colorizeOptions = colorizeOptionsOf(settings);
+  const filmPins = useFilmPins(client, filmPath, report);
+  const pinsDoc = filmPins.doc;
+  const sceneScan = useSceneCuts(client, filmPath);
+  useEffect(() => setSelectedPin(null), [filmPath]);
+  const colorizeOptions = { ...colorizeOptionsOf(settings), ...(pinsDoc.pins.length > 0 ? { hints: pinsDoc } : {}) };
   const range = film && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null;
 
-  const previewFrame = useCallback(() => {
-    if (!film) return;
-    playback.stop();
-    preview.start({ input: film.path, at: playhead / fps, frames: 1, maxSize: 1280, ...colorizeOptions });
-  }, [film, playhead, fps, colorizeOptions, preview, playback]);
+  const previewFrame = useCallback(
+    (keep = false) => {
+      if (!film) return;
+      playback.stop();
+      preview.start({ input: film.path, at: playhead / fps, frames: 1, maxSize: 1280, ...colorizeOptions }, keep);
+    },
+    [film, playhead, fps, colorizeOptions, preview, playback],
+  );
+
+  // After a pin changes, the frame on screen is coloured again with the pins as they are now (debounced:
+  // a run of edits refreshes once). The model stays warm and the film's facts are cached, so this is
+  // one frame's decode and inference.
+  const previewFrameRef = useRef(previewFrame);
+  previewFrameRef.current = previewFrame;
+  useEffect(() => {
+    if (filmPins.version === 0) return;
+    const timer = setTimeout(() => previewFrameRef.current(true), 200);
+    return () => clearTimeout(timer);
+  }, [filmPins.version]);
 
   const previewRange = useCallback(() => {
     if (!film || !range) return;
@@ -153,6 +180,89 @@ export function App({ client }: { client: EngineClient }) {
     setOutFrame(null);
   }, []);
 
+  const { update: updatePins, replace: replacePins } = filmPins;
+  const addPin = useCallback(
+    (x: number, y: number, color: string) => {
+      updatePins((pins) => {
+        setSelectedPin(pins.length);
+        return [...pins, { t: frameTime(playhead, fps), x, y, color }];
+      });
+      setRecentColours((recent) => {
+        const next = rememberColour(recent, color);
+        saveRecentColours(next);
+        return next;
+      });
+    },
+    [updatePins, playhead, fps],
+  );
+  const changePin = useCallback(
+    (index: number, change: { x?: number; y?: number; color?: string }) => {
+      updatePins((pins) => pins.map((pin, at) => (at === index ? { ...pin, ...change } : pin)));
+      const color = change.color;
+      if (color) {
+        setRecentColours((recent) => {
+          const next = rememberColour(recent, color);
+          saveRecentColours(next);
+          return next;
+        });
+      }
+    },
+    [updatePins],
+  );
+  const deletePin = useCallback(
+    (index: number) => {
+      updatePins((pins) => pins.filter((_, at) => at !== index));
+      setSelectedPin(null);
+    },
+    [updatePins],
+  );
+
+  const pinsFileSuggestion = film ? `${appInfo?.host === 'browser' ? (appInfo.defaultOutputDir ?? dirName(film.path)) : dirName(film.path)}/${baseName(film.path).replace(/\.[^.]+$/, '')}.pins.json` : '';
+  const importPins = useCallback(
+    async (typed?: string) => {
+      try {
+        const file = typed ?? (await client.pins.chooseFile());
+        if (file === null) return;
+        if (!file) {
+          report('Type the path of a hints file (.json) to import.');
+          return;
+        }
+        const imported = await client.pins.import(file);
+        const key = (pin: { t?: number; x: number; y: number; color: string }) => `${pin.t ?? 0}|${pin.x}|${pin.y}|${pin.color}`;
+        const known = new Set(pinsDoc.pins.map(key));
+        const added = imported.pins.filter((pin) => !known.has(key(pin)));
+        replacePins({ version: 1, pins: [...pinsDoc.pins, ...added] });
+        report(`Imported ${added.length === 1 ? '1 pin' : `${added.length} pins`} from ${baseName(file)}${added.length < imported.pins.length ? ` (${imported.pins.length - added.length} already here)` : ''}.`);
+      } catch (error) {
+        report(error instanceof Error ? error.message : String(error));
+      }
+    },
+    [client, pinsDoc, replacePins, report],
+  );
+  const exportPins = useCallback(
+    async (typed?: string, overwrite?: boolean) => {
+      try {
+        let file = typed;
+        let replace = overwrite ?? false;
+        if (file === undefined) {
+          const chosen = await client.pins.chooseOutput(pinsFileSuggestion);
+          if (!chosen) return;
+          file = chosen;
+          replace = true; // the save dialog asked before replacing a file
+        }
+        if (!file) {
+          report('Type where the hints file (.json) should be saved.');
+          return;
+        }
+        const written = await client.pins.export(file, pinsDoc, replace);
+        report(`Exported ${pinsDoc.pins.length === 1 ? '1 pin' : `${pinsDoc.pins.length} pins`} to ${written}.`);
+      } catch (error) {
+        report(error instanceof Error ? error.message : String(error));
+      }
+    },
+    [client, pinsDoc, pinsFileSuggestion, report],
+  );
+
   const runCommand = useCallback(
     (command: MenuCommand) => {
       switch (command) {
@@ -170,7 +280,7 @@ export function App({ client }: { client: EngineClient }) {
           }
           break;
         case 'preview-frame':
-          previewFrame();
+          previewFrame(false);
           break;
         case 'preview-range':
           previewRange();
@@ -231,7 +341,21 @@ export function App({ client }: { client: EngineClient }) {
             clearRange();
             return true;
           case 'p':
-            previewFrame();
+            previewFrame(false);
+            return true;
+          case 'c':
+          case 'C':
+            setPinTool((on) => !on);
+            return true;
+          case 'Delete':
+          case 'Backspace':
+            if (selectedPin === null) return false;
+            deletePin(selectedPin);
+            return true;
+          case 'Escape':
+            if (!pinTool && selectedPin === null) return false;
+            setPinTool(false);
+            setSelectedPin(null);
             return true;
           case 'P':
             previewRange();
@@ -248,7 +372,7 @@ export function App({ client }: { client: EngineClient }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [film, fps, playhead, last, seek, setIn, setOut, clearRange, previewFrame, previewRange, playback]);
+  }, [film, fps, playhead, last, seek, setIn, setOut, clearRange, previewFrame, previewRange, playback, selectedPin, pinTool, deletePin]);
 
   // Drops: the desktop app opens the film; a browser page must not navigate away to the file.
   useEffect(() => {
@@ -286,13 +410,30 @@ export function App({ client }: { client: EngineClient }) {
     const at = playhead / fps;
     return thumbnails.reduce((best, thumbnail) => (Math.abs(thumbnail.timeSec - at) < Math.abs(best.timeSec - at) ? thumbnail : best));
   }, [thumbnails, playhead, fps]);
-  // Cuts come from renders of this film (the engine finds them while stabilizing), in film frames.
+  // Cuts come from the engine's scan of the film and from renders of it (found while stabilizing), in film frames.
+  const scannedCuts = sceneScan.cuts;
   const sceneCuts = useMemo(() => {
     if (!film) return [];
-    const cuts = new Set<number>();
+    const cuts = new Set<number>(scannedCuts.filter((cut) => cut <= last));
     for (const job of jobs) if (job.input === film.path) for (const cut of job.sceneCuts ?? []) if (cut <= last) cuts.add(cut);
     return [...cuts].sort((a, b) => a - b);
-  }, [jobs, film, last]);
+  }, [jobs, film, last, scannedCuts]);
+  // Shots for the pins come from the scan alone, so a pin's shot does not change as renders report cuts.
+  const shots = useMemo(() => shotsOf(scannedCuts, frameCount), [scannedCuts, frameCount]);
+  const pinGroups = useMemo(() => pinsByShot(pinsDoc.pins, shots, fps), [pinsDoc, shots, fps]);
+  const pinsHere = useMemo(() => activePins(pinsDoc.pins, shots, fps, playhead), [pinsDoc, shots, fps, playhead]);
+  const timelinePins = useMemo(() => pinsDoc.pins.map((pin, index) => ({ index, frame: Math.min(last, pinFrame(pin.t, fps)), color: pin.color })), [pinsDoc, fps, last]);
+  const previewAfterUrl = currentPreview?.afterUrl ?? null;
+  const previewBeforeUrl = currentPreview?.beforeUrl ?? null;
+  const placeholderUrl = nearestThumbnail?.url ?? null;
+  const samplePicture = useCallback(
+    async (x: number, y: number) => {
+      const model = previewAfterUrl ? await sampleImage(previewAfterUrl, x, y) : null;
+      const grey = previewBeforeUrl ? await sampleImage(previewBeforeUrl, x, y) : placeholderUrl ? await sampleImage(placeholderUrl, x, y) : null;
+      return { model, luma: grey ? lumaOf(grey) : model ? lumaOf(model) : 128 };
+    },
+    [previewAfterUrl, previewBeforeUrl, placeholderUrl],
+  );
   const latestJobProvider = [...jobs].reverse().find((job) => job.provider)?.provider ?? null;
   const provider = preview.state.provider ?? latestJobProvider ?? preparedProvider;
   const video = film?.info.video;
@@ -342,7 +483,10 @@ export function App({ client }: { client: EngineClient }) {
                   </button>
                 </div>
                 <div className="button-row">
-                  <button type="button" className="button button-primary" onClick={previewFrame} title="P">
+                  <button type="button" className="button" aria-pressed={pinTool} onClick={() => setPinTool((on) => !on)} title="C: click the picture to say what colour a thing is">
+                    Colour pins
+                  </button>
+                  <button type="button" className="button button-primary" onClick={() => previewFrame(false)} title="P">
                     Preview frame
                   </button>
                   <button type="button" className="button" onClick={previewRange} disabled={!range} title="Shift+P">
@@ -385,6 +529,22 @@ export function App({ client }: { client: EngineClient }) {
                 placeholder={nearestThumbnail}
                 aspect={video.outputWidth / video.outputHeight}
                 busy={running}
+                overlay={(aspect) => (
+                  <PinOverlay
+                    pins={pinsHere}
+                    frame={playhead}
+                    aspect={aspect}
+                    tool={pinTool}
+                    selected={selectedPin}
+                    onSelect={setSelectedPin}
+                    onAdd={addPin}
+                    onChange={changePin}
+                    onDelete={deletePin}
+                    onGoTo={seek}
+                    sample={samplePicture}
+                    recent={recentColours}
+                  />
+                )}
               />
               <Timeline
                 frameCount={frameCount}
@@ -396,6 +556,7 @@ export function App({ client }: { client: EngineClient }) {
                 thumbnailCount={THUMBNAIL_COUNT}
                 previewed={previewedFrames}
                 sceneCuts={sceneCuts}
+                pins={timelinePins}
                 onSeek={seek}
               />
               <div className="transport">
@@ -434,7 +595,7 @@ export function App({ client }: { client: EngineClient }) {
                   <span className="muted">{range ? `${formatDuration(range.toSec - range.fromSec)} selected` : `${formatDuration(film.info.durationSec)} in all`}</span>
                 </div>
               </div>
-              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play</p>
+              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the chosen pin</p>
             </>
           )}
           {appInfo && (
@@ -454,6 +615,29 @@ export function App({ client }: { client: EngineClient }) {
 
         <aside className="sidebar">
           {film && <FilmFacts info={film.info} />}
+          {film && appInfo && (
+            <PinList
+              groups={pinGroups}
+              shotCount={shots.length}
+              fps={fps}
+              scanning={sceneScan.scanning}
+              selected={selectedPin}
+              tool={pinTool}
+              onTool={setPinTool}
+              onSelect={setSelectedPin}
+              onGoTo={seek}
+              onDelete={deletePin}
+              onClear={() => {
+                updatePins(() => []);
+                setSelectedPin(null);
+              }}
+              host={appInfo.host}
+              suggestedPath={pinsFileSuggestion}
+              onImport={(path) => void importPins(path)}
+              onExport={(path, overwrite) => void exportPins(path, overwrite)}
+              savedNote={pinsDoc.pins.length === 0 ? null : filmPins.saved ? 'Kept with this film in ChromaReel’s own data (not beside the film).' : 'Keeping…'}
+            />
+          )}
           <SettingsPanel settings={settings} onChange={updateSettings} models={models} provider={provider} />
         </aside>
       </main>

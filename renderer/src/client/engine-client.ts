@@ -2,10 +2,13 @@
 // (browser mode); components never know which.
 
 import type {
+  HintsDocument,
   MediaInfo,
   ModelInfo,
   PreviewFrame,
   PreviewOptions,
+  SceneCutOptions,
+  SceneCutScan,
   Thumbnail,
   ThumbnailOptions,
 } from '../../../electron/common/types.js';
@@ -23,6 +26,7 @@ import type {
   PrepareOptions,
   PrepareResult,
   QueueJob,
+  StoredPins,
 } from '../../../electron/common/protocol.js';
 import type { HostTransport } from './transport.js';
 
@@ -44,6 +48,20 @@ export interface RenderQueueClient {
   resume(id: string): Promise<QueueJob[]>;
   cancel(id: string): Promise<QueueJob[]>;
   remove(id: string): Promise<QueueJob[]>;
+}
+
+export interface PinsClient {
+  /** The film's saved pins (empty when it has none), and a notice when saved ones could not be read. */
+  load(film: string): Promise<StoredPins>;
+  save(film: string, hints: HintsDocument): Promise<void>;
+  /** Reads a hints file (Electron: one chosen with chooseFile). */
+  import(path: string): Promise<HintsDocument>;
+  /** Writes a hints file; returns where. */
+  export(path: string, hints: HintsDocument, overwrite?: boolean): Promise<string>;
+  /** Electron: the open dialog for a hints file (null when cancelled). Browser: always null. */
+  chooseFile(): Promise<string | null>;
+  /** Electron: the save dialog for a hints file (null when cancelled). Browser: always null. */
+  chooseOutput(suggestedPath: string): Promise<string | null>;
 }
 
 export interface EngineClient {
@@ -69,7 +87,10 @@ export interface EngineClient {
   /** Items arrive as they are ready; aborting ends the iteration quietly. */
   thumbnails(options: ThumbnailOptions, signal?: AbortSignal): AsyncIterable<Thumbnail>;
   preview(options: PreviewOptions, signal?: AbortSignal): AsyncIterable<PreviewFrame>;
+  /** The film's hard cuts, reported as the scan goes. */
+  sceneCuts(options: SceneCutOptions, signal?: AbortSignal): AsyncIterable<SceneCutScan>;
   readonly queue: RenderQueueClient;
+  readonly pins: PinsClient;
   on<E extends HostEventName>(event: E, listener: (payload: HostEvents[E]) => void): () => void;
   onDisconnect(listener: (message: string) => void): () => void;
   close(): void;
@@ -152,6 +173,17 @@ export function createEngineClient(transport: HostTransport): EngineClient {
     prepare: (options) => call('engine:prepare', options),
     thumbnails: (options, signal) => stream('engine:thumbnails', options, signal),
     preview: (options, signal) => stream('engine:preview', options, signal),
+    sceneCuts: (options, signal) => stream('engine:scene-cuts', options, signal),
+    pins: {
+      load: (film) => call('pins:load', { film }),
+      save: async (film, hints) => {
+        await call('pins:save', { film, hints });
+      },
+      import: (path) => call('pins:import', { path }),
+      export: (path, hints, overwrite) => call('pins:export', { path, hints, ...(overwrite ? { overwrite } : {}) }),
+      chooseFile: () => call('files:choose-hints', {}),
+      chooseOutput: (suggestedPath) => call('files:choose-hints-output', { suggestedPath }),
+    },
     queue: {
       list: () => call('queue:list', {}),
       add: (spec) => call('queue:add', spec),

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { PreviewFrameView } from './use-preview.js';
 import type { ThumbnailView } from '../timeline/use-thumbnails.js';
 
@@ -13,16 +14,19 @@ export interface PreviewViewerProps {
   placeholder: ThumbnailView | null;
   aspect: number;
   busy: boolean;
+  /** Drawn over the colour picture (the colour pins); given the picture's aspect. */
+  overlay?: (aspect: number) => ReactNode;
 }
 
 export function PreviewViewer(props: PreviewViewerProps) {
-  const { mode, split, onSplit, frame, placeholder, aspect, busy } = props;
+  const { mode, split, onSplit, frame, placeholder, aspect, busy, overlay } = props;
 
   if (!frame) {
     return (
       <div className="viewer viewer-empty" style={{ aspectRatio: String(aspect) }}>
         {placeholder && <img className="viewer-placeholder" src={placeholder.url} alt="Film at the playhead (not colourized yet)" draggable={false} />}
         <p className="viewer-hint">{busy ? 'Colourizing…' : 'Press P to colourize this frame, or set a range and preview it.'}</p>
+        {overlay?.(aspect)}
       </div>
     );
   }
@@ -35,7 +39,10 @@ export function PreviewViewer(props: PreviewViewerProps) {
           <figcaption>Before</figcaption>
         </figure>
         <figure>
-          <img src={frame.afterUrl} alt={`After, frame ${frame.frame}`} data-testid="preview-after" draggable={false} />
+          <div className="viewer-after">
+            <img src={frame.afterUrl} alt={`After, frame ${frame.frame}`} data-testid="preview-after" draggable={false} />
+            {overlay?.(frame.width / frame.height)}
+          </div>
           <figcaption>After</figcaption>
         </figure>
       </div>
@@ -66,6 +73,7 @@ export function PreviewViewer(props: PreviewViewerProps) {
         aria-label="Before/after split"
         onChange={(event) => onSplit(Number(event.target.value))}
       />
+      {overlay?.(frame.width / frame.height)}
     </div>
   );
 }

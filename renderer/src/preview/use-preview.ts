@@ -43,6 +43,8 @@ export function usePreview(client: EngineClient) {
   const [state, setState] = useState<PreviewState>(IDLE);
   const controllerRef = useRef<AbortController | null>(null);
   const framesRef = useRef(state.frames);
+  /** Which start() is current: an earlier one that ends late must not touch the state. */
+  const generation = useRef(0);
 
   const cancel = useCallback(() => {
     controllerRef.current?.abort();
@@ -51,25 +53,37 @@ export function usePreview(client: EngineClient) {
 
   const clear = useCallback(() => {
     cancel();
+    generation.current++;
     revokeAll(framesRef.current);
     framesRef.current = new Map();
     setState(IDLE);
   }, [cancel]);
 
+  /**
+   * Starts a preview. `keep`: the frames shown now stay until the first new one arrives (a refresh after
+   * a pin change replaces the picture instead of blanking it).
+   */
   const start = useCallback(
-    (options: PreviewOptions) => {
+    (options: PreviewOptions, keep = false) => {
       cancel();
-      revokeAll(framesRef.current);
+      const mine = ++generation.current;
+      let shown: Map<number, PreviewFrameView> | null = keep ? framesRef.current : null;
+      if (!shown) revokeAll(framesRef.current);
       const frames = new Map<number, PreviewFrameView>();
-      framesRef.current = frames;
+      framesRef.current = keep ? shown! : frames;
       const controller = new AbortController();
       controllerRef.current = controller;
       const expected = options.frames ?? 1;
       const warnings: string[] = [];
-      setState({ status: 'running', frames, expected, provider: null, warnings, error: null });
+      setState((current) => ({ status: 'running', frames: shown ?? frames, expected, provider: keep ? current.provider : null, warnings, error: null }));
       void (async () => {
         try {
           for await (const frame of client.preview(options, controller.signal)) {
+            if (shown) {
+              if (framesRef.current === shown) framesRef.current = frames;
+              revokeAll(shown);
+              shown = null;
+            }
             for (const notice of frame.notices ?? []) if (notice.level === 'warning') warnings.push(notice.message);
             frames.set(frame.frame, {
               frame: frame.frame,
@@ -82,8 +96,10 @@ export function usePreview(client: EngineClient) {
             });
             setState({ status: 'running', frames: new Map(frames), expected, provider: frame.provider, warnings: [...warnings], error: null });
           }
-          setState((current) => ({ ...current, frames: new Map(frames), status: controller.signal.aborted ? 'cancelled' : 'done' }));
+          if (generation.current !== mine) return; // a newer preview owns what is shown
+          setState((current) => ({ ...current, frames: new Map(shown ?? frames), status: controller.signal.aborted ? 'cancelled' : 'done' }));
         } catch (error) {
+          if (generation.current !== mine) return;
           setState((current) => ({ ...current, status: 'failed', error: error instanceof Error ? error.message : String(error) }));
         } finally {
           if (controllerRef.current === controller) controllerRef.current = null;

@@ -14,12 +14,14 @@ export interface TimelineProps {
   previewed: number[];
   /** Scene cuts the engine reported (frame numbers: the first frame of each new shot). */
   sceneCuts: number[];
+  /** Colour pins, marked at the frame each was put on. */
+  pins?: { index: number; frame: number; color: string }[];
   onSeek(frame: number): void;
 }
 
 /** The strip of pictures with the playhead, the in/out range and the previewed frames. */
 export function Timeline(props: TimelineProps) {
-  const { frameCount, fps, playhead, inFrame, outFrame, thumbnails, thumbnailCount, previewed, sceneCuts, onSeek } = props;
+  const { frameCount, fps, playhead, inFrame, outFrame, thumbnails, thumbnailCount, previewed, sceneCuts, pins = [], onSeek } = props;
   const stripRef = useRef<HTMLDivElement>(null);
   const last = Math.max(0, frameCount - 1);
   const percent = (frame: number) => (last === 0 ? 0 : (frame / last) * 100);
@@ -88,6 +90,16 @@ export function Timeline(props: TimelineProps) {
             data-frame={frame}
             style={{ left: `${percent(frame)}%` }}
             title={`Scene cut at ${frameToTimecode(frame, fps)} (frame ${frame})`}
+          />
+        ))}
+        {pins.map((pin) => (
+          <div
+            key={`pin-${pin.index}`}
+            className="timeline-pin"
+            data-testid="timeline-pin"
+            data-frame={pin.frame}
+            style={{ left: `${percent(pin.frame)}%`, background: pin.color }}
+            title={`Colour pin ${pin.color} at ${frameToTimecode(pin.frame, fps)} (frame ${pin.frame})`}
           />
         ))}
         {inFrame !== null && <div className="timeline-marker timeline-marker-in" style={{ left: `${percent(inFrame)}%` }} title="In point" />}
