@@ -24,7 +24,7 @@ import { ProgressMeter } from './progress.js';
 
 /** Frames in flight between decoder and model: enough to keep the model busy, few enough to stay small. */
 const INFERENCE_IN_FLIGHT = 3;
-export const SEGMENT_EXTENSION = '.mp4';
+const SEGMENT_EXTENSION = '.mp4';
 
 interface SegmentState {
   stabilizer: Uint8Array | ArrayBuffer;
@@ -47,7 +47,7 @@ export interface RenderContext {
 }
 
 /** Converts a [from, to) time range to frame numbers: frame i is shown at i/fps. */
-export function frameRange(info: MediaInfo, from?: number, to?: number): { start: number; end: number | null } {
+function frameRange(info: MediaInfo, from?: number, to?: number): { start: number; end: number | null } {
   const fps = info.video.frameRate.num / info.video.frameRate.den;
   const total = info.video.frameCount;
   const start = from === undefined ? 0 : Math.max(0, Math.ceil(from * fps - 1e-6));
