@@ -29,7 +29,7 @@ export const layerZones = Object.entries(MAY_IMPORT).map(([target, allowed]) => 
 const nodeBuiltins = { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'url', 'stream', 'worker_threads'], message: 'This layer runs in the page too: no Node modules.' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'build/**', '.bench/**', 'scripts/train/**', '**/*.d.mts'] },
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'build/**', '.bench/**', 'scripts/train/**', '**/*.d.mts', 'test-output/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
