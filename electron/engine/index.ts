@@ -225,6 +225,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
             const before = await encodeImage(lumaToRgb(luma.y, luma.width, luma.height, lumaRange), luma.width, luma.height, { format, maxSize });
             const after = await encodeImage(yuvToRgb(merged, lumaRange), merged.width, merged.height, { format, maxSize });
             const position = index++;
+            const placed = pins?.stage.placedOn(luma.index);
             return {
               index: position,
               frame: luma.index,
@@ -237,6 +238,7 @@ export function createEngine(engineOptions: EngineOptions = {}): Engine {
               provider: session.provider,
               ...(stabilizer.cuts.includes(luma.index) ? { sceneCut: true } : {}),
               ...(position === 0 && notices.length > 0 ? { notices } : {}),
+              ...(placed ? { pins: placed.filter((pin) => pin.id !== undefined).map((pin) => ({ index: pin.id!, x: pin.x, y: pin.y })) } : {}),
             };
           };
           for await (const luma of decodeLuma(info, { startFrame: first, frameCount: count, deinterlace: options.deinterlace ?? true, signal })) {
