@@ -88,7 +88,6 @@ class Message {
 const IR_VERSION = 8; // goes with opset 17
 const OPSET = 17;
 const FLOAT = 1; // TensorProto.DataType.FLOAT
-const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 const ATTR_INTS = 7;
 
@@ -113,10 +112,6 @@ function intsAttribute(name, values) {
 
 function intAttribute(name, value) {
   return new Message().string(1, name).int(3, value).int(20, ATTR_INT);
-}
-
-function floatAttribute(name, value) {
-  return new Message().string(1, name).float(2, value).int(20, ATTR_FLOAT);
 }
 
 function node(opType, inputs, outputs, name, attributes = []) {

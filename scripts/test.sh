@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-npx tsc --noEmit -p tsconfig.json
+npm run --silent typecheck
+npm run --silent lint
 npx vite build --config renderer/vite.config.ts --logLevel warn
 # Python training tests run only where the Debian torch packages are installed.
 if /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then

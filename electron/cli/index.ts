@@ -46,6 +46,19 @@ interface CommonColorizeFlags {
   json?: boolean;
 }
 
+interface ColorizeFlags extends CommonColorizeFlags {
+  output: string;
+  from?: number;
+  to?: number;
+  codec: 'h264' | 'h265';
+  crf?: number;
+  preset?: string;
+  lossless?: boolean;
+  overwrite?: boolean;
+  workDir?: string;
+  segmentSeconds?: number;
+}
+
 /** The engine's options from the flags; a --hints file is read and checked here, before anything is written. */
 async function colorizeOptionsFrom(flags: CommonColorizeFlags): Promise<ColorizeOptions> {
   return {
@@ -152,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
       .option('--overwrite', 'replace the output if it exists')
       .option('--work-dir <dir>', 'folder for resumable segments (default: hidden folder beside the output)')
       .option('--segment-seconds <s>', 'seconds per resumable segment', numberArg(0.1, 600)),
-  ).action(async (input: string, flags: CommonColorizeFlags & Record<string, any>) => {
+  ).action(async (input: string, flags: ColorizeFlags) => {
     const printer = eventPrinter(Boolean(flags.json));
     try {
       const common = await colorizeOptionsFrom(flags);

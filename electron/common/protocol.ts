@@ -3,7 +3,6 @@
 // the renderer's EngineClient wraps them. Pure TypeScript: no DOM, no Node, so host and page share it.
 
 import type {
-  ColorizeOptions,
   ExecutionProvider,
   HintsDocument,
   MediaInfo,
@@ -93,8 +92,6 @@ export interface QueueJob extends JobSpec {
   updatedAt: number;
 }
 
-export type ColorizeSettings = ColorizeOptions;
-
 // ---------------------------------------------------------------------------------------------
 // Methods (request → response), streams (request → items) and events (host → page)
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +158,7 @@ export type HostMethodName = keyof HostMethods;
 export type HostStreamName = keyof HostStreams;
 export type HostEventName = keyof HostEvents;
 
-export const HOST_METHODS = [
+const HOST_METHODS = [
   'app:info',
   'files:list',
   'files:choose-film',
@@ -184,9 +181,9 @@ export const HOST_METHODS = [
   'queue:remove',
 ] as const satisfies readonly HostMethodName[];
 
-export const HOST_STREAMS = ['engine:thumbnails', 'engine:preview', 'engine:scene-cuts'] as const satisfies readonly HostStreamName[];
+const HOST_STREAMS = ['engine:thumbnails', 'engine:preview', 'engine:scene-cuts'] as const satisfies readonly HostStreamName[];
 
-export const HOST_EVENTS = ['queue:changed', 'menu:command', 'film:opened'] as const satisfies readonly HostEventName[];
+const HOST_EVENTS = ['queue:changed', 'menu:command', 'film:opened'] as const satisfies readonly HostEventName[];
 
 export function isHostMethod(name: unknown): name is HostMethodName {
   return typeof name === 'string' && (HOST_METHODS as readonly string[]).includes(name);

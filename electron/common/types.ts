@@ -106,6 +106,10 @@ export interface ModelInfo {
 
 export type StabilizeStrength = 'off' | 'low' | 'medium' | 'high';
 
+/** Video encoders a render may use: auto tries this machine's hardware encoders, else x264/x265. */
+export const ENCODER_CHOICES = ['auto', 'x264', 'x265', 'nvenc', 'vaapi', 'qsv', 'videotoolbox', 'amf'] as const;
+export type EncoderChoice = (typeof ENCODER_CHOICES)[number];
+
 export interface ColorizeOptions {
   /** Model id from native-models/, or a path to a model folder / model.json. Default: picked by device. */
   model?: string;
@@ -146,6 +150,8 @@ export interface RenderOptions extends ColorizeOptions {
   /** Seconds from the start of the film, exclusive. */
   to?: number;
   codec?: 'h264' | 'h265';
+  /** Default x264 (x265 for codec h265); see electron/engine/media/encoders.ts. */
+  encoder?: EncoderChoice;
   crf?: number;
   preset?: string;
   /** Lossless video (x264/x265 qp 0): the output luma equals the source luma exactly. */
@@ -193,6 +199,8 @@ export interface NoticeEvent {
   code:
     | 'provider-fallback'
     | 'provider'
+    | 'encoder'
+    | 'encoder-fallback'
     | 'audio-transcoded'
     | 'subtitle-dropped'
     | 'resumed'

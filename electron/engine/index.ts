@@ -22,7 +22,7 @@ import { assertOutputReplaceable, temporarySibling } from './atomic-file.js';
 import type { DeviceChoice, ExecutionProvider, MediaInfo, NoticeEvent, PrepareOptions, PrepareResult, PreviewFrame, PreviewOptions, RenderEvent, RenderOptions, RenderResult, SceneCutOptions, SceneCutScan, Thumbnail, ThumbnailOptions } from '../common/types.js';
 
 export type { Engine } from './api.js';
-export { EngineError, isEngineError } from './errors.js';
+export { isEngineError } from './errors.js';
 
 const PROBE_CACHE_SIZE = 32;
 

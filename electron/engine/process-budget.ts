@@ -18,7 +18,7 @@ interface Waiter {
   grant: (release: () => void) => void;
 }
 
-export class ProcessBudget {
+class ProcessBudget {
   private running = { ffmpeg: 0, inference: 0 };
   private readonly waiting: Waiter[] = [];
 
@@ -81,7 +81,7 @@ export class ProcessBudget {
 }
 
 /** Slots for this host: twice the cores, at least 6; CHROMAREEL_MAX_PROCESSES overrides. */
-export function defaultProcessLimit(): number {
+function defaultProcessLimit(): number {
   const fromEnv = Number(process.env.CHROMAREEL_MAX_PROCESSES);
   if (Number.isInteger(fromEnv) && fromEnv >= RESERVED_FOR_FFMPEG + 1) return fromEnv;
   return Math.max(6, 2 * os.availableParallelism());

@@ -84,7 +84,7 @@ export class PathAllowList {
  * Absolute, normalized, with symlinks resolved on the longest existing prefix, so a link inside an
  * allowed folder cannot lead outside it and a file that does not exist yet (an output) still compares.
  */
-export function canonical(file: string): string {
+function canonical(file: string): string {
   const absolute = path.resolve(file);
   const missing: string[] = [];
   let existing = absolute;

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { validateHints } from '../engine/pins/hints-file.js';
 import type { HintsDocument } from '../common/types.js';
 
-export const MAX_PREVIEW_FRAMES = 600;
-export const MAX_THUMBNAILS = 64;
+const MAX_PREVIEW_FRAMES = 600;
+const MAX_THUMBNAILS = 64;
 
 const filePath = z.string().min(1).max(4096).refine((value) => !value.includes('\0'), 'path contains a NUL byte');
 const seconds = z.number().finite().min(0).max(7 * 24 * 3600);
@@ -20,7 +20,7 @@ const device = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']);
 export const SENTENCE = 'sentence';
 
 /** Colour pins from the page: checked by the engine's own hints schema (one plain sentence per problem). */
-export const hintsSchema = z.unknown().transform((value, context): HintsDocument => {
+const hintsSchema = z.unknown().transform((value, context): HintsDocument => {
   try {
     return validateHints(value, 'The colour pins');
   } catch (error) {
@@ -29,7 +29,7 @@ export const hintsSchema = z.unknown().transform((value, context): HintsDocument
   }
 });
 
-export const colorizeOptionsSchema = z.strictObject({
+const colorizeOptionsSchema = z.strictObject({
   model: modelId.optional(),
   renderFactor: z.number().finite().min(1).max(100).optional(),
   device: device.optional(),
@@ -67,7 +67,7 @@ export const previewRequestSchema = colorizeOptionsSchema.extend({
   format: z.enum(['jpeg', 'png']).optional(),
 });
 
-export const jobOptionsSchema = colorizeOptionsSchema.extend({
+const jobOptionsSchema = colorizeOptionsSchema.extend({
   codec: z.enum(['h264', 'h265']).optional(),
   crf: z.number().int().min(0).max(51).optional(),
 });

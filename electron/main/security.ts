@@ -34,7 +34,7 @@ export function isNavigationAllowed(targetUrl: string, appUrl: string): boolean 
 }
 
 /** The only sites the app opens in the system browser: its own project pages. */
-export const EXTERNAL_LINK_ORIGINS: readonly string[] = ['https://github.com'];
+const EXTERNAL_LINK_ORIGINS: readonly string[] = ['https://github.com'];
 const EXTERNAL_LINK_PATH = /^\/chromareel\/chromareel(\/|$)/;
 
 /**

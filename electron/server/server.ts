@@ -46,7 +46,7 @@ export interface RunningServer {
 
 const LOOPBACK = '127.0.0.1';
 /** Largest WebSocket message the page may send (its requests are small JSON). */
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /**
  * Browser mode: serves the built renderer and the host API over a WebSocket on 127.0.0.1. A connection

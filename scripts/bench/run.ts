@@ -19,6 +19,7 @@ import { startInference } from '../../electron/engine/model/inference-client.js'
 import { defaultModelsDirs, renderSize, resolveModel } from '../../electron/engine/model/manifest.js';
 import { chooseProviders, listAvailableProviders } from '../../electron/engine/model/providers.js';
 import type { DeviceChoice } from '../../electron/common/types.js';
+import { measurePinPreview } from './pin-preview.js';
 import { ProcessTreeMemory } from './process-tree-memory.js';
 import { measureStabilizerStage } from './stabilizer-stage.js';
 
@@ -31,8 +32,19 @@ const { values: args } = parseArgs({
     'skip-baseline': { type: 'boolean', default: false },
     // Where the model runs in every measurement (auto, cpu, cuda, dml, coreml, webgpu).
     device: { type: 'string', default: 'cpu' },
+    // A 720p shared clip for the pin-preview latency; --only pin-preview measures just that.
+    'preview-clip': { type: 'string', default: path.resolve(repoRoot, '../shared/data/video/plaza-crowd-overhead.mp4') },
+    only: { type: 'string' },
   },
 });
+
+if (args.only === 'pin-preview') {
+  const pinPreview = await measurePinPreview(args['preview-clip']!, { model: args.model });
+  console.table({ pinPreview });
+  await mkdir(path.join(repoRoot, '.bench'), { recursive: true });
+  await writeFile(path.join(repoRoot, '.bench/pin-preview.json'), `${JSON.stringify({ date: new Date().toISOString(), pinPreview }, null, 2)}\n`);
+  process.exit(0);
+}
 
 const seconds = Number(args.seconds);
 const device = args.device as DeviceChoice;
@@ -158,7 +170,11 @@ if (!args['skip-baseline']) {
   baselineFps = frames / baseline.seconds;
 }
 
+// 5. The preview after a pin change, on a 720p clip with the model warm.
+const pinPreview = await measurePinPreview(args['preview-clip']!, { model: args.model });
+
 const results = {
+  pinPreview,
   date: new Date().toISOString(),
   machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 1024 ** 3) },
   ffmpeg,
@@ -199,6 +215,7 @@ const results = {
     'fast model >= 15 fps at 256x256': model256Fps >= 15,
     'stabilization cost <= 15%': 1 - e2eOn.fps / e2eOff.fps <= 0.15,
     'peak memory flat (long <= short + 64 MiB)': e2eLong.peakTreeMiB <= e2eOn.peakTreeMiB + 64,
+    'preview after a pin change <= 1 s (720p, warm)': pinPreview.samePlaceMs <= 1000,
   },
 };
 
@@ -206,6 +223,7 @@ console.table(results.fps);
 console.table(results.ratios);
 console.table({ short: results.peakMemoryMiB.short, long: results.peakMemoryMiB.long });
 console.table({ stabilizerStage: results.stabilizerStage });
+console.table({ pinPreview });
 console.table(results.targets);
 await mkdir(path.join(repoRoot, '.bench'), { recursive: true });
 await writeFile(path.join(repoRoot, '.bench/bench.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -71,6 +71,30 @@ export function greyFilmClip(): string {
   ]);
 }
 
+/** The colour-pin film's shape: shot A (a grey square moving right over a dark ground), then a hard cut to shot B. */
+export const pinsFilm = { name: 'pins-two-shot-320-2s.mp4', fps: 25, frames: 50, cutFrame: 25, width: 320, height: 180, square: { x: 100, y: 60, width: 80, height: 60, step: 2 } } as const;
+
+/** Centre of the grey square in frame `frame` of shot A, in pixels. */
+export function pinsSquareCentre(frame: number): { x: number; y: number } {
+  const { x, y, width, height, step } = pinsFilm.square;
+  return { x: x + step * frame + width / 2, y: y + height / 2 };
+}
+
+/**
+ * 2 s, 320x180, 25 fps, grey, no sound: frames 0–24 a mid-grey square (80x60, luma 144) moving 2 px a
+ * frame to the right over a dark ground; a hard cut at frame 25 to another scene (a light ground with
+ * a dark bar and a grey disc elsewhere) for frames 25–49.
+ */
+export function pinsTwoShotClip(): string {
+  const { fps, cutFrame, frames, width, height, square } = pinsFilm;
+  const a = `color=c=0x202020:s=${width}x${height}:r=${fps}:d=${cutFrame / fps}[bg];color=c=0x909090:s=${square.width}x${square.height}:r=${fps}:d=${cutFrame / fps}[sq];[bg][sq]overlay=x='${square.x}+${square.step}*n':y=${square.y}:shortest=1,format=gray[a]`;
+  const b = `color=c=0xc0c0c0:s=${width}x${height}:r=${fps}:d=${(frames - cutFrame) / fps},drawbox=x=0:y=120:w=${width}:h=30:color=0x303030:t=fill,drawbox=x=20:y=20:w=60:h=60:color=0x707070:t=fill,format=gray[b]`;
+  return make(pinsFilm.name, (output) => [
+    '-f', 'lavfi', '-i', `${a};${b};[a][b]concat=n=2:v=1:a=0,format=yuv420p`,
+    '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '10', '-pix_fmt', 'yuv420p', '-f', 'mp4', output,
+  ]);
+}
+
 /** A file that is not a film at all. */
 export function notAFilm(): string {
   const output = path.join(appFixturesDir, 'not-a-film.mp4');

@@ -18,7 +18,7 @@ import { createEngine, isEngineError } from '../../electron/engine/index.js';
 import { loadManifest } from '../../electron/engine/model/manifest.js';
 import { mulberry32 } from '../../scripts/seeded-random.mjs';
 import { greyClip } from '../helpers/app.js';
-import { closeCodeIn, filesUnder, httpStatus, openClient, rawWebSocket, rpc, startAttackBench, within, wsFrame, type AttackBench } from '../helpers/attack.js';
+import { filesUnder, httpStatus, openClient, rawWebSocket, rpc, startAttackBench, within, wsFrame, type AttackBench } from '../helpers/attack.js';
 import { makeClip } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
 import { decodedFrameCount, tempDir } from '../helpers/render.js';

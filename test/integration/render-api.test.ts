@@ -13,7 +13,7 @@ import { checkDiskSpace } from '../../electron/engine/pipeline/render.js';
 import type { PreviewFrame, RenderEvent, Thumbnail } from '../../electron/common/types.js';
 import { makeClip } from '../helpers/clips.js';
 import { fixtureModelDir, fixtureModelsDir, ensureFixtureModels } from '../helpers/models.js';
-import { descendantsOf, jsonLines, lumaFrames, runCli, tempDir, waitFor } from '../helpers/render.js';
+import { descendantsOf, lumaFrames, runCli, tempDir, waitFor } from '../helpers/render.js';
 
 describe('engine API and CLI commands', () => {
   let engine: Engine;

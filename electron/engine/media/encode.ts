@@ -11,6 +11,7 @@ import path from 'node:path';
 import { temporarySibling } from '../atomic-file.js';
 import { EngineError } from '../errors.js';
 import type { YuvFrame } from '../pipeline/frames.js';
+import { encoderArgs, type VideoEncoder } from './encoders.js';
 import { startFfmpeg, type FfmpegChild } from './process.js';
 import { formatRational, parseRational, type Rational } from './rational.js';
 
@@ -21,7 +22,9 @@ export interface SegmentEncoderOptions {
   height: number;
   frameRate: Rational;
   codec?: 'h264' | 'h265';
-  /** Constant rate factor (default 18); ignored when lossless. */
+  /** A hardware encoder that passed its trial (encoders.ts); default: x264/x265 for `codec`. */
+  encoder?: VideoEncoder;
+  /** Constant rate factor (default 18; mapped to a hardware encoder's scale); ignored when lossless. */
   crf?: number;
   /** Encoder preset (default "medium"). */
   preset?: string;
@@ -64,7 +67,7 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
   if (!container) {
     throw new EngineError('bad-option', `Segment files must end in .mp4, .mkv, .mov or .ts (got "${path.basename(options.path)}").`);
   }
-  const codec = options.codec ?? 'h264';
+  const codec = options.encoder?.codec ?? options.codec ?? 'h264';
   const preset = options.preset ?? 'medium';
   const crf = options.crf ?? 18;
   if (!Number.isFinite(crf) || crf < 0 || crf > 51) throw new EngineError('bad-option', `The CRF must be between 0 and 51 (got ${crf}).`);
@@ -78,8 +81,12 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
       : options.fieldOrder
         ? ['-field_order', options.fieldOrder] // x265 has no interlaced coding; the tag still tells players
         : [];
-  const video =
-    codec === 'h264'
+  const hardware = options.encoder?.hardware ? encoderArgs(options.encoder, { crf, preset }) : null;
+  if (hardware && options.lossless) throw new EngineError('bad-option', `Lossless output needs x264 or x265; ${options.encoder!.name} is not lossless.`);
+  const filters = [...(sar ? [`setsar=${sar.num}/${sar.den}`] : []), ...(hardware?.filters ?? [])];
+  const video = hardware
+    ? [...hardware.codec, ...(options.fieldOrder ? ['-field_order', options.fieldOrder] : [])]
+    : codec === 'h264'
       ? ['-c:v', 'libx264', '-preset', preset, ...(options.lossless ? ['-qp', '0'] : ['-crf', String(crf)]), ...interlaced]
       : [
           '-c:v', 'libx265', '-preset', preset,
@@ -89,12 +96,13 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
         ];
   return [
     // Input tags match the output tags so no filter ever "fixes" the range on the way through.
+    ...(hardware?.input ?? []),
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', formatRational(options.frameRate),
     ...colour,
     '-i', 'pipe:0',
-    ...(sar ? ['-vf', `setsar=${sar.num}/${sar.den}`] : []),
+    ...(filters.length ? ['-vf', filters.join(',')] : []),
     ...video,
-    '-pix_fmt', 'yuv420p',
+    ...(hardware ? (hardware.pixFmt ? ['-pix_fmt', hardware.pixFmt] : []) : ['-pix_fmt', 'yuv420p']),
     ...colour,
     '-an', '-sn', '-dn',
     '-f', container,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 
 /** ffmpeg's names of the demuxers a film may be read with; each opens nothing but its own file. */
-export const FILM_DEMUXERS = [
+const FILM_DEMUXERS = [
   'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', // MP4 / MOV (external data references stay off: enable_drefs defaults to 0)
   'matroska', 'webm',
   'avi',

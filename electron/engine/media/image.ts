@@ -88,7 +88,7 @@ export async function writeYuvImage(file: string, image: YuvImage, options: { ra
 }
 
 /** Encodes packed RGB (w*h*3) as an image file's bytes. */
-export async function encodeRgb(rgb: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number): Promise<Uint8Array> {
+async function encodeRgb(rgb: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number): Promise<Uint8Array> {
   const image = sharp(rgb, { raw: { width, height, channels: 3 } });
   const encoded =
     format === 'jpeg'
@@ -99,14 +99,6 @@ export async function encodeRgb(rgb: Uint8Array, width: number, height: number, 
           ? image.webp({ quality: quality ?? 92 })
           : image.tiff({ compression: 'lzw' });
   return new Uint8Array(await encoded.toBuffer());
-}
-
-export function encodeJpeg(rgb: Uint8Array, width: number, height: number, quality = 85): Promise<Uint8Array> {
-  return encodeRgb(rgb, width, height, 'jpeg', quality);
-}
-
-export function encodePng(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  return encodeRgb(rgb, width, height, 'png');
 }
 
 /** Encodes RGB for display, shrunk (aspect kept) so its longest side is at most `maxSize`. */

@@ -24,7 +24,7 @@ const HEAD_SECONDS = 5;
 /** Seconds of packets read before the promised end to check the file is complete. */
 const TAIL_SECONDS = 3;
 /** Smallest width and height rendered (the model's smallest input is 8 pixels at a 4:2:0 half size). */
-export const MIN_FILM_SIDE = 16;
+const MIN_FILM_SIDE = 16;
 
 // ---------------------------------------------------------------------------------------------
 // ffprobe's JSON (only the fields we read)
@@ -276,8 +276,6 @@ export async function probe(inputPath: string, signal?: AbortSignal): Promise<Me
     tags: { ...(format.tags ?? {}) },
   };
 }
-
-export { ffmpegInput } from './film-input.js';
 
 async function describeVideo(
   input: string[],

@@ -36,7 +36,7 @@ export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>): numbe
 }
 
 /** Normalized 256-bin histograms of R, G and B (values rounded and clamped to 0–255). */
-export function rgbHistograms(frame: RgbFrame): [Float64Array, Float64Array, Float64Array] {
+function rgbHistograms(frame: RgbFrame): [Float64Array, Float64Array, Float64Array] {
   const r = new Float64Array(256);
   const g = new Float64Array(256);
   const b = new Float64Array(256);

@@ -77,7 +77,7 @@ export function checkOutputDims(manifest: ContractManifest, dims: readonly numbe
  * Throws 'model-contract' when the output holds NaN or infinity: clamping would turn them into grey
  * (or silently wrong) colour and the render would report success.
  */
-export function checkFinite(manifest: ContractManifest, output: Float32Array): void {
+function checkFinite(manifest: ContractManifest, output: Float32Array): void {
   for (let i = 0; i < output.length; i++) {
     if (!Number.isFinite(output[i])) {
       throw new EngineError(

@@ -8,7 +8,7 @@ import { verifyModelFile, type ModelManifest } from './manifest.js';
 import type { ChildMessage, ReadyMessage } from './protocol.js';
 import { chooseProviders, failedProviderNotice, listAvailableProviders, unavailableProviderNotice } from './providers.js';
 
-export type { ChildExit, InferenceChild, InferenceLauncher } from './launcher.js';
+export type { InferenceLauncher } from './launcher.js';
 
 export interface StartInferenceOptions {
   manifest: ModelManifest;

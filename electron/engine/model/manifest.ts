@@ -7,9 +7,9 @@ import { EngineError } from '../errors.js';
 import type { ExecutionProvider, ModelInfo } from '../../common/types.js';
 import { findPackageRoot, moduleDir } from './package-root.js';
 
-export { renderSize, type RenderSize } from './render-size.js';
+export { renderSize } from './render-size.js';
 
-export const MANIFEST_FILE = 'model.json';
+const MANIFEST_FILE = 'model.json';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const channelValues = z.array(finite).min(1).max(3).refine((v) => v.length !== 2, 'must hold 1 or 3 values');
@@ -199,7 +199,7 @@ export function defaultModelsDirs(): string[] {
  * Every valid model in `modelsDirs` (first folder wins when two hold the same id). Folders without a
  * model.json are ignored; broken models are skipped and reported to `onSkipped`.
  */
-export function scanModels(modelsDirs: string[], onSkipped?: (error: EngineError) => void): ModelManifest[] {
+function scanModels(modelsDirs: string[], onSkipped?: (error: EngineError) => void): ModelManifest[] {
   const found = new Map<string, ModelManifest>();
   for (const modelsDir of modelsDirs) {
     if (!existsSync(modelsDir) || !statSync(modelsDir).isDirectory()) continue;
@@ -220,7 +220,7 @@ export function scanModels(modelsDirs: string[], onSkipped?: (error: EngineError
   return [...found.values()];
 }
 
-export function toModelInfo(m: ModelManifest): ModelInfo {
+function toModelInfo(m: ModelManifest): ModelInfo {
   return {
     id: m.id,
     name: m.name,

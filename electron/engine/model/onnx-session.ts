@@ -25,7 +25,7 @@ export function shortReason(error: unknown): string {
   return readable.length > 200 ? `${readable.slice(0, 197)}…` : readable || 'unknown error';
 }
 
-export function defaultThreads(): number {
+function defaultThreads(): number {
   return Math.max(1, os.availableParallelism());
 }
 

@@ -9,7 +9,7 @@ import type { ModelManifest } from './manifest.js';
 import { checkContract, openModel } from './onnx-session.js';
 import { pinsModelPath } from './pins-model.js';
 
-export const HINT_CHANNELS = 3;
+const HINT_CHANNELS = 3;
 
 export class PinsGraph {
   private constructor(

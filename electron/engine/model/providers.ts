@@ -36,10 +36,6 @@ export function providerLabel(provider: ExecutionProvider): string {
   return LABELS[provider];
 }
 
-export function isGpuProvider(provider: ExecutionProvider): boolean {
-  return provider !== 'cpu';
-}
-
 /** Folder of onnxruntime-node's native binding for this platform (where add-on providers are installed). */
 function bindingDir(): string {
   const packageDir = path.dirname(require.resolve('onnxruntime-node/package.json'));

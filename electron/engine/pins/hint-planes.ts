@@ -20,7 +20,7 @@ export function pinChroma(color: string): [number, number] {
 }
 
 /** The pixel a pin's centre falls on in a width × height plane. */
-export function pinPixel(pin: { x: number; y: number }, width: number, height: number): [number, number] {
+function pinPixel(pin: { x: number; y: number }, width: number, height: number): [number, number] {
   return [Math.max(0, Math.min(width - 1, Math.floor(pin.x * width))), Math.max(0, Math.min(height - 1, Math.floor(pin.y * height)))];
 }
 

@@ -12,9 +12,9 @@ import { z } from 'zod';
 import { EngineError } from '../errors.js';
 import type { HintsDocument } from '../../common/types.js';
 
-export const HINTS_VERSION = 1;
+const HINTS_VERSION = 1;
 /** Most pins one file may hold. */
-export const MAX_PINS = 1000;
+const MAX_PINS = 1000;
 /** Largest hints file read, in bytes. */
 export const MAX_HINTS_BYTES = 1024 * 1024;
 
@@ -30,7 +30,7 @@ const pinSchema = z.strictObject({
   color: z.string({ error: expected('must be a colour like #b22222') }).regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #b22222'),
 });
 
-export const hintsSchema = z.strictObject({
+const hintsSchema = z.strictObject({
   version: z.literal(HINTS_VERSION, { error: expected(`must be ${HINTS_VERSION}`) }),
   pins: z.array(pinSchema, { error: expected('must be a list of pins') }).max(MAX_PINS, `must hold at most ${MAX_PINS} pins`),
 });

@@ -8,7 +8,7 @@ import { PinTracker, type FramePin } from './pin-tracker.js';
 import { propagatePins } from './propagate.js';
 
 /** The frame a pin at `t` seconds belongs to (frame i is shown from i/fps). */
-export function pinFrame(t: number | undefined, fps: number): number {
+function pinFrame(t: number | undefined, fps: number): number {
   return Math.max(0, Math.floor((t ?? 0) * fps + 1e-6));
 }
 

@@ -15,7 +15,7 @@ import { halve } from '../pipeline/stabilize-kernels.js';
 import type { PlacedPin } from './hint-planes.js';
 
 /** Frames the scene-cut detector sees before a pin's frame (its running statistics settle). */
-export const LEAD_IN = 25;
+const LEAD_IN = 25;
 
 /** A pin on the film's frame numbering, colour as chroma offsets. */
 export interface FramePin extends PlacedPin {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
 import { createSegmentEncoder, type SegmentEncoder } from '../media/encode.js';
+import { resolveEncoder } from '../media/encoders.js';
+import { defaultCacheDir } from '../private-dirs.js';
 import { decodeLuma, lumaRangeOf, outputSampleAspectRatio } from '../media/decode.js';
 import { muxOutput } from '../media/mux.js';
 import type { InferenceSession } from '../model/inference-client.js';
@@ -22,7 +24,7 @@ import { ProgressMeter } from './progress.js';
 
 /** Frames in flight between decoder and model: enough to keep the model busy, few enough to stay small. */
 const INFERENCE_IN_FLIGHT = 3;
-export const SEGMENT_EXTENSION = '.mp4';
+const SEGMENT_EXTENSION = '.mp4';
 
 interface SegmentState {
   stabilizer: Uint8Array | ArrayBuffer;
@@ -45,7 +47,7 @@ export interface RenderContext {
 }
 
 /** Converts a [from, to) time range to frame numbers: frame i is shown at i/fps. */
-export function frameRange(info: MediaInfo, from?: number, to?: number): { start: number; end: number | null } {
+function frameRange(info: MediaInfo, from?: number, to?: number): { start: number; end: number | null } {
   const fps = info.video.frameRate.num / info.video.frameRate.den;
   const total = info.video.frameCount;
   const start = from === undefined ? 0 : Math.max(0, Math.ceil(from * fps - 1e-6));
@@ -123,7 +125,13 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
   const render = renderSize(info.video.outputWidth, info.video.outputHeight, renderFactor, manifest.sizeMultiple);
   const deinterlace = options.deinterlace ?? true;
   const lossless = options.lossless ?? false;
-  const codec = options.codec ?? 'h264';
+  const { encoder: videoEncoder, notice: encoderNotice } = await resolveEncoder(options.encoder ?? (options.codec === 'h265' ? 'x265' : 'x264'), {
+    codec: options.codec,
+    lossless,
+    cacheFile: path.join(defaultCacheDir(), 'encoders.json'),
+    signal,
+  });
+  const codec = videoEncoder.codec;
 
   const pins = await jobPins(options.hints, manifest, (doc, hinted) => PinStage.forFilm(doc, fps, render.width, render.height, hinted));
   const workDir = path.resolve(options.workDir ?? defaultWorkDir(output));
@@ -145,8 +153,9 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
     start,
     end,
     segmentFrames,
-    // Only with pins, so jobs without them keep the fingerprints they had.
+    // Only with pins or a hardware encoder, so other jobs keep the fingerprints they had.
     ...(pins ? { pins: pins.fingerprint } : {}),
+    ...(videoEncoder.hardware ? { encoder: videoEncoder.name } : {}),
   });
   const { job, resumed } = await JobStore.open(workDir, {
     fingerprint,
@@ -161,6 +170,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
   });
   const total = (end ?? info.video.frameCount) - start;
   await checkDiskSpace(path.dirname(output), info, total - (job.nextFrame - start), lossless);
+  if (encoderNotice) emit({ type: 'notice', ...encoderNotice });
   if (resumed) {
     emit({
       type: 'notice',
@@ -220,6 +230,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
       height: info.video.outputHeight,
       frameRate: info.video.frameRate,
       codec,
+      encoder: videoEncoder,
       crf: options.crf,
       preset: options.preset,
       lossless,

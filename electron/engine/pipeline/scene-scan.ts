@@ -7,7 +7,7 @@ import { SceneCutDetector } from './scene-cuts.js';
 import { STABILIZE_TUNING } from './stabilize.js';
 
 /** Pixels of the scanned frames (about the stabilizer's working grid at the default render size). */
-export const SCAN_PIXELS = 128 * 72;
+const SCAN_PIXELS = 128 * 72;
 /** Least time between two progress reports, in ms. */
 const REPORT_MS = 500;
 

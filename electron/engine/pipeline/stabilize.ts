@@ -112,8 +112,6 @@ export const STABILIZE_TUNING: StabilizeTuning = {
   sceneCuts: DEFAULT_SCENE_CUT_TUNING,
 };
 
-export const DEFAULT_STABILIZE_STRENGTH: StabilizeStrength = 'medium';
-
 /**
  * Identifies the snapshot format and default tuning: a snapshot restores only into a stabilizer
  * with the same id, so a resumable job should include it in its fingerprint (a job started by an

@@ -25,7 +25,7 @@ import { usePlayback } from './use-playback.js';
 const THUMBNAIL_COUNT = 14;
 const THUMBNAIL_HEIGHT = 72;
 /** A range preview is for judging the look, not for watching the film: keep it to about ten seconds. */
-export const MAX_RANGE_PREVIEW_FRAMES = 240;
+const MAX_RANGE_PREVIEW_FRAMES = 240;
 
 interface OpenFilm {
   path: string;
@@ -135,8 +135,11 @@ export function App({ client }: { client: EngineClient }) {
   const pinsDoc = filmPins.doc;
   const sceneScan = useSceneCuts(client, filmPath);
   useEffect(() => setSelectedPin(null), [filmPath]);
-  const colorizeOptions = { ...colorizeOptionsOf(settings), ...(pinsDoc.pins.length > 0 ? { hints: pinsDoc } : {}) };
-  const range = film && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null;
+  const colorizeOptions = useMemo(() => ({ ...colorizeOptionsOf(settings), ...(pinsDoc.pins.length > 0 ? { hints: pinsDoc } : {}) }), [settings, pinsDoc]);
+  const range = useMemo(
+    () => (film && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null),
+    [film, inFrame, outFrame, fps, last],
+  );
 
   const previewFrame = useCallback(
     (keep = false) => {

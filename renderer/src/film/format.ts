@@ -1,7 +1,7 @@
 // Numbers as people read them: timecodes, durations, sizes, rates.
 
 /** Frames per second rounded to the timecode base (23.976 → 24, 29.97 → 30). */
-export function timecodeBase(fps: number): number {
+function timecodeBase(fps: number): number {
   return Math.max(1, Math.round(fps));
 }
 

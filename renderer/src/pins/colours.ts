@@ -24,12 +24,12 @@ export function normalizeHex(text: string): string | null {
   return `#${digits.toLowerCase()}`;
 }
 
-export function hexToRgb(hex: string): Rgb {
+function hexToRgb(hex: string): Rgb {
   const value = Number.parseInt(hex.slice(1), 16);
   return { r: (value >> 16) & 255, g: (value >> 8) & 255, b: value & 255 };
 }
 
-export function rgbToHex({ r, g, b }: Rgb): string {
+function rgbToHex({ r, g, b }: Rgb): string {
   const part = (v: number) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0');
   return `#${part(r)}${part(g)}${part(b)}`;
 }
@@ -40,7 +40,7 @@ export function lumaOf({ r, g, b }: Rgb): number {
 }
 
 /** BT.601 chroma offsets (−127.5…127.5). */
-export function chromaOf({ r, g, b }: Rgb): { cb: number; cr: number } {
+function chromaOf({ r, g, b }: Rgb): { cb: number; cr: number } {
   return { cb: -0.168736 * r - 0.331264 * g + 0.5 * b, cr: 0.5 * r - 0.418688 * g - 0.081312 * b };
 }
 
@@ -51,19 +51,13 @@ function fromYCbCr(y: number, cb: number, cr: number): Rgb {
 const inGamut = ({ r, g, b }: Rgb) => r >= -0.5 && r <= 255.5 && g >= -0.5 && g <= 255.5 && b >= -0.5 && b <= 255.5;
 
 /** The colour's chroma at brightness `y` (as the film will show it), its strength cut back until it fits in sRGB. */
-export function atBrightness(color: Rgb, y: number): Rgb {
+function atBrightness(color: Rgb, y: number): Rgb {
   const { cb, cr } = chromaOf(color);
   for (let scale = 1; scale > 0.01; scale *= 0.92) {
     const rgb = fromYCbCr(y, cb * scale, cr * scale);
     if (inGamut(rgb)) return rgb;
   }
   return { r: y, g: y, b: y };
-}
-
-/** Hue (degrees, 0 = +Cr axis, counter-clockwise towards +Cb) and strength of a colour's chroma. */
-export function hueOf(color: Rgb): { hue: number; strength: number } {
-  const { cb, cr } = chromaOf(color);
-  return { hue: ((Math.atan2(cb, cr) * 180) / Math.PI + 360) % 360, strength: Math.hypot(cb, cr) };
 }
 
 /** Named hues people reach for, as sRGB colours (their chroma is what counts). */

@@ -40,7 +40,7 @@ export function shotsOf(cuts: readonly number[], frameCount: number): Shot[] {
 }
 
 /** The shot holding `frame`. */
-export function shotAt(shots: readonly Shot[], frame: number): Shot {
+function shotAt(shots: readonly Shot[], frame: number): Shot {
   let found = shots[0] ?? { index: 0, first: 0, last: frame };
   for (const shot of shots) if (shot.first <= frame) found = shot;
   return found;

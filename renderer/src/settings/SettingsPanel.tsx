@@ -27,7 +27,7 @@ export interface SettingsPanelProps {
 }
 
 /** The model the engine will use: the chosen one, or its pick for the device. */
-export function effectiveModel(settings: Settings, models: ModelInfo[]): ModelInfo | undefined {
+function effectiveModel(settings: Settings, models: ModelInfo[]): ModelInfo | undefined {
   if (settings.model) return models.find((model) => model.id === settings.model);
   const wantsGpu = settings.device !== 'cpu' && settings.device !== 'auto';
   return models.find((model) => model.preferredFor === (wantsGpu ? 'gpu' : 'cpu')) ?? models.find((model) => model.preferredFor === 'any') ?? models[0];

@@ -14,7 +14,7 @@ export interface Settings {
   crf: number;
 }
 
-export const DEFAULT_SETTINGS: Settings = {
+const DEFAULT_SETTINGS: Settings = {
   model: '',
   renderFactor: null,
   device: 'auto',
