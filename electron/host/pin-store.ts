@@ -56,8 +56,8 @@ async function filmKey(film: string): Promise<string> {
 /** Pins in `dir` (created private on first save). */
 export function createPinStore(dir: string): PinStore {
   const fileOf = (key: string) => path.join(dir, `${key}.json`);
-  // Saves of one film happen in order (the page saves after every change).
-  const writing = new Map<string, Promise<void>>();
+  // Saves happen one after another, in the order they were asked for (the page saves after every change).
+  let writing: Promise<void> = Promise.resolve();
 
   return {
     async load(film) {
@@ -94,15 +94,14 @@ export function createPinStore(dir: string): PinStore {
       try {
         return { hints: validateHints(stored.data.hints, 'The saved pins'), notice: null };
       } catch (error) {
-        return unreadable((error as Error).message.replace(/^The saved pins /, 'they ').replace(/; fix the file\.$/, ''));
+        return unreadable((error as Error).message.replace(/^The saved pins is not valid: /, '').replace(/; fix the file\.$/, ''));
       }
     },
 
     async save(film, hints) {
-      const doc = validateHints(hints, 'The colour pins');
-      const key = await filmKey(film);
-      const previous = writing.get(key) ?? Promise.resolve();
-      const next = previous.catch(() => undefined).then(async () => {
+      const doc = validateHints(hints, 'The list of colour pins');
+      const next = writing.catch(() => undefined).then(async () => {
+        const key = await filmKey(film);
         const file = fileOf(key);
         if (doc.pins.length === 0) {
           await rm(file, { force: true });
@@ -122,12 +121,8 @@ export function createPinStore(dir: string): PinStore {
           throw fileWriteError(target, error);
         }
       });
-      writing.set(key, next);
-      try {
-        await next;
-      } finally {
-        if (writing.get(key) === next) writing.delete(key);
-      }
+      writing = next;
+      await next;
     },
   };
 }
@@ -140,7 +135,7 @@ export function createMemoryPinStore(): PinStore {
       return { hints: structuredClone(saved.get(await filmKey(film)) ?? empty()), notice: null };
     },
     async save(film, hints) {
-      const doc = validateHints(hints, 'The colour pins');
+      const doc = validateHints(hints, 'The list of colour pins');
       const key = await filmKey(film);
       if (doc.pins.length === 0) saved.delete(key);
       else saved.set(key, doc);

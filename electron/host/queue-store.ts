@@ -85,7 +85,7 @@ function checkedPins(job: QueueJob): Pick<QueueJob, 'status' | 'error'> {
   const hints = (job.options as { hints?: unknown }).hints;
   if (hints === undefined) return { status: job.status, error: job.error ?? null };
   try {
-    validateHints(hints, 'The colour pins saved with this render');
+    validateHints(hints, 'The list of colour pins saved with this render');
     return { status: job.status, error: job.error ?? null };
   } catch (error) {
     if (job.status === 'done') return { status: job.status, error: job.error ?? null };

@@ -22,9 +22,11 @@ export const SENTENCE = 'sentence';
 /** Colour pins from the page: checked by the engine's own hints schema (one plain sentence per problem). */
 const hintsSchema = z.unknown().transform((value, context): HintsDocument => {
   try {
-    return validateHints(value, 'The colour pins');
+    return validateHints(value, 'The list of colour pins');
   } catch (error) {
-    context.addIssue({ code: 'custom', message: (error as Error).message, params: { [SENTENCE]: true } });
+    // The checker speaks of a file; pins from the page are not one.
+    const sentence = (error as Error).message.replace(/; fix the file\.$/, '.');
+    context.addIssue({ code: 'custom', message: sentence, params: { [SENTENCE]: true } });
     return z.NEVER;
   }
 });
