@@ -68,7 +68,7 @@ export interface HostDependencies {
 }
 
 /** A hints file as people read it: one pin a line, fields in the README's order. */
-function formatHints(doc: HintsDocument): string {
+export function formatHints(doc: HintsDocument): string {
   const pins = doc.pins.map((pin) => `    ${JSON.stringify({ ...(pin.t === undefined ? {} : { t: pin.t }), x: pin.x, y: pin.y, color: pin.color })}`);
   return `{\n  "version": ${doc.version},\n  "pins": [${pins.length > 0 ? `\n${pins.join(',\n')}\n  ` : ''}]\n}\n`;
 }

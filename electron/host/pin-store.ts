@@ -15,7 +15,7 @@ import type { HintsDocument } from '../common/types.js';
 import { HostError } from './host-error.js';
 
 /** Bytes of the film's start that name it (with its size). */
-const HEAD_BYTES = 1024 * 1024;
+export const HEAD_BYTES = 1024 * 1024;
 /** Largest store file read back (the hints plus a little bookkeeping). */
 const MAX_STORE_BYTES = MAX_HINTS_BYTES + 64 * 1024;
 const STORE_VERSION = 1;
@@ -35,7 +35,7 @@ const storedSchema = z.object({
 const empty = (): HintsDocument => ({ version: 1, pins: [] });
 
 /** The store key of a film: sha256 over its size and its first HEAD_BYTES bytes. */
-async function filmKey(film: string): Promise<string> {
+export async function filmKey(film: string): Promise<string> {
   let handle;
   try {
     handle = await open(film, 'r');

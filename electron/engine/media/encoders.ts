@@ -5,7 +5,7 @@
 // in a warning notice, as the model's device fallback does.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ENCODER_CHOICES, type EncoderChoice } from '../../common/types.js';
+import type { EncoderChoice } from '../../common/types.js';
 import { EngineError } from '../errors.js';
 import { locateFfmpeg } from './ffmpeg-locate.js';
 import { runFfmpeg } from './process.js';
@@ -45,11 +45,7 @@ const AUTO_ORDER: Partial<Record<NodeJS.Platform, (keyof typeof HARDWARE_NAMES)[
 
 const VAAPI_DEVICE = '/dev/dri/renderD128';
 
-export function isEncoderChoice(value: string): value is EncoderChoice {
-  return (ENCODER_CHOICES as readonly string[]).includes(value);
-}
-
-export function softwareEncoder(codec: VideoCodec): VideoEncoder {
+function softwareEncoder(codec: VideoCodec): VideoEncoder {
   return codec === 'h264' ? { family: 'x264', codec, name: 'libx264', hardware: false } : { family: 'x265', codec, name: 'libx265', hardware: false };
 }
 
@@ -59,7 +55,7 @@ export function encoderFor(family: EncoderFamily, codec: VideoCodec): VideoEncod
 }
 
 /** The codec a choice implies when none was given: x265 means H.265, everything else H.264. */
-export function codecForChoice(choice: EncoderChoice, codec?: VideoCodec): VideoCodec {
+function codecForChoice(choice: EncoderChoice, codec?: VideoCodec): VideoCodec {
   if (choice === 'x265' && codec === 'h264') throw new EngineError('bad-option', 'The x265 encoder writes H.265; choose codec h265 or another encoder.');
   if (choice === 'x264' && codec === 'h265') throw new EngineError('bad-option', 'The x264 encoder writes H.264; choose codec h264 or another encoder.');
   return codec ?? (choice === 'x265' ? 'h265' : 'h264');
