@@ -29,7 +29,8 @@ export const layerZones = Object.entries(MAY_IMPORT).map(([target, allowed]) => 
 const nodeBuiltins = { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'url', 'stream', 'worker_threads'], message: 'This layer runs in the page too: no Node modules.' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'build/**', '.bench/**', 'scripts/train/**', '**/*.d.mts'] },
+  // Build and test outputs (git-ignored) too: a second run of the test command lints after the first wrote test-output/.
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'build/**', '.bench/**', 'scripts/train/**', '**/*.d.mts', 'test-output/**', 'renderer/dist/**', 'test/fixtures/generated/**', 'release/**', '.eval/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -146,7 +146,8 @@ export type MenuCommand =
   | 'queue-range'
   | 'set-in'
   | 'set-out'
-  | 'clear-range';
+  | 'clear-range'
+  | 'pin-tool';
 
 export interface HostEvents {
   'queue:changed': QueueJob[];

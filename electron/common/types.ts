@@ -264,6 +264,16 @@ export interface PreviewFrame {
   sceneCut?: boolean;
   /** On the first frame: what the engine wants said (provider used, CPU fallback, deinterlacing…). */
   notices?: NoticeEvent[];
+  /** With colour pins: where each pin that holds on this frame is now (it follows the thing it was put on). */
+  pins?: PreviewPin[];
+}
+
+/** A colour pin on one previewed frame: its place in the hints document and its position there. */
+export interface PreviewPin {
+  index: number;
+  /** Fractions of the picture, as in the hints file. */
+  x: number;
+  y: number;
 }
 
 export interface SceneCutOptions {

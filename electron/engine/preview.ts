@@ -59,6 +59,7 @@ export async function* previewFrames(
       const before = await encodeImage(lumaToRgb(luma.y, luma.width, luma.height, lumaRange), luma.width, luma.height, { format, maxSize });
       const after = await encodeImage(yuvToRgb(merged, lumaRange), merged.width, merged.height, { format, maxSize });
       const position = index++;
+      const placed = pins?.stage.placedOn(luma.index);
       return {
         index: position,
         frame: luma.index,
@@ -71,6 +72,7 @@ export async function* previewFrames(
         provider: session.provider,
         ...(stabilizer.cuts.includes(luma.index) ? { sceneCut: true } : {}),
         ...(position === 0 && notices.length > 0 ? { notices } : {}),
+        ...(placed ? { pins: placed.filter((pin) => pin.id !== undefined).map((pin) => ({ index: pin.id!, x: pin.x, y: pin.y })) } : {}),
       };
     };
     for await (const luma of decodeLuma(info, { startFrame: first, frameCount: count, deinterlace, signal })) {

@@ -44,6 +44,8 @@ export function buildMenuTemplate(options: { isMac: boolean; isDev: boolean; app
         { type: 'separator' },
         { label: 'Preview Frame', accelerator: 'P', registerAccelerator: false, click: run('preview-frame') },
         { label: 'Preview Range', accelerator: 'Shift+P', registerAccelerator: false, click: run('preview-range') },
+        { type: 'separator' },
+        { label: 'Colour Pin Tool', accelerator: 'C', registerAccelerator: false, click: run('pin-tool') },
       ],
     },
     {

@@ -177,6 +177,8 @@ def main():
         parts = ', '.join(f"step {a['step']} ×{a['weight']:g}" for a in snap['averaged'])
         history += (f"; the exported weights are a weighted mean of {len(snap['averaged'])} snapshots of this lineage "
                     f"({parts}; step 0 is the starting model), BatchNorm statistics re-measured (average.py)")
+    # The val set (../shared/data/val) is not in every checkout; its size is only stated where it is.
+    val_images = f"{len(list_images(DEFAULT_VAL_DIR))} images, " if os.path.isdir(DEFAULT_VAL_DIR) else ''
     manifest = {
         'schemaVersion': 1,
         'id': 'fast',
@@ -211,7 +213,7 @@ def main():
                       + (f"; crappify tone range '{cfg['tone_range']}'" if cfg.get('tone_range', 'photo') != 'photo' else '')
                       + f"; decoded as annealed mean at T={temperature} blended "
                       f"{blend} : {1 - blend:.2f} with the L1 head (chosen on val). Metrics: val "
-                      f"({len(list_images(DEFAULT_VAL_DIR))} images, render factor 16), clean grey input; "
+                      f"({val_images}render factor 16), clean grey input; "
                       f"fps: onnxruntime-node, 2 threads, 256x256"
                       + (' (measured on an idle machine)' if not args.fps and fps_idle else '')),
         },

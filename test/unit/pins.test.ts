@@ -156,7 +156,7 @@ describe('pin tracker', () => {
     }
     expect(tracker.cuts).toEqual([30]);
     for (const f of [30, 31, 34]) expect(positions[f]).toEqual([]);
-    expect(positions[35]).toEqual([{ x: 0.5, y: 0.5, cb: 0, cr: 0.1 }]);
+    expect(positions[35]).toEqual([{ x: 0.5, y: 0.5, cb: 0, cr: 0.1, id: 1 }]); // id: its place in the hints document
   });
 
   it('gives the same pins whether fed from the start or warmed up from a later frame', async () => {

@@ -11,6 +11,8 @@ export interface PlacedPin {
   y: number;
   cb: number;
   cr: number;
+  /** The pin's place in the hints document (where the app draws it), when known. */
+  id?: number;
 }
 
 /** BT.601 full-range chroma offsets ([-0.5, 0.5]) of an sRGB hex colour "#rrggbb". */

@@ -48,9 +48,9 @@ export class PinStage {
 
   /** Pins on a photo: every pin applies where it was put (t is ignored). */
   static forPhoto(doc: HintsDocument, width: number, height: number, useHintInputs: boolean, pinSide = PIN_SIDE): PinStage {
-    const pins = doc.pins.map((p) => {
+    const pins = doc.pins.map((p, id) => {
       const [cb, cr] = pinChroma(p.color);
-      return { x: p.x, y: p.y, cb, cr };
+      return { x: p.x, y: p.y, cb, cr, id };
     });
     return new PinStage(useHintInputs, width, height, null, pins, pinSide);
   }
@@ -65,9 +65,21 @@ export class PinStage {
     return this.tracker?.cuts ?? [];
   }
 
+  /** Where the pins were on recent frames (for previews, which draw them where they are); bounded. */
+  private readonly placed = new Map<number, PlacedPin[]>();
+
+  /** The pins of frame `index` where they were (as prepared); once, while recent. */
+  placedOn(index: number): PlacedPin[] | undefined {
+    const pins = this.placed.get(index);
+    this.placed.delete(index);
+    return pins;
+  }
+
   /** Feeds a frame's model-input luma (frames in order); returns its pins, and hint planes when used. */
   prepare(index: number, luma: Float32Array): PreparedPins {
     const pins = this.tracker ? this.tracker.step(index, luma) : this.fixed;
+    this.placed.set(index, pins);
+    while (this.placed.size > 64) this.placed.delete(this.placed.keys().next().value!);
     return this.useHintInputs ? { pins, hints: hintPlanes(pins, this.width, this.height, undefined, this.pinSide) } : { pins };
   }
 

@@ -90,7 +90,7 @@ export class PinTracker {
     }
     const active = [...this.live]
       .sort((a, b) => a.pin.order - b.pin.order)
-      .map(({ pin, x, y }) => ({ x: x / this.gridWidth, y: y / this.gridHeight, cb: pin.cb, cr: pin.cr }));
+      .map(({ pin, x, y }) => ({ x: x / this.gridWidth, y: y / this.gridHeight, cb: pin.cb, cr: pin.cr, id: pin.order }));
     if (this.live.length === 0) {
       const upcoming = this.pins[this.nextPin];
       if (!upcoming) this.sleepUntil(Infinity);

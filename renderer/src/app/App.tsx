@@ -12,7 +12,7 @@ import { loadRecentColours, saveRecentColours, useFilmPins, useSceneCuts } from 
 import { FilmOpener } from '../film/FilmOpener.js';
 import { baseName, dirName, formatDuration, frameToTimecode } from '../film/format.js';
 import { PreviewViewer, type ViewMode } from '../preview/PreviewViewer.js';
-import { usePreview } from '../preview/use-preview.js';
+import { pinsKeyOf, usePreview } from '../preview/use-preview.js';
 import { RenderQueuePanel } from '../queue/RenderQueuePanel.js';
 import { useQueue } from '../queue/use-queue.js';
 import { SettingsPanel } from '../settings/SettingsPanel.js';
@@ -297,6 +297,9 @@ export function App({ client }: { client: EngineClient }) {
         case 'clear-range':
           clearRange();
           break;
+        case 'pin-tool':
+          if (film) setPinTool((on) => !on);
+          break;
         case 'queue-film':
         case 'queue-range':
           if (film) setQueueRequest((current) => ({ kind: command === 'queue-range' ? 'range' : 'film', serial: (current?.serial ?? 0) + 1 }));
@@ -424,7 +427,17 @@ export function App({ client }: { client: EngineClient }) {
   // Shots for the pins come from the scan alone, so a pin's shot does not change as renders report cuts.
   const shots = useMemo(() => shotsOf(scannedCuts, frameCount), [scannedCuts, frameCount]);
   const pinGroups = useMemo(() => pinsByShot(pinsDoc.pins, shots, fps), [pinsDoc, shots, fps]);
-  const pinsHere = useMemo(() => activePins(pinsDoc.pins, shots, fps, playhead), [pinsDoc, shots, fps, playhead]);
+  // On a previewed frame coloured with these very pins, each pin is drawn where the engine followed it to.
+  const pinsHere = useMemo(() => {
+    const here = activePins(pinsDoc.pins, shots, fps, playhead);
+    if (!currentPreview?.pins || currentPreview.pinsKey !== pinsKeyOf(pinsDoc)) return here;
+    const tracked = new Map(currentPreview.pins.map((pin) => [pin.index, pin]));
+    return here.flatMap((entry) => {
+      if (entry.frame === playhead) return [entry];
+      const at = tracked.get(entry.index);
+      return at ? [{ ...entry, pin: { ...entry.pin, x: at.x, y: at.y } }] : [];
+    });
+  }, [pinsDoc, shots, fps, playhead, currentPreview]);
   const timelinePins = useMemo(() => pinsDoc.pins.map((pin, index) => ({ index, frame: Math.min(last, pinFrame(pin.t, fps)), color: pin.color })), [pinsDoc, fps, last]);
   const previewAfterUrl = currentPreview?.afterUrl ?? null;
   const previewBeforeUrl = currentPreview?.beforeUrl ?? null;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ExecutionProvider, PreviewOptions } from '../../../electron/common/types.js';
+import type { ExecutionProvider, HintsDocument, PreviewOptions, PreviewPin } from '../../../electron/common/types.js';
 import type { EngineClient } from '../client/engine-client.js';
 
 export interface PreviewFrameView {
@@ -10,6 +10,10 @@ export interface PreviewFrameView {
   beforeUrl: string;
   afterUrl: string;
   provider: ExecutionProvider;
+  /** Where the colour pins holding on this frame are (they follow what they were put on). */
+  pins?: PreviewPin[];
+  /** The pins this frame was coloured with (their canonical JSON), to tell whether `pins` is current. */
+  pinsKey: string;
 }
 
 export type PreviewStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
@@ -36,6 +40,11 @@ function revokeAll(frames: Map<number, PreviewFrameView>): void {
     URL.revokeObjectURL(view.beforeUrl);
     URL.revokeObjectURL(view.afterUrl);
   }
+}
+
+/** Identifies a set of pins (the order matters: pins are known by their place in the document). */
+export function pinsKeyOf(hints: HintsDocument | undefined): string {
+  return hints && hints.pins.length > 0 ? JSON.stringify(hints.pins) : '';
 }
 
 /** Runs one preview at a time; frames appear as the engine finishes them. */
@@ -75,6 +84,7 @@ export function usePreview(client: EngineClient) {
       controllerRef.current = controller;
       const expected = options.frames ?? 1;
       const warnings: string[] = [];
+      const pinsKey = pinsKeyOf(options.hints);
       setState((current) => ({ status: 'running', frames: shown ?? frames, expected, provider: keep ? current.provider : null, warnings, error: null }));
       void (async () => {
         try {
@@ -93,6 +103,8 @@ export function usePreview(client: EngineClient) {
               beforeUrl: toUrl(frame.before, frame.mime),
               afterUrl: toUrl(frame.after, frame.mime),
               provider: frame.provider,
+              ...(frame.pins ? { pins: frame.pins } : {}),
+              pinsKey,
             });
             setState({ status: 'running', frames: new Map(frames), expected, provider: frame.provider, warnings: [...warnings], error: null });
           }
