@@ -4,8 +4,7 @@
 //    no cuts) and made grey. N pins are sampled from the real colour frame at t = 0 (seeded; a random
 //    spot, the mean colour of the 7×7 patch around it). The grey shot is rendered without and with the
 //    pins; PSNR against the real colour shot is the mean over all its frames (the grey shot's own PSNR
-//    beside it); CDC (temporal colour
-//    consistency) of the pinned render is compared with the real colour clip's.
+//    beside it); CDC (temporal colour consistency) of the pinned render is compared with the real clip's.
 // 2. A two-shot film (grey shot A then grey shot B from another clip, cut between them): the same pins
 //    at t = 0 of shot A. Shot B's frames must be exactly those of the render without pins (lossless
 //    renders, compared byte for byte after decoding).
