@@ -10,7 +10,7 @@ import { sampleImage } from '../pins/sample.js';
 import { activePins, frameTime, pinFrame, pinsByShot, shotsOf } from '../pins/shots.js';
 import { loadRecentColours, saveRecentColours, useFilmPins, useSceneCuts } from '../pins/use-pins.js';
 import { FilmOpener } from '../film/FilmOpener.js';
-import { baseName, dirName, formatDuration, frameToTimecode } from '../film/format.js';
+import { baseName, dirName } from '../film/format.js';
 import { PreviewViewer, type ViewMode } from '../preview/PreviewViewer.js';
 import { pinsKeyOf, usePreview } from '../preview/use-preview.js';
 import { RenderQueuePanel } from '../queue/RenderQueuePanel.js';
@@ -20,6 +20,11 @@ import { colorizeOptionsOf, useSettings } from '../settings/use-settings.js';
 import { Timeline } from '../timeline/Timeline.js';
 import { useThumbnails } from '../timeline/use-thumbnails.js';
 import { Notices, type Notice } from './Notices.js';
+import { PreviewToolbar } from './PreviewToolbar.js';
+import { Transport } from './Transport.js';
+import { useFileDrop } from './use-file-drop.js';
+import { useInOutRange } from './use-in-out-range.js';
+import { useKeyboardShortcuts } from './use-keyboard-shortcuts.js';
 import { usePlayback } from './use-playback.js';
 
 const THUMBNAIL_COUNT = 14;
@@ -45,13 +50,10 @@ export function App({ client }: { client: EngineClient }) {
   const [film, setFilm] = useState<OpenFilm | null>(null);
   const [opening, setOpening] = useState(false);
   const [playhead, setPlayhead] = useState(0);
-  const [inFrame, setInFrame] = useState<number | null>(null);
-  const [outFrame, setOutFrame] = useState<number | null>(null);
   const [viewMode, setViewMode] = useState<ViewMode>('split');
   const [split, setSplit] = useState(50);
   const [notices, setNotices] = useState<Notice[]>([]);
   const [disconnected, setDisconnected] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
   const [queueRequest, setQueueRequest] = useState<{ kind: 'film' | 'range'; serial: number } | null>(null);
   const [prepared, setPrepared] = useState<Prepared | null>(null);
   const [settings, updateSettings] = useSettings();
@@ -82,6 +84,8 @@ export function App({ client }: { client: EngineClient }) {
   const thumbnails = useThumbnails(client, film?.path ?? null, THUMBNAIL_COUNT, THUMBNAIL_HEIGHT);
   const previewedFrames = useMemo(() => [...preview.state.frames.keys()].sort((a, b) => a - b), [preview.state.frames]);
   const playback = usePlayback(previewedFrames, fps, setPlayhead);
+  const marks = useInOutRange(film !== null, playhead, fps, last);
+  const { inFrame, outFrame, range, setIn, setOut, clearRange } = marks;
 
   const seek = useCallback(
     (frame: number) => {
@@ -100,15 +104,14 @@ export function App({ client }: { client: EngineClient }) {
         playback.stop();
         setFilm({ path: info.path || path, info });
         setPlayhead(0);
-        setInFrame(null);
-        setOutFrame(null);
+        clearRange();
       } catch (error) {
         report(error instanceof Error ? error.message : String(error));
       } finally {
         setOpening(false);
       }
     },
-    [client, preview, playback, report],
+    [client, preview, playback, report, clearRange],
   );
 
   // While the person looks at a newly opened film (or has just changed the model or device), the engine
@@ -136,10 +139,6 @@ export function App({ client }: { client: EngineClient }) {
   const sceneScan = useSceneCuts(client, filmPath);
   useEffect(() => setSelectedPin(null), [filmPath]);
   const colorizeOptions = useMemo(() => ({ ...colorizeOptionsOf(settings), ...(pinsDoc.pins.length > 0 ? { hints: pinsDoc } : {}) }), [settings, pinsDoc]);
-  const range = useMemo(
-    () => (film && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null),
-    [film, inFrame, outFrame, fps, last],
-  );
 
   const previewFrame = useCallback(
     (keep = false) => {
@@ -169,19 +168,6 @@ export function App({ client }: { client: EngineClient }) {
     setPlayhead(first);
     preview.start({ input: film.path, at: first / fps, frames: count, maxSize: 960, ...colorizeOptions });
   }, [film, range, inFrame, outFrame, last, fps, colorizeOptions, preview, playback]);
-
-  const setIn = useCallback(() => {
-    setInFrame(playhead);
-    if (outFrame !== null && outFrame < playhead) setOutFrame(null);
-  }, [playhead, outFrame]);
-  const setOut = useCallback(() => {
-    setOutFrame(playhead);
-    if (inFrame !== null && inFrame > playhead) setInFrame(null);
-  }, [playhead, inFrame]);
-  const clearRange = useCallback(() => {
-    setInFrame(null);
-    setOutFrame(null);
-  }, []);
 
   const { update: updatePins, replace: replacePins } = filmPins;
   const addPin = useCallback(
@@ -313,102 +299,46 @@ export function App({ client }: { client: EngineClient }) {
   useEffect(() => client.on('menu:command', runCommand), [client, runCommand]);
   useEffect(() => client.on('film:opened', (path) => void open(path)), [client, open]);
 
-  // Keyboard: ←/→ one frame (Shift: one second), Home/End, I/O in and out, X clears, P previews, Space plays.
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable);
-      if (typing || event.ctrlKey || event.metaKey || event.altKey || !film) return;
-      const second = Math.max(1, Math.round(fps));
-      const handled = (() => {
-        switch (event.key) {
-          case 'ArrowLeft':
-            seek(playhead - (event.shiftKey ? second : 1));
-            return true;
-          case 'ArrowRight':
-            seek(playhead + (event.shiftKey ? second : 1));
-            return true;
-          case 'Home':
-            seek(0);
-            return true;
-          case 'End':
-            seek(last);
-            return true;
-          case 'i':
-          case 'I':
-            setIn();
-            return true;
-          case 'o':
-          case 'O':
-            setOut();
-            return true;
-          case 'x':
-          case 'X':
-            clearRange();
-            return true;
-          case 'p':
-            previewFrame(false);
-            return true;
-          case 'c':
-          case 'C':
-            setPinTool((on) => !on);
-            return true;
-          case 'Delete':
-          case 'Backspace':
+  useKeyboardShortcuts(
+    film
+      ? {
+          fps,
+          playhead,
+          last,
+          seek,
+          setIn,
+          setOut,
+          clearRange,
+          previewFrame: () => previewFrame(false),
+          previewRange,
+          togglePlay: () => playback.toggle(playhead),
+          togglePinTool: () => setPinTool((on) => !on),
+          deleteSelectedPin: () => {
             if (selectedPin === null) return false;
             deletePin(selectedPin);
             return true;
-          case 'Escape':
+          },
+          dismiss: () => {
             if (!pinTool && selectedPin === null) return false;
             setPinTool(false);
             setSelectedPin(null);
             return true;
-          case 'P':
-            previewRange();
-            return true;
-          case ' ':
-            if (target?.tagName === 'BUTTON') return false;
-            playback.toggle(playhead);
-            return true;
-          default:
-            return false;
+          },
         }
-      })();
-      if (handled) event.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [film, fps, playhead, last, seek, setIn, setOut, clearRange, previewFrame, previewRange, playback, selectedPin, pinTool, deletePin]);
+      : null,
+  );
 
   // Drops: the desktop app opens the film; a browser page must not navigate away to the file.
-  useEffect(() => {
-    const over = (event: DragEvent) => {
-      if (!event.dataTransfer?.types.includes('Files')) return;
-      event.preventDefault();
-      setDragging(true);
-    };
-    const leave = (event: DragEvent) => {
-      if (event.relatedTarget === null) setDragging(false);
-    };
-    const drop = (event: DragEvent) => {
-      event.preventDefault();
-      setDragging(false);
-      const file = event.dataTransfer?.files[0];
-      if (!file) return;
+  const openDropped = useCallback(
+    (file: File) => {
       client
         .openDroppedFile(file)
         .then((path) => open(path))
         .catch((error: unknown) => report(error instanceof Error ? error.message : String(error)));
-    };
-    window.addEventListener('dragover', over);
-    window.addEventListener('dragleave', leave);
-    window.addEventListener('drop', drop);
-    return () => {
-      window.removeEventListener('dragover', over);
-      window.removeEventListener('dragleave', leave);
-      window.removeEventListener('drop', drop);
-    };
-  }, [client, open, report]);
+    },
+    [client, open, report],
+  );
+  const dragging = useFileDrop(openDropped);
 
   const currentPreview = preview.state.frames.get(playhead) ?? null;
   const nearestThumbnail = useMemo(() => {
@@ -489,44 +419,20 @@ export function App({ client }: { client: EngineClient }) {
             )
           ) : (
             <>
-              <div className="stage-toolbar" role="toolbar" aria-label="Preview">
-                <div className="segmented" role="group" aria-label="View">
-                  <button type="button" aria-pressed={viewMode === 'split'} onClick={() => setViewMode('split')}>
-                    Split
-                  </button>
-                  <button type="button" aria-pressed={viewMode === 'side-by-side'} onClick={() => setViewMode('side-by-side')}>
-                    Side by side
-                  </button>
-                </div>
-                <div className="button-row">
-                  <button type="button" className="button" aria-pressed={pinTool} onClick={() => setPinTool((on) => !on)} title="C: click the picture to say what colour a thing is">
-                    Colour pins
-                  </button>
-                  <button type="button" className="button button-primary" onClick={() => previewFrame(false)} title="P">
-                    Preview frame
-                  </button>
-                  <button type="button" className="button" onClick={previewRange} disabled={!range} title="Shift+P">
-                    Preview range
-                  </button>
-                  <button type="button" className="button" onClick={() => playback.toggle(playhead)} disabled={previewedFrames.length < 2} title="Space">
-                    {playback.playing ? 'Stop' : 'Play preview'}
-                  </button>
-                  {running && (
-                    <button type="button" className="button button-quiet" onClick={preview.cancel}>
-                      Stop preview
-                    </button>
-                  )}
-                </div>
-                <p className="preview-status" role="status" data-testid="preview-status">
-                  {preview.state.status === 'running'
-                    ? `Colourizing ${preview.state.frames.size} / ${preview.state.expected}…`
-                    : preview.state.status === 'done'
-                      ? `Previewed ${preview.state.frames.size} frame${preview.state.frames.size === 1 ? '' : 's'}`
-                      : preview.state.status === 'failed'
-                        ? 'Preview failed'
-                        : ''}
-                </p>
-              </div>
+              <PreviewToolbar
+                viewMode={viewMode}
+                onViewMode={setViewMode}
+                pinTool={pinTool}
+                onTogglePinTool={() => setPinTool((on) => !on)}
+                preview={preview.state}
+                onPreviewFrame={() => previewFrame(false)}
+                onPreviewRange={previewRange}
+                canPreviewRange={range !== null}
+                playing={playback.playing}
+                canPlay={previewedFrames.length >= 2}
+                onTogglePlay={() => playback.toggle(playhead)}
+                onStopPreview={preview.cancel}
+              />
               {preview.state.warnings.map((warning) => (
                 <p key={warning} className="notice notice-warning" role="status" data-testid="preview-warning">
                   {warning}
@@ -575,42 +481,7 @@ export function App({ client }: { client: EngineClient }) {
                 pins={timelinePins}
                 onSeek={seek}
               />
-              <div className="transport">
-                <div className="timecodes">
-                  <span className="timecode timecode-main" data-testid="timecode">
-                    {frameToTimecode(playhead, fps)}
-                  </span>
-                  <span className="muted" data-testid="frame-number">
-                    frame {playhead} of {last}
-                  </span>
-                </div>
-                <div className="button-row">
-                  <button type="button" className="button button-small" aria-label="Previous frame" onClick={() => seek(playhead - 1)}>
-                    ◀
-                  </button>
-                  <button type="button" className="button button-small" aria-label="Next frame" onClick={() => seek(playhead + 1)}>
-                    ▶
-                  </button>
-                  <button type="button" className="button button-small" onClick={setIn} title="I">
-                    Set in
-                  </button>
-                  <button type="button" className="button button-small" onClick={setOut} title="O">
-                    Set out
-                  </button>
-                  <button type="button" className="button button-small button-quiet" onClick={clearRange} disabled={!range} title="X">
-                    Clear range
-                  </button>
-                </div>
-                <div className="timecodes timecodes-range">
-                  <span>
-                    In <span className="timecode" data-testid="in-timecode">{inFrame !== null ? frameToTimecode(inFrame, fps) : '—'}</span>
-                  </span>
-                  <span>
-                    Out <span className="timecode" data-testid="out-timecode">{outFrame !== null ? frameToTimecode(outFrame, fps) : '—'}</span>
-                  </span>
-                  <span className="muted">{range ? `${formatDuration(range.toSec - range.fromSec)} selected` : `${formatDuration(film.info.durationSec)} in all`}</span>
-                </div>
-              </div>
+              <Transport fps={fps} playhead={playhead} last={last} durationSec={film.info.durationSec} marks={marks} onSeek={seek} />
               <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the chosen pin</p>
             </>
           )}
