@@ -7,7 +7,7 @@ import nodePath from 'node:path';
 import type { z } from 'zod';
 import type { Engine } from '../engine/api.js';
 import { assertOutputReplaceable, fileWriteError, temporarySibling } from '../engine/atomic-file.js';
-import { isEngineError } from '../engine/errors.js';
+import { EngineError, isEngineError } from '../engine/errors.js';
 import { readHintsFile } from '../engine/pins/hints-file.js';
 import type { HintsDocument } from '../common/types.js';
 import type {
@@ -78,7 +78,12 @@ async function exportHints(target: string, text: string, overwrite: boolean): Pr
   if (nodePath.extname(target).toLowerCase() !== '.json') {
     throw new HostError('bad-request', `A hints file is JSON; give "${nodePath.basename(target)}" a name ending in .json.`);
   }
-  await assertOutputReplaceable(target, overwrite);
+  await assertOutputReplaceable(target, overwrite).catch((error: unknown) => {
+    if (isEngineError(error) && error.code === 'output-exists') {
+      throw new EngineError('output-exists', `${target} already exists; choose another name, or ask to replace it.`);
+    }
+    throw error;
+  });
   const temp = temporarySibling(target, 'tmp');
   try {
     await writeFile(temp, text, { flag: 'wx' });

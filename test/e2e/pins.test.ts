@@ -238,4 +238,78 @@ describe('colour pins in the app (browser mode)', () => {
     expect(stored).toHaveLength(1);
     expect(JSON.parse(readFileSync(path.join(stateDir, 'pins', stored[0]!), 'utf8')).hints.pins[0].color).toBe('#ff0000');
   });
+
+  it('moves a pin by dragging, deletes it from its menu or with Delete, and exports and imports hints files', async () => {
+    // Where the first test left off: the film open again, its red pin on frame 0.
+    const dot = page.getByTestId('pin-dot');
+    await dot.waitFor();
+    const storeFile = () => path.join(stateDir, 'pins', readdirSync(path.join(stateDir, 'pins'))[0] ?? 'none');
+    const storedPins = () => {
+      try {
+        return (JSON.parse(readFileSync(storeFile(), 'utf8')) as { hints: { pins: { x: number; y: number }[] } }).hints.pins;
+      } catch {
+        return [];
+      }
+    };
+    const startX = storedPins()[0]!.x;
+
+    // Drag 40 px to the right: the pin moves there, and is kept.
+    const picture = (await page.locator('.pin-picture').first().boundingBox())!;
+    const from = (await dot.boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + from.width / 2 + 40, from.y + from.height / 2, { steps: 8 });
+    await page.mouse.up();
+    const movedX = startX + 40 / picture.width;
+    await expect.poll(() => storedPins()[0]?.x ?? 0, { timeout: 10_000 }).toBeCloseTo(movedX, 2);
+    expect(await page.getByTestId('pin-item').innerText()).toContain(`${Math.round(movedX * 100)} %`);
+    // The drag did not open the chooser; the frame was coloured again with the pin where it is now.
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('preview-status').innerText(), { timeout: 60_000 }).toBe('Previewed 1 frame');
+
+    // Export to a path in the allowed folder; a second export does not replace it unless asked.
+    const exported = path.join(workRoot, 'exported-pins.json');
+    await page.getByLabel('Hints file', { exact: true }).fill(exported);
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByText(`Exported 1 pin to ${exported}.`).waitFor();
+    const file = JSON.parse(readFileSync(exported, 'utf8')) as { version: number; pins: { t: number; x: number; y: number; color: string }[] };
+    expect(file.version).toBe(1);
+    expect(file.pins).toHaveLength(1);
+    expect(file.pins[0]).toMatchObject({ t: 0.02, color: '#ff0000' });
+    expect(file.pins[0]!.x).toBeCloseTo(movedX, 2);
+    expect(file.pins[0]!.x).toBe(storedPins()[0]!.x);
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByText(/already exists/).first().waitFor();
+
+    // Delete from the pin's menu: gone from the picture, the list and the timeline, and from the store.
+    await dot.click({ button: 'right' });
+    await page.getByRole('menu', { name: 'Pin' }).getByRole('menuitem', { name: 'Delete pin' }).click();
+    await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(0);
+    await page.getByTestId('pins-empty').waitFor();
+    expect(await page.getByTestId('timeline-pin').count()).toBe(0);
+    await expect.poll(() => readdirSync(path.join(stateDir, 'pins')).length, { timeout: 10_000 }).toBe(0);
+
+    // Import the exported file: the pin is back where it was moved to.
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText('Imported 1 pin from exported-pins.json.').waitFor();
+    await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(1);
+    await expect.poll(() => storedPins()[0]?.x ?? 0, { timeout: 10_000 }).toBe(file.pins[0]!.x);
+
+    // Click a pin: its chooser opens to change the colour; Escape closes it; Delete removes the chosen pin.
+    await page.getByTestId('pin-dot').click();
+    const chooser = page.getByRole('dialog', { name: 'Change the pin colour' });
+    await chooser.waitFor();
+    expect(await chooser.getByLabel('Hex colour').inputValue()).toBe('#ff0000');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => chooser.count()).toBe(0);
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(0);
+
+    // C turns the pin tool on and off.
+    await page.getByRole('slider', { name: 'Playhead' }).focus();
+    await page.keyboard.press('c');
+    expect(await page.getByRole('button', { name: 'Colour pins' }).getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('c');
+    expect(await page.getByRole('button', { name: 'Colour pins' }).getAttribute('aria-pressed')).toBe('false');
+  });
 });

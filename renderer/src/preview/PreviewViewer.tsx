@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import type { PreviewFrameView } from './use-preview.js';
 import type { ThumbnailView } from '../timeline/use-thumbnails.js';
 
@@ -26,7 +26,7 @@ export function PreviewViewer(props: PreviewViewerProps) {
       <div className="viewer viewer-empty" style={{ aspectRatio: String(aspect) }}>
         {placeholder && <img className="viewer-placeholder" src={placeholder.url} alt="Film at the playhead (not colourized yet)" draggable={false} />}
         <p className="viewer-hint">{busy ? 'Colourizing…' : 'Press P to colourize this frame, or set a range and preview it.'}</p>
-        {overlay?.(aspect)}
+        <Fragment key="overlay">{overlay?.(aspect)}</Fragment>
       </div>
     );
   }
@@ -73,7 +73,8 @@ export function PreviewViewer(props: PreviewViewerProps) {
         aria-label="Before/after split"
         onChange={(event) => onSplit(Number(event.target.value))}
       />
-      {overlay?.(frame.width / frame.height)}
+      {/* Keyed: the pins overlay (and a chooser open on it) survives the switch from the placeholder to the preview. */}
+      <Fragment key="overlay">{overlay?.(frame.width / frame.height)}</Fragment>
     </div>
   );
 }
