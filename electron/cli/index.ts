@@ -4,11 +4,24 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createEngine, isEngineError } from '../engine/index.js';
 import type { Engine } from '../engine/api.js';
 import { readHintsFile } from '../engine/pins/hints-file.js';
-import type { ColorizeOptions, DeviceChoice, MediaInfo, RenderEvent, StabilizeStrength } from '../common/types.js';
+import {
+  COLORIZE_DEFAULTS,
+  CRF,
+  DEVICES,
+  OUTPUT_DEFAULTS,
+  PHOTO_EXTENSIONS,
+  PREVIEW_FRAMES,
+  RENDER_FACTOR,
+  SATURATION,
+  SEGMENT_SECONDS,
+  STABILIZE_STRENGTHS,
+  VIDEO_CODECS,
+} from '../common/options.js';
+import type { ColorizeOptions, DeviceChoice, MediaInfo, RenderEvent, StabilizeStrength, VideoCodec } from '../common/types.js';
 import { TerminalProgress } from './progress-bar.js';
 import { formatDuration, parseTime } from './timecode.js';
 
-const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp']);
+const PHOTO_ENDINGS = new Set<string>(PHOTO_EXTENSIONS);
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130;
@@ -50,7 +63,7 @@ interface ColorizeFlags extends CommonColorizeFlags {
   output: string;
   from?: number;
   to?: number;
-  codec: 'h264' | 'h265';
+  codec: VideoCodec;
   crf?: number;
   preset?: string;
   lossless?: boolean;
@@ -75,11 +88,11 @@ async function colorizeOptionsFrom(flags: CommonColorizeFlags): Promise<Colorize
 function addColorizeOptions(command: Command): Command {
   return command
     .option('--model <id|path>', 'model id (see "chromareel models") or a model folder')
-    .option('--render-factor <n>', 'model resolution: higher keeps finer colour detail, slower (8-40)', intArg(4, 64))
-    .addOption(new Option('--device <device>', 'where the model runs').choices(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']).default('auto'))
-    .addOption(new Option('--stabilize <level>', 'steady colour between frames').choices(['off', 'low', 'medium', 'high']).default('medium'))
+    .option('--render-factor <n>', `model resolution: higher keeps finer colour detail, slower (${RENDER_FACTOR.min}-${RENDER_FACTOR.max}, default: the model's own)`, intArg(RENDER_FACTOR.min, RENDER_FACTOR.max))
+    .addOption(new Option('--device <device>', 'where the model runs').choices(DEVICES).default(COLORIZE_DEFAULTS.device))
+    .addOption(new Option('--stabilize <level>', 'steady colour between frames').choices(STABILIZE_STRENGTHS).default(COLORIZE_DEFAULTS.stabilize))
     .option('--no-deinterlace', 'keep interlaced films interlaced')
-    .option('--saturation <x>', 'colour strength multiplier', numberArg(0, 3))
+    .option('--saturation <x>', `colour strength multiplier (${SATURATION.min}-${SATURATION.max}, default ${SATURATION.default})`, numberArg(SATURATION.min, SATURATION.max))
     .option('--hints <file>', 'colour pins: a JSON hints file (see README, "Colour pins")')
     .option('--json', 'print one JSON line per event instead of a progress bar');
 }
@@ -158,18 +171,18 @@ async function main(argv: string[]): Promise<number> {
       .requiredOption('-o, --output <file>', 'where to write the result')
       .option('--from <time>', 'start time (seconds or h:mm:ss.ms)', timeArg)
       .option('--to <time>', 'end time, exclusive (seconds or h:mm:ss.ms)', timeArg)
-      .addOption(new Option('--codec <codec>', 'video codec').choices(['h264', 'h265']).default('h264'))
-      .option('--crf <n>', 'quality: lower is better and bigger (0-51, default 18)', intArg(0, 51))
-      .option('--preset <name>', 'encoder speed/size trade-off (ultrafast … veryslow, default medium)')
+      .addOption(new Option('--codec <codec>', 'video codec').choices(VIDEO_CODECS).default(OUTPUT_DEFAULTS.codec))
+      .option('--crf <n>', `quality: lower is better and bigger (${CRF.min}-${CRF.max}, default ${OUTPUT_DEFAULTS.crf})`, intArg(CRF.min, CRF.max))
+      .option('--preset <name>', `encoder speed/size trade-off (ultrafast … veryslow, default ${OUTPUT_DEFAULTS.preset})`)
       .option('--lossless', 'lossless video (large files)')
       .option('--overwrite', 'replace the output if it exists')
       .option('--work-dir <dir>', 'folder for resumable segments (default: hidden folder beside the output)')
-      .option('--segment-seconds <s>', 'seconds per resumable segment', numberArg(0.1, 600)),
+      .option('--segment-seconds <s>', `seconds per resumable segment (default ${OUTPUT_DEFAULTS.segmentSeconds})`, numberArg(SEGMENT_SECONDS.min, SEGMENT_SECONDS.max)),
   ).action(async (input: string, flags: ColorizeFlags) => {
     const printer = eventPrinter(Boolean(flags.json));
     try {
       const common = await colorizeOptionsFrom(flags);
-      if (PHOTO_EXTENSIONS.has(path.extname(input).toLowerCase())) {
+      if (PHOTO_ENDINGS.has(path.extname(input).toLowerCase())) {
         const result = await getEngine().colorizePhoto({ ...common, input, output: flags.output, overwrite: flags.overwrite }, printer.onEvent, controller.signal);
         printer.done();
         if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
@@ -221,7 +234,7 @@ async function main(argv: string[]): Promise<number> {
       .description('colourize a few frames and write before/after PNGs')
       .argument('<input>')
       .requiredOption('--at <time>', 'where to start (seconds or h:mm:ss.ms)', timeArg)
-      .option('--frames <n>', 'how many frames', intArg(1, 600), 1)
+      .option('--frames <n>', 'how many frames', intArg(PREVIEW_FRAMES.min, PREVIEW_FRAMES.max), 1)
       .requiredOption('--out <dir>', 'folder for the PNGs'),
   ).action(async (input: string, flags: CommonColorizeFlags & { at: number; frames: number; out: string }) => {
     const common = await colorizeOptionsFrom(flags);

@@ -3,6 +3,7 @@
 // the renderer's EngineClient wraps them. Pure TypeScript: no DOM, no Node, so host and page share it.
 
 import type {
+  EngineErrorCode,
   ExecutionProvider,
   HintsDocument,
   MediaInfo,
@@ -73,7 +74,7 @@ export interface JobSpec {
 export type JobStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface JobError {
-  code: string;
+  code: WireErrorCode;
   message: string;
 }
 
@@ -202,11 +203,17 @@ export function isHostEvent(name: unknown): name is HostEventName {
 // Results travel as envelopes so that error codes survive IPC and WebSocket alike.
 // ---------------------------------------------------------------------------------------------
 
-/** Engine error codes plus the host's own: a path outside the allow-list, a malformed request. */
-export type HostErrorCode = string;
+/** The host's own refusals: a path nobody chose, a malformed request, something missing or unexpected. */
+export type HostOnlyErrorCode = 'not-allowed' | 'bad-request' | 'unavailable' | 'not-found' | 'internal';
+
+/** The page's own: the connection to the host was lost. */
+type ClientOnlyErrorCode = 'disconnected';
+
+/** Every code an error can carry across IPC or the WebSocket: the engine's, the host's, the page's. */
+export type WireErrorCode = EngineErrorCode | HostOnlyErrorCode | ClientOnlyErrorCode;
 
 export interface WireError {
-  code: HostErrorCode;
+  code: WireErrorCode;
   message: string;
 }
 

@@ -1,6 +1,11 @@
 // The engine's public vocabulary. Everything the CLI, the Electron main process, the browser-mode
 // server and the renderer's EngineClient exchange is defined here. No Electron, no React, no Node
-// imports: this file is shared with the renderer as types only.
+// imports: this file is shared with the renderer as types only. The option lists themselves (devices,
+// strengths, codecs, encoders, bounds and defaults) are data in options.ts.
+
+import type { DeviceChoice, EncoderChoice, ExecutionProvider, PreviewFormat, StabilizeStrength, VideoCodec } from './options.js';
+
+export type { DeviceChoice, EncoderChoice, ExecutionProvider, StabilizeStrength, VideoCodec };
 
 // ---------------------------------------------------------------------------------------------
 // Probe
@@ -82,8 +87,6 @@ export interface MediaInfo {
 // ---------------------------------------------------------------------------------------------
 
 export type ModelContract = 'chroma' | 'rgb';
-export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
-export type ExecutionProvider = Exclude<DeviceChoice, 'auto'>;
 
 export interface ModelInfo {
   id: string;
@@ -104,11 +107,6 @@ export interface ModelInfo {
 // Options shared by preview and render
 // ---------------------------------------------------------------------------------------------
 
-export type StabilizeStrength = 'off' | 'low' | 'medium' | 'high';
-
-/** Video encoders a render may use: auto tries this machine's hardware encoders, else x264/x265. */
-export const ENCODER_CHOICES = ['auto', 'x264', 'x265', 'nvenc', 'vaapi', 'qsv', 'videotoolbox', 'amf'] as const;
-export type EncoderChoice = (typeof ENCODER_CHOICES)[number];
 
 export interface ColorizeOptions {
   /** Model id from native-models/, or a path to a model folder / model.json. Default: picked by device. */
@@ -149,7 +147,7 @@ export interface RenderOptions extends ColorizeOptions {
   from?: number;
   /** Seconds from the start of the film, exclusive. */
   to?: number;
-  codec?: 'h264' | 'h265';
+  codec?: VideoCodec;
   /** Default x264 (x265 for codec h265); see electron/engine/media/encoders.ts. */
   encoder?: EncoderChoice;
   crf?: number;
@@ -210,6 +208,10 @@ export interface NoticeEvent {
     | 'damaged-input'
     | 'other';
   message: string;
+  /** Provider notices: the provider the model runs on (after a fallback, the one it fell back to). */
+  provider?: ExecutionProvider;
+  /** A provider fallback: the provider that could not be used. */
+  failedProvider?: ExecutionProvider;
 }
 
 export interface SceneCutEvent {
@@ -244,7 +246,7 @@ export interface PreviewOptions extends ColorizeOptions {
   /** Longest side of the returned images (default: the film's own size, capped at 1280). */
   maxSize?: number;
   /** Image encoding of the returned frames (default jpeg: small and fast for the UI). */
-  format?: 'jpeg' | 'png';
+  format?: PreviewFormat;
 }
 
 export interface PreviewFrame {

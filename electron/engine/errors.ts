@@ -28,3 +28,14 @@ export function cancelledError(): EngineError {
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw cancelledError();
 }
+
+/** Waits for `work`, or rejects as cancelled as soon as `signal` aborts (the work itself goes on). */
+export function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,7 +1,5 @@
 import { isEngineError } from '../engine/errors.js';
-import type { WireError } from '../common/protocol.js';
-
-export type HostOnlyErrorCode = 'not-allowed' | 'bad-request' | 'unavailable' | 'not-found' | 'internal';
+import type { HostOnlyErrorCode, WireError } from '../common/protocol.js';
 
 /** A refusal by the host itself (not the engine): a path nobody chose, a malformed request. */
 export class HostError extends Error {

@@ -199,10 +199,8 @@ export class RenderQueue {
       this.changed(false);
     } else if (event.type === 'notice') {
       this.addNotice(job, event);
-      if (event.code === 'provider' || event.code === 'provider-fallback') {
-        const provider = /\b(cpu|cuda|dml|coreml|webgpu)\b/i.exec(event.message)?.[1];
-        if (provider) job.provider = provider.toLowerCase() as QueueJob['provider'];
-      }
+      // The provider the model runs on now (after a fallback, the one it fell back to).
+      if (event.provider) job.provider = event.provider;
       this.changed(true);
     } else if (event.type === 'scene-cut') {
       job.sceneCuts = mergeCuts(job.sceneCuts, [event.frame]);

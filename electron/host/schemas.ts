@@ -3,9 +3,9 @@
 
 import { z } from 'zod';
 import { validateHints } from '../engine/pins/hints-file.js';
+import { CRF, DEVICES, PREVIEW_FORMATS, PREVIEW_FRAMES, RENDER_FACTOR, SATURATION, STABILIZE_STRENGTHS, VIDEO_CODECS } from '../common/options.js';
 import type { HintsDocument } from '../common/types.js';
 
-const MAX_PREVIEW_FRAMES = 600;
 const MAX_THUMBNAILS = 64;
 
 const filePath = z.string().min(1).max(4096).refine((value) => !value.includes('\0'), 'path contains a NUL byte');
@@ -14,7 +14,7 @@ const seconds = z.number().finite().min(0).max(7 * 24 * 3600);
 /** A model id from the engine's list; paths are not accepted from the page. */
 const modelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'model must be a model id');
 
-const device = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']);
+const device = z.enum(DEVICES);
 
 /** Marks an issue whose message is already the whole sentence to show (the hints checker's own words). */
 export const SENTENCE = 'sentence';
@@ -33,11 +33,11 @@ const hintsSchema = z.unknown().transform((value, context): HintsDocument => {
 
 const colorizeOptionsSchema = z.strictObject({
   model: modelId.optional(),
-  renderFactor: z.number().finite().min(1).max(100).optional(),
+  renderFactor: z.number().finite().min(RENDER_FACTOR.min).max(RENDER_FACTOR.max).optional(),
   device: device.optional(),
-  stabilize: z.enum(['off', 'low', 'medium', 'high']).optional(),
+  stabilize: z.enum(STABILIZE_STRENGTHS).optional(),
   deinterlace: z.boolean().optional(),
-  saturation: z.number().finite().min(0).max(4).optional(),
+  saturation: z.number().finite().min(SATURATION.min).max(SATURATION.max).optional(),
   hints: hintsSchema.optional(),
 });
 
@@ -64,14 +64,14 @@ export const thumbnailsRequestSchema = z.strictObject({
 export const previewRequestSchema = colorizeOptionsSchema.extend({
   input: filePath,
   at: seconds,
-  frames: z.number().int().min(1).max(MAX_PREVIEW_FRAMES).optional(),
+  frames: z.number().int().min(PREVIEW_FRAMES.min).max(PREVIEW_FRAMES.max).optional(),
   maxSize: z.number().int().min(64).max(4096).optional(),
-  format: z.enum(['jpeg', 'png']).optional(),
+  format: z.enum(PREVIEW_FORMATS).optional(),
 });
 
 const jobOptionsSchema = colorizeOptionsSchema.extend({
-  codec: z.enum(['h264', 'h265']).optional(),
-  crf: z.number().int().min(0).max(51).optional(),
+  codec: z.enum(VIDEO_CODECS).optional(),
+  crf: z.number().int().min(CRF.min).max(CRF.max).optional(),
 });
 
 export const jobSpecSchema = z

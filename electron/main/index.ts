@@ -10,17 +10,18 @@ import { resolveInferenceEntry } from '../engine/model/launcher.js';
 import { IPC, type HostEventName, type HostEvents } from '../common/protocol.js';
 import { APP_HOST, APP_SCHEME, APP_URL, appProtocolResponse } from './app-protocol.js';
 import { PathAllowList } from '../host/allow-list.js';
-import { FILM_EXTENSIONS } from '../host/film-extensions.js';
+import { FILM_EXTENSIONS } from '../common/options.js';
 import { createIpcHandlers } from '../host/handlers.js';
 import { createPinStore } from '../host/pin-store.js';
 import { createFileQueueStore } from '../host/queue-store.js';
 import { RenderQueue } from '../host/render-queue.js';
 import { utilityProcessLauncher, type UtilityFork } from './inference-launcher.js';
 import { registerIpc } from './ipc-bridge.js';
-import { isRestorableJob } from '../host/chosen-paths.js';
+import { hasFilmExtension, isRestorableJob } from '../host/chosen-paths.js';
 import { buildMenuTemplate } from './menu.js';
 import { isTrustedSenderUrl } from './security.js';
 import { createMainWindow, hardenWebContents } from './window.js';
+
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
@@ -41,7 +42,7 @@ function sendEvent<E extends HostEventName>(event: E, payload: HostEvents[E]): v
 
 /** A film handed to the app by the system (command line, second launch, macOS "Open With"). */
 function openFilmFromSystem(file: string): void {
-  if (!existsSync(file) || !FILM_EXTENSIONS.has(path.extname(file).toLowerCase())) return;
+  if (!existsSync(file) || !hasFilmExtension(file)) return;
   const allowed = allowList.allowRead(file);
   if (mainWindow?.webContents.isLoading() === false) sendEvent('film:opened', allowed);
   else pendingFilms.push(allowed);

@@ -1,8 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileEntry, FileListing } from '../common/protocol.js';
-import { FILM_EXTENSIONS } from '../host/film-extensions.js';
-
+import { hasFilmExtension } from '../host/chosen-paths.js';
 
 export interface FilmListingOptions {
   maxFiles?: number;
@@ -28,7 +27,7 @@ export async function listFilms(roots: string[], options: FilmListingOptions = {
       const full = path.join(folder, entry.name);
       if (entry.isDirectory()) {
         if (depth < maxDepth) await walk(root, full, depth + 1);
-      } else if (entry.isFile() && FILM_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+      } else if (entry.isFile() && hasFilmExtension(entry.name)) {
         const info = await stat(full).catch(() => null);
         if (info) files.push({ path: full, name: path.relative(root, full), sizeBytes: info.size });
       }

@@ -3,8 +3,8 @@
 // 1. Each colour clip in ../shared/data/video is cut to its first --seconds (one shot: these clips have
 //    no cuts) and made grey. N pins are sampled from the real colour frame at t = 0 (seeded; a random
 //    spot, the mean colour of the 7×7 patch around it). The grey shot is rendered without and with the
-//    pins; PSNR against the real colour shot is the mean over all its frames; CDC (temporal colour
-//    consistency) of the pinned render is compared with the real colour clip's.
+//    pins; PSNR against the real colour shot is the mean over all its frames (the grey shot's own PSNR
+//    beside it); CDC (temporal colour consistency) of the pinned render is compared with the real clip's.
 // 2. A two-shot film (grey shot A then grey shot B from another clip, cut between them): the same pins
 //    at t = 0 of shot A. Shot B's frames must be exactly those of the render without pins (lossless
 //    renders, compared byte for byte after decoding).
@@ -111,9 +111,10 @@ try {
     const pinned = path.join(work, `${name}-pins.mp4`);
     await render(grey, auto);
     await render(grey, pinned, { version: 1, pins });
-    const score = { auto: 0, pins: 0, frames: 0 };
+    const score = { grey: 0, auto: 0, pins: 0, frames: 0 };
     const cdc = { truth: new ColourDistributionConsistency(), auto: new ColourDistributionConsistency(), pins: new ColourDistributionConsistency() };
-    for await (const [t, a, p] of lockstep([truth, auto, pinned], size)) {
+    for await (const [t, a, p, g] of lockstep([truth, auto, pinned, grey], size)) {
+      score.grey += psnr(g, t);
       score.auto += psnr(a, t);
       score.pins += psnr(p, t);
       score.frames++;
@@ -124,6 +125,7 @@ try {
     const [cdcTruth, cdcAuto, cdcPins] = [cdc.truth, cdc.auto, cdc.pins].map((c) => c.result().cdc ?? NaN);
     shots[name] = {
       frames: score.frames,
+      psnrGrey: Number((score.grey / score.frames).toFixed(2)),
       psnrAuto: Number((score.auto / score.frames).toFixed(2)),
       psnrPins: Number((score.pins / score.frames).toFixed(2)),
       gain: Number(((score.pins - score.auto) / score.frames).toFixed(2)),

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, isEngineError, type Engine } from '../../electron/engine/index.js';
 import { listAvailableProviders } from '../../electron/engine/model/providers.js';
-import { checkDiskSpace } from '../../electron/engine/pipeline/render.js';
+import { checkDiskSpace } from '../../electron/engine/output-checks.js';
 import type { PreviewFrame, RenderEvent, Thumbnail } from '../../electron/common/types.js';
 import { makeClip } from '../helpers/clips.js';
 import { fixtureModelDir, fixtureModelsDir, ensureFixtureModels } from '../helpers/models.js';

@@ -168,8 +168,9 @@ class InferenceClient implements InferenceSession {
 
   // ----- providers and (re)loading --------------------------------------------------------------
 
-  #notice(level: NoticeEvent['level'], code: NoticeEvent['code'], message: string): void {
-    this.options.onNotice?.({ type: 'notice', level, code, message });
+  /** A provider fallback, said loudly: `failed` could not be used, `used` runs the model instead. */
+  #fallback(failed: ExecutionProvider, used: ExecutionProvider, message: string): void {
+    this.options.onNotice?.({ type: 'notice', level: 'warning', code: 'provider-fallback', message, provider: used, failedProvider: failed });
   }
 
   /** The device choice as providers to try, minus (loudly) the ones this build lacks. */
@@ -178,7 +179,7 @@ class InferenceClient implements InferenceSession {
     const planned = chooseProviders(this.options.device, available);
     return planned.filter((provider) => {
       if (provider === 'cpu' || available.includes(provider)) return true;
-      this.#notice('warning', 'provider-fallback', unavailableProviderNotice(provider));
+      this.#fallback(provider, 'cpu', unavailableProviderNotice(provider));
       return false;
     });
   }
@@ -191,7 +192,7 @@ class InferenceClient implements InferenceSession {
       const first = providers[0];
       const crashedOnGpu = error instanceof EngineError && error.code === 'inference-crashed' && first !== 'cpu' && !this.#closed;
       if (!crashedOnGpu) throw error;
-      this.#notice('warning', 'provider-fallback', failedProviderNotice(first, 'the inference process crashed while loading the model', 'cpu'));
+      this.#fallback(first, 'cpu', failedProviderNotice(first, 'the inference process crashed while loading the model', 'cpu'));
       await this.#launch(['cpu']);
     }
   }
@@ -238,7 +239,7 @@ class InferenceClient implements InferenceSession {
   #onReady(ready: ReadyMessage): void {
     this.#provider = ready.provider;
     for (const failure of ready.failures) {
-      this.#notice('warning', 'provider-fallback', failedProviderNotice(failure.provider, failure.reason, ready.provider));
+      this.#fallback(failure.provider, ready.provider, failedProviderNotice(failure.provider, failure.reason, ready.provider));
     }
   }
 
@@ -298,7 +299,7 @@ class InferenceClient implements InferenceSession {
   async #fallBackToCpu(reason: string): Promise<void> {
     if (this.#switching || this.#closed) return;
     this.#switching = true;
-    this.#notice('warning', 'provider-fallback', failedProviderNotice(this.#provider, reason, 'cpu'));
+    this.#fallback(this.#provider, 'cpu', failedProviderNotice(this.#provider, reason, 'cpu'));
     this.#retireChild();
     try {
       await this.#launch(['cpu']);

@@ -1,3 +1,4 @@
+import { COLORIZE_DEFAULTS } from '../../common/options.js';
 import type { InferenceSession } from '../model/inference-client.js';
 import type { PinStage } from '../pins/pin-stage.js';
 import { downscaleLuma, upscaleChroma, type LumaRange } from './chroma-merge.js';
@@ -50,7 +51,7 @@ export class FrameColorizer {
       frameWidth >> 1,
       frameHeight >> 1,
       lumaRange,
-      saturation ?? 1,
+      saturation ?? COLORIZE_DEFAULTS.saturation,
     );
     return { index: frame.index, width: frameWidth, height: frameHeight, y: frame.y, u, v };
   }

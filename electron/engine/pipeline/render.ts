@@ -1,18 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import { access, constants, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
 import { createSegmentEncoder, type SegmentEncoder } from '../media/encode.js';
 import { resolveEncoder } from '../media/encoders.js';
 import { defaultCacheDir } from '../private-dirs.js';
-import { decodeLuma, lumaRangeOf, outputSampleAspectRatio } from '../media/decode.js';
-import { muxOutput } from '../media/mux.js';
+import { existsSync } from 'node:fs';
+import { decodeLuma, decodeNotices, lumaRangeOf, outputSampleAspectRatio } from '../media/decode.js';
+import { containerForOutput, muxOutput } from '../media/mux.js';
 import type { InferenceSession } from '../model/inference-client.js';
 import type { ModelManifest } from '../model/manifest.js';
 import { renderSize } from '../model/manifest.js';
 import type { MediaInfo, RenderEvent, RenderOptions, RenderResult } from '../../common/types.js';
-import { assertOutputReplaceable, writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { resolveColorizeOptions } from '../colorize-options.js';
+import { checkDiskSpace, checkOutput } from '../output-checks.js';
+import type { SessionPool } from '../session-pool.js';
+import { OUTPUT_DEFAULTS } from '../../common/options.js';
 import { jobPins } from '../pins/job-pins.js';
 import { PinStage } from '../pins/pin-stage.js';
 import { FrameColorizer } from './colorizer.js';
@@ -62,68 +66,43 @@ function frameRange(info: MediaInfo, from?: number, to?: number): { start: numbe
   return { start, end };
 }
 
-/** Checks the output path before any work: not the input, folder writable, no silent overwrite. */
-export async function checkOutput(options: Pick<RenderOptions, 'input' | 'output' | 'overwrite'>): Promise<void> {
-  const output = path.resolve(options.output);
-  const input = path.resolve(options.input);
-  const sameFile = async () => {
-    if (output === input) return true;
-    // The same file under another name (a symlink, "..", a hard link) is the input all the same.
-    const [a, b] = await Promise.all([stat(output).catch(() => null), stat(input).catch(() => null)]);
-    return Boolean(a && b && a.dev === b.dev && a.ino === b.ino);
-  };
-  if (await sameFile()) {
-    throw new EngineError('output-is-input', 'The output would replace the input film; choose another output name.');
+/**
+ * A film render from the start: the input and output checked before any work, the film probed, the
+ * model's session held for the render, then renderFilm.
+ */
+export async function renderJob(
+  options: RenderOptions,
+  deps: { probe: (input: string, signal?: AbortSignal) => Promise<MediaInfo>; sessions: SessionPool },
+  emit: (event: RenderEvent) => void,
+  signal?: AbortSignal,
+): Promise<RenderResult> {
+  if (!existsSync(options.input)) {
+    throw new EngineError('input-missing', `The film ${options.input} does not exist; check the path.`);
   }
-  const dir = path.dirname(output);
-  const dirStat = await stat(dir).catch(() => null);
-  if (!dirStat) {
-    throw new EngineError('output-unwritable', `The folder ${dir} does not exist; create it or choose an output in an existing folder.`);
-  }
-  if (!dirStat.isDirectory()) {
-    throw new EngineError('output-unwritable', `${dir} is not a folder; choose an output inside a folder.`);
-  }
-  await assertOutputReplaceable(output, options.overwrite);
-  // Permission bits do not tell the whole story (root, read-only mounts, immutable folders): try it.
-  const probeFile = path.join(dir, `.chromareel-write-test-${randomBytes(4).toString('hex')}`);
+  containerForOutput(options.output); // a wrong extension is found now, not after the render
+  await checkOutput(options);
+  emit({ type: 'progress', phase: 'probing', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
+  const info = await deps.probe(options.input, signal);
+  const settings = resolveColorizeOptions(options);
+  for (const notice of decodeNotices(info, settings.deinterlace)) emit(notice);
+  emit({ type: 'progress', phase: 'loading-model', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
+  const { manifest, session, release } = await deps.sessions.acquire(settings.model, settings.device, emit, signal);
   try {
-    await access(dir, constants.W_OK);
-    await writeFile(probeFile, '');
-  } catch {
-    throw new EngineError('output-unwritable', `Cannot write to the folder ${dir}; choose an output in a folder you can write to.`);
+    return await renderFilm(options, { info, manifest, session, emit, signal });
   } finally {
-    await rm(probeFile, { force: true }).catch(() => undefined);
+    release();
   }
 }
 
-/** Rough space needed for segments plus the final file, so a full disk is reported before hours of work. */
-export async function checkDiskSpace(dir: string, info: MediaInfo, frames: number, lossless: boolean): Promise<void> {
-  const pixels = info.video.outputWidth * info.video.outputHeight * frames;
-  const bytesPerPixel = lossless ? 0.8 : 0.06;
-  const audioBytes = info.audio.length * 40_000 * (frames / Math.max(1, info.video.fps));
-  const needed = 2 * (pixels * bytesPerPixel + audioBytes) + 50 * 1024 * 1024;
-  const stats = await statfs(dir);
-  const free = Number(stats.bavail) * Number(stats.bsize);
-  if (free < needed) {
-    const gib = (n: number) => (n / 1024 ** 3).toFixed(1);
-    throw new EngineError(
-      'disk-full',
-      `Not enough disk space in ${dir}: about ${gib(needed)} GB is needed and ${gib(free)} GB is free; free some space or choose another output folder.`,
-    );
-  }
-}
-
-export async function renderFilm(options: RenderOptions, context: RenderContext): Promise<RenderResult> {
+async function renderFilm(options: RenderOptions, context: RenderContext): Promise<RenderResult> {
   const started = performance.now();
   const { info, manifest, session, emit, signal } = context;
   const output = path.resolve(options.output);
   const { start, end } = frameRange(info, options.from, options.to);
   const fps = info.video.frameRate.num / info.video.frameRate.den;
-  const segmentFrames = options.segmentFrames ?? Math.max(1, Math.round(fps * (options.segmentSeconds ?? 4)));
-  const strength = options.stabilize ?? 'medium';
-  const renderFactor = options.renderFactor ?? manifest.renderFactor.default;
+  const segmentFrames = options.segmentFrames ?? Math.max(1, Math.round(fps * (options.segmentSeconds ?? OUTPUT_DEFAULTS.segmentSeconds)));
+  const { stabilize: strength, renderFactor, deinterlace, saturation, hints } = resolveColorizeOptions(options, manifest);
   const render = renderSize(info.video.outputWidth, info.video.outputHeight, renderFactor, manifest.sizeMultiple);
-  const deinterlace = options.deinterlace ?? true;
   const lossless = options.lossless ?? false;
   const { encoder: videoEncoder, notice: encoderNotice } = await resolveEncoder(options.encoder ?? (options.codec === 'h265' ? 'x265' : 'x264'), {
     codec: options.codec,
@@ -133,7 +112,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
   });
   const codec = videoEncoder.codec;
 
-  const pins = await jobPins(options.hints, manifest, (doc, hinted) => PinStage.forFilm(doc, fps, render.width, render.height, hinted));
+  const pins = await jobPins(hints, manifest, (doc, hinted) => PinStage.forFilm(doc, fps, render.width, render.height, hinted));
   const workDir = path.resolve(options.workDir ?? defaultWorkDir(output));
   const fingerprint = jobFingerprint({
     input: path.resolve(options.input),
@@ -145,7 +124,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
     render,
     strength,
     deinterlace,
-    saturation: options.saturation ?? 1,
+    saturation,
     lossless,
     codec,
     crf: options.crf,
@@ -187,7 +166,7 @@ export async function renderFilm(options: RenderOptions, context: RenderContext)
     renderWidth: render.width,
     renderHeight: render.height,
     lumaRange,
-    saturation: options.saturation,
+    saturation,
     pins: pins?.stage,
   });
 

@@ -27,13 +27,14 @@ import type {
   PrepareResult,
   QueueJob,
   StoredPins,
+  WireErrorCode,
 } from '../../../electron/common/protocol.js';
 import type { HostTransport } from './transport.js';
 
 /** An error from the host or the engine, in plain words, with its code (e.g. 'not-allowed', 'corrupt-input'). */
 export class ClientError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: WireErrorCode,
     message: string,
   ) {
     super(message);

@@ -68,7 +68,7 @@ export function connectWebSocketTransport(url: string): Promise<HostTransport> {
       resolve(transport);
     });
     socket.addEventListener('close', () => {
-      const lost = { ok: false as const, error: { code: 'disconnected', message: LOST } };
+      const lost = { ok: false as const, error: { code: 'disconnected' as const, message: LOST } };
       for (const answer of calls.values()) answer(lost);
       calls.clear();
       for (const handlers of streams.values()) handlers.error(lost.error);

@@ -1,22 +1,18 @@
+import {
+  CRF,
+  DEVICE_LABELS,
+  DEVICES,
+  PROVIDER_LABELS,
+  RENDER_FACTOR_FALLBACK,
+  SATURATION,
+  SATURATION_SLIDER_MAX,
+  STABILIZE_LABELS,
+  STABILIZE_STRENGTHS,
+  VIDEO_CODEC_LABELS,
+  VIDEO_CODECS,
+} from '../../../electron/common/options.js';
 import type { DeviceChoice, ExecutionProvider, ModelInfo, StabilizeStrength } from '../../../electron/common/types.js';
 import type { Settings } from './use-settings.js';
-
-const DEVICES: { value: DeviceChoice; label: string }[] = [
-  { value: 'auto', label: 'Automatic' },
-  { value: 'cpu', label: 'CPU' },
-  { value: 'cuda', label: 'NVIDIA GPU (CUDA)' },
-  { value: 'dml', label: 'GPU (DirectML, Windows)' },
-  { value: 'coreml', label: 'Apple Neural Engine / GPU (Core ML)' },
-  { value: 'webgpu', label: 'GPU (WebGPU)' },
-];
-
-const PROVIDER_NAMES: Record<ExecutionProvider, string> = {
-  cpu: 'CPU',
-  cuda: 'NVIDIA GPU (CUDA)',
-  dml: 'GPU (DirectML)',
-  coreml: 'Core ML',
-  webgpu: 'GPU (WebGPU)',
-};
 
 export interface SettingsPanelProps {
   settings: Settings;
@@ -35,7 +31,7 @@ function effectiveModel(settings: Settings, models: ModelInfo[]): ModelInfo | un
 
 export function SettingsPanel({ settings, onChange, models, provider }: SettingsPanelProps) {
   const model = effectiveModel(settings, models);
-  const range = model?.renderFactor ?? { min: 8, max: 40, default: 16 };
+  const range = model?.renderFactor ?? RENDER_FACTOR_FALLBACK;
   const renderFactor = settings.renderFactor ?? range.default;
   const fellBack = provider === 'cpu' && settings.device !== 'auto' && settings.device !== 'cpu';
 
@@ -80,17 +76,17 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
         <label htmlFor="setting-device">Device</label>
         <select id="setting-device" value={settings.device} onChange={(event) => onChange({ device: event.target.value as DeviceChoice })}>
           {DEVICES.map((device) => (
-            <option key={device.value} value={device.value}>
-              {device.label}
+            <option key={device} value={device}>
+              {DEVICE_LABELS[device]}
             </option>
           ))}
         </select>
         <p className="field-note" data-testid="provider-used">
-          {provider ? `Running on: ${PROVIDER_NAMES[provider]}` : 'Runs on: shown once the model has loaded'}
+          {provider ? `Running on: ${PROVIDER_LABELS[provider]}` : 'Runs on: shown once the model has loaded'}
         </p>
         {fellBack && (
           <p className="notice notice-warning" role="status">
-            {DEVICES.find((device) => device.value === settings.device)?.label} could not be used here, so ChromaReel fell back to the CPU; it works, only more slowly.
+            {DEVICE_LABELS[settings.device]} could not be used here, so ChromaReel fell back to the CPU; it works, only more slowly.
           </p>
         )}
       </div>
@@ -103,10 +99,11 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
       <div className="field">
         <label htmlFor="setting-stabilize">Colour stabilization</label>
         <select id="setting-stabilize" value={settings.stabilize} onChange={(event) => onChange({ stabilize: event.target.value as StabilizeStrength })}>
-          <option value="off">Off</option>
-          <option value="low">Low</option>
-          <option value="medium">Medium</option>
-          <option value="high">High</option>
+          {STABILIZE_STRENGTHS.map((strength) => (
+            <option key={strength} value={strength}>
+              {STABILIZE_LABELS[strength]}
+            </option>
+          ))}
         </select>
       </div>
 
@@ -114,15 +111,18 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
         <label htmlFor="setting-saturation">
           Colour strength <output htmlFor="setting-saturation">{Math.round(settings.saturation * 100)}%</output>
         </label>
-        <input id="setting-saturation" type="range" min={0} max={2} step={0.05} value={settings.saturation} onChange={(event) => onChange({ saturation: Number(event.target.value) })} />
+        <input id="setting-saturation" type="range" min={SATURATION.min} max={SATURATION_SLIDER_MAX} step={0.05} value={settings.saturation} onChange={(event) => onChange({ saturation: Number(event.target.value) })} />
       </div>
 
       <div className="field-pair">
         <div className="field">
           <label htmlFor="setting-codec">Output codec</label>
           <select id="setting-codec" value={settings.codec} onChange={(event) => onChange({ codec: event.target.value as Settings['codec'] })}>
-            <option value="h264">H.264 (plays everywhere)</option>
-            <option value="h265">H.265 (smaller files)</option>
+            {VIDEO_CODECS.map((codec) => (
+              <option key={codec} value={codec}>
+                {VIDEO_CODEC_LABELS[codec]}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
@@ -130,13 +130,13 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
           <input
             id="setting-crf"
             type="number"
-            min={0}
-            max={51}
+            min={CRF.min}
+            max={CRF.max}
             step={1}
             value={settings.crf}
             onChange={(event) => {
               const value = Math.round(Number(event.target.value));
-              if (Number.isFinite(value)) onChange({ crf: Math.min(51, Math.max(0, value)) });
+              if (Number.isFinite(value)) onChange({ crf: Math.min(CRF.max, Math.max(CRF.min, value)) });
             }}
           />
         </div>

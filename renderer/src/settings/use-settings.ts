@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
-import type { DeviceChoice, StabilizeStrength } from '../../../electron/common/types.js';
+import { COLORIZE_DEFAULTS, OUTPUT_DEFAULTS } from '../../../electron/common/options.js';
+import type { DeviceChoice, StabilizeStrength, VideoCodec } from '../../../electron/common/types.js';
 
 export interface Settings {
   /** '' = let the engine pick a model for the device. */
@@ -10,19 +11,19 @@ export interface Settings {
   deinterlace: boolean;
   stabilize: StabilizeStrength;
   saturation: number;
-  codec: 'h264' | 'h265';
+  codec: VideoCodec;
   crf: number;
 }
 
 const DEFAULT_SETTINGS: Settings = {
   model: '',
   renderFactor: null,
-  device: 'auto',
-  deinterlace: true,
-  stabilize: 'medium',
-  saturation: 1,
-  codec: 'h264',
-  crf: 18,
+  device: COLORIZE_DEFAULTS.device,
+  deinterlace: COLORIZE_DEFAULTS.deinterlace,
+  stabilize: COLORIZE_DEFAULTS.stabilize,
+  saturation: COLORIZE_DEFAULTS.saturation,
+  codec: OUTPUT_DEFAULTS.codec,
+  crf: OUTPUT_DEFAULTS.crf,
 };
 
 const STORAGE_KEY = 'chromareel.settings.v1';
@@ -61,6 +62,6 @@ export function colorizeOptionsOf(settings: Settings) {
     device: settings.device,
     deinterlace: settings.deinterlace,
     stabilize: settings.stabilize,
-    ...(settings.saturation !== 1 ? { saturation: settings.saturation } : {}),
+    ...(settings.saturation !== COLORIZE_DEFAULTS.saturation ? { saturation: settings.saturation } : {}),
   };
 }

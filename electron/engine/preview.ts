@@ -1,0 +1,87 @@
+// A few frames colourized for looking at: decoded from `at`, through the model and the stabilizer as
+// a render would, and returned as before/after images ready for an <img>.
+import { PREVIEW_FRAMES } from '../common/options.js';
+import type { MediaInfo, NoticeEvent, PreviewFrame, PreviewOptions } from '../common/types.js';
+import { resolveColorizeOptions } from './colorize-options.js';
+import { throwIfAborted } from './errors.js';
+import { decodeLuma, decodeNotices, lumaRangeOf } from './media/decode.js';
+import { encodeImage, lumaToRgb, yuvToRgb } from './media/image.js';
+import { renderSize } from './model/manifest.js';
+import { jobPins } from './pins/job-pins.js';
+import { PinStage } from './pins/pin-stage.js';
+import { FrameColorizer } from './pipeline/colorizer.js';
+import type { LowResChroma, LumaFrame } from './pipeline/frames.js';
+import { ChromaStabilizer } from './pipeline/stabilize.js';
+import type { SessionPool } from './session-pool.js';
+
+/** Longest side of preview images unless asked otherwise (the film's own size up to this). */
+const DEFAULT_MAX_SIZE = 1280;
+
+export async function* previewFrames(
+  options: PreviewOptions,
+  deps: { probe: (input: string, signal?: AbortSignal) => Promise<MediaInfo>; sessions: SessionPool },
+  signal?: AbortSignal,
+): AsyncGenerator<PreviewFrame> {
+  const info = await deps.probe(options.input, signal);
+  const settings = resolveColorizeOptions(options);
+  const { deinterlace } = settings;
+  const notices: NoticeEvent[] = [...decodeNotices(info, deinterlace)];
+  const { manifest, session, release } = await deps.sessions.acquire(settings.model, settings.device, (notice) => notices.push(notice), signal);
+  try {
+    const { renderFactor, saturation, stabilize, hints } = resolveColorizeOptions(options, manifest);
+    const video = info.video;
+    const fps = video.frameRate.num / video.frameRate.den;
+    const first = Math.min(Math.max(0, Math.floor(options.at * fps + 1e-6)), Math.max(0, video.frameCount - 1));
+    const count = Math.max(1, Math.min(options.frames ?? 1, PREVIEW_FRAMES.max));
+    const render = renderSize(video.outputWidth, video.outputHeight, renderFactor, manifest.sizeMultiple);
+    const lumaRange = lumaRangeOf(info);
+    const pins = await jobPins(hints, manifest, (doc, hinted) => PinStage.forFilm(doc, fps, render.width, render.height, hinted));
+    const colorizer = new FrameColorizer(session, {
+      frameWidth: video.outputWidth,
+      frameHeight: video.outputHeight,
+      renderWidth: render.width,
+      renderHeight: render.height,
+      lumaRange,
+      saturation,
+      pins: pins?.stage,
+    });
+    // Pins put earlier in the shot: track them up to the first frame shown.
+    await pins?.stage.warmUp(first, (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }), (frame) => colorizer.modelLuma(frame));
+    const stabilizer = new ChromaStabilizer({ strength: stabilize, width: render.width, height: render.height });
+    const pending = new Map<number, LumaFrame>();
+    const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;
+    const format = options.format ?? 'jpeg';
+    let index = 0;
+    const present = async (chroma: LowResChroma): Promise<PreviewFrame> => {
+      const luma = pending.get(chroma.index)!;
+      pending.delete(chroma.index);
+      const merged = colorizer.merge(luma, chroma);
+      const before = await encodeImage(lumaToRgb(luma.y, luma.width, luma.height, lumaRange), luma.width, luma.height, { format, maxSize });
+      const after = await encodeImage(yuvToRgb(merged, lumaRange), merged.width, merged.height, { format, maxSize });
+      const position = index++;
+      const placed = pins?.stage.placedOn(luma.index);
+      return {
+        index: position,
+        frame: luma.index,
+        timeSec: luma.index / fps,
+        width: before.width,
+        height: before.height,
+        before: before.data,
+        after: after.data,
+        mime: format === 'png' ? 'image/png' : 'image/jpeg',
+        provider: session.provider,
+        ...(stabilizer.cuts.includes(luma.index) ? { sceneCut: true } : {}),
+        ...(position === 0 && notices.length > 0 ? { notices } : {}),
+        ...(placed ? { pins: placed.filter((pin) => pin.id !== undefined).map((pin) => ({ index: pin.id!, x: pin.x, y: pin.y })) } : {}),
+      };
+    };
+    for await (const luma of decodeLuma(info, { startFrame: first, frameCount: count, deinterlace, signal })) {
+      throwIfAborted(signal);
+      pending.set(luma.index, luma);
+      for (const chroma of stabilizer.push(await colorizer.predict(luma))) yield await present(chroma);
+    }
+    for (const chroma of stabilizer.flush()) yield await present(chroma);
+  } finally {
+    release();
+  }
+}
