@@ -6,7 +6,8 @@
 // .bench/bench.json. The stabilization quality figures (flicker, CDC, CF on every shared clip) are
 // `npm run bench:stabilize` (scripts/metrics/stabilization-report.ts).
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,11 +23,14 @@ import type { DeviceChoice } from '../../electron/common/types.js';
 import { measurePinPreview } from './pin-preview.js';
 import { ProcessTreeMemory } from './process-tree-memory.js';
 import { measureStabilizerStage } from './stabilizer-stage.js';
+import { profileCli, type StageProfile } from './stage-profile.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const sharedRoad = path.resolve(repoRoot, '../shared/data/video/road-traffic-overhead.mp4');
 const { values: args } = parseArgs({
   options: {
-    clip: { type: 'string', default: path.resolve(repoRoot, '../shared/data/video/road-traffic-overhead.mp4') },
+    // The shared road clip, or the small copy among the test fixtures where ../shared is missing.
+    clip: { type: 'string', default: existsSync(sharedRoad) ? sharedRoad : path.resolve(repoRoot, 'test/fixtures/video/road-traffic-overhead-320x180.mp4') },
     seconds: { type: 'string', default: '20' },
     model: { type: 'string' },
     'skip-baseline': { type: 'boolean', default: false },
@@ -35,6 +39,8 @@ const { values: args } = parseArgs({
     // A 720p shared clip for the pin-preview latency; --only pin-preview measures just that.
     'preview-clip': { type: 'string', default: path.resolve(repoRoot, '../shared/data/video/plaza-crowd-overhead.mp4') },
     only: { type: 'string' },
+    // Seconds of the clip for the per-stage CPU profile at 768x432, 1080p and 4K (--only stages).
+    'stage-seconds': { type: 'string', default: '8' },
   },
 });
 
@@ -53,11 +59,55 @@ const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const round = (n: number) => Math.round(n * 10) / 10;
 const ratio = (n: number) => Number(n.toFixed(3));
 
-async function makeClip(name: string, lengthSec: number): Promise<string> {
+async function makeClip(name: string, lengthSec: number, size?: { width: number; height: number }): Promise<string> {
   const out = path.join(workRoot, name);
-  // Loop the source when a longer clip is asked for; re-encode so the frame count is exact.
-  await runFfmpeg(['-stream_loop', '-1', '-i', args.clip!, '-t', String(lengthSec), '-map', '0:v:0', '-map', '0:a?', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'aac', '-y', out]);
+  // Loop the source when a longer clip is asked for; re-encode so the frame count is exact. Larger
+  // sizes are the same clip scaled up (lanczos), so every size shows the same picture.
+  const scale = size ? ['-vf', `scale=${size.width}:${size.height}:flags=lanczos`] : [];
+  await runFfmpeg(['-stream_loop', '-1', '-i', args.clip!, '-t', String(lengthSec), '-map', '0:v:0', '-map', '0:a?', ...scale, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'aac', '-y', out]);
   return out;
+}
+
+const STAGE_SIZES = [
+  { name: '768x432', width: 768, height: 432 },
+  { name: '1080p', width: 1920, height: 1080 },
+  { name: '4K', width: 3840, height: 2160 },
+];
+
+/**
+ * Host CPU ms per frame by stage at each size, from a CPU profile of the real CLI. The encoder runs
+ * at preset ultrafast here: x264 is another process and not what this measures, and a slower preset
+ * would only make the 4K run long.
+ */
+async function measureStages(lengthSec: number): Promise<Record<string, StageProfile>> {
+  const out: Record<string, StageProfile> = {};
+  for (const size of STAGE_SIZES) {
+    const clip = await makeClip(`stages-${size.name}.mp4`, lengthSec, size);
+    out[size.name] = await profileCli(repoRoot, clip, ['--stabilize', 'medium', '--device', device, '--preset', 'ultrafast']);
+    console.log(`stages at ${size.name}: ${out[size.name].perFrameWorkMs} ms of host work per frame`);
+  }
+  return out;
+}
+
+function printStages(stages: Record<string, StageProfile>): void {
+  const rows: Record<string, Record<string, number>> = {};
+  for (const [size, profile] of Object.entries(stages)) {
+    rows[size] = { ...profile.msPerFrame, perFrameWork: profile.perFrameWorkMs, mainThreadCpu: profile.hostMainThreadCpuMsPerFrame, allThreadsCpu: profile.hostAllThreadsCpuMsPerFrame, peakTreeMiB: profile.peakTreeMiB };
+  }
+  console.table(rows);
+}
+
+if (args.only === 'stages') {
+  const stages = await measureStages(Number(args['stage-seconds']));
+  printStages(stages);
+  const file = path.join(repoRoot, '.bench/bench.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  // Kept beside the other figures of the last full run, which stay as they were.
+  const previous = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>) : {};
+  await writeFile(file, `${JSON.stringify({ ...previous, stages: { date: new Date().toISOString(), loadAverage: os.loadavg(), byResolution: stages } }, null, 2)}\n`);
+  console.log(`wrote stages to ${file}`);
+  await rm(workRoot, { recursive: true, force: true });
+  process.exit(0);
 }
 
 interface CliRun {
@@ -173,8 +223,12 @@ if (!args['skip-baseline']) {
 // 5. The preview after a pin change, on a 720p clip with the model warm.
 const pinPreview = await measurePinPreview(args['preview-clip']!, { model: args.model });
 
+// 6. Where the host's milliseconds go, per frame and by stage, at 768x432, 1080p and 4K.
+const stages = await measureStages(Number(args['stage-seconds']));
+
 const results = {
   pinPreview,
+  stages: { loadAverage: os.loadavg(), byResolution: stages },
   date: new Date().toISOString(),
   machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 1024 ** 3) },
   ffmpeg,
@@ -224,6 +278,7 @@ console.table(results.ratios);
 console.table({ short: results.peakMemoryMiB.short, long: results.peakMemoryMiB.long });
 console.table({ stabilizerStage: results.stabilizerStage });
 console.table({ pinPreview });
+printStages(stages);
 console.table(results.targets);
 await mkdir(path.join(repoRoot, '.bench'), { recursive: true });
 await writeFile(path.join(repoRoot, '.bench/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
