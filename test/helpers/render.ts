@@ -59,7 +59,6 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
   return startCli(args, options).done;
 }
 
-/** The JSON lines the CLI printed with --json (every line must parse). */
 /**
  * CLI arguments of a resumable lossless render with the fixture model in short segments (0.4 s), so a
  * test can interrupt it between segments and compare the resumed film with an uninterrupted one.
@@ -68,6 +67,7 @@ export function segmentedLosslessArgs(film: string, output: string, modelDir: st
   return ['colorize', film, '-o', output, '--model', modelDir, '--lossless', '--preset', 'ultrafast', '--segment-seconds', '0.4', '--json'];
 }
 
+/** The JSON lines the CLI printed with --json (every line must parse). */
 export function jsonLines(stdout: string): Array<Record<string, any>> {
   return stdout
     .split('\n')

@@ -110,6 +110,9 @@ export interface FrameRateDecision {
   variableFrameRate: boolean;
 }
 
+/** Highest base rate a VFR stream is rendered at (above it, the average rate is used). */
+const MAX_BASE_RATE = 120;
+
 /**
  * Picks the CFR rate to render at. The stream is VFR when sampled packet intervals vary by more
  * than timestamp rounding, or when r_frame_rate and avg_frame_rate disagree by more than 1% (an
@@ -117,9 +120,6 @@ export interface FrameRateDecision {
  * exact rational); VFR renders at its base rate (r_frame_rate) when that is plausible, otherwise at
  * the average rate rounded to a sensible rational.
  */
-/** Highest base rate a VFR stream is rendered at (above it, the average rate is used). */
-const MAX_BASE_RATE = 120;
-
 export function chooseFrameRate(input: {
   rFrameRate?: Rational;
   avgFrameRate?: Rational;

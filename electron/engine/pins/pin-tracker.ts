@@ -7,7 +7,7 @@
 // LEAD_IN frames before the first pin (frames before that are ignored), and whenever no pin is live
 // and the next one is more than LEAD_IN frames away it goes dormant and starts afresh LEAD_IN frames
 // before it. So its state at a frame depends only on the film and the pins, never on where a render
-// started; `wantedFrom` says which frame a late start must feed it from (see warm-up.ts).
+// started; `wantedFrom` says which frame a late start must feed it from (see PinStage.warmUp in pin-stage.ts).
 import { DEFAULT_MOTION_TUNING, LumaPyramid, estimateMotion, type MotionField } from '../pipeline/motion.js';
 import { SceneCutDetector } from '../pipeline/scene-cuts.js';
 import { STABILIZE_TUNING } from '../pipeline/stabilize.js';

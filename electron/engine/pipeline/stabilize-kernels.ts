@@ -71,6 +71,7 @@ export function warpedMismatch(
   const { blockSize: B, blocksX, blocksY, offset, w00, w01, w10, w11, width, height } = warp;
   const bins = 256;
   const histogram = new Uint32Array(bins);
+  // The block-warp walk is written out in each kernel on purpose: a shared one would cost a call per pixel.
   for (let by = 0; by < blocksY; by++) {
     const y0 = by * B;
     const y1 = Math.min(height, y0 + B);
@@ -172,6 +173,7 @@ export function lumaDrift(
 ): Float32Array {
   const { blockSize: B, blocksX, blocksY, offset, w00, w01, w10, w11, width, height } = warp;
   const difference = out;
+  // The block-warp walk is written out in each kernel on purpose: a shared one would cost a call per pixel.
   for (let by = 0; by < blocksY; by++) {
     const y0 = by * B;
     const y1 = Math.min(height, y0 + B);
@@ -242,6 +244,7 @@ export function blendState(
   const oCr = out.cr;
   const oMag = out.magnitude;
   const oW = out.weight;
+  // The block-warp walk is written out in each kernel on purpose: a shared one would cost a call per pixel.
   for (let by = 0; by < blocksY; by++) {
     const y0 = by * B;
     const y1 = Math.min(height, y0 + B);
@@ -333,6 +336,7 @@ export function combineWithFuture(
   const sCr = future.cr;
   const sMag = future.magnitude;
   const sW = future.weight;
+  // The block-warp walk is written out in each kernel on purpose: a shared one would cost a call per pixel.
   for (let by = 0; by < blocksY; by++) {
     const y0 = by * B;
     const y1 = Math.min(height, y0 + B);
