@@ -8,7 +8,7 @@ import { chmod, lstat, open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { fileWriteError } from '../engine/atomic-file.js';
-import { MAX_HINTS_BYTES, validateHints } from '../engine/pins/hints-file.js';
+import { HintsError, MAX_HINTS_BYTES, validateHints } from '../engine/pins/hints-file.js';
 import { ensurePrivateDir } from '../engine/private-dirs.js';
 import type { StoredPins } from '../common/protocol.js';
 import type { HintsDocument } from '../common/types.js';
@@ -94,7 +94,7 @@ export function createPinStore(dir: string): PinStore {
       try {
         return { hints: validateHints(stored.data.hints, 'The saved pins'), notice: null };
       } catch (error) {
-        return unreadable((error as Error).message.replace(/^The saved pins is not valid: /, '').replace(/; fix the file\.$/, ''));
+        return unreadable(error instanceof HintsError ? error.problem : (error as Error).message);
       }
     },
 

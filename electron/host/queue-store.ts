@@ -85,11 +85,11 @@ function checkedPins(job: QueueJob): Pick<QueueJob, 'status' | 'error'> {
   const hints = (job.options as { hints?: unknown }).hints;
   if (hints === undefined) return { status: job.status, error: job.error ?? null };
   try {
-    validateHints(hints, 'The list of colour pins saved with this render');
+    validateHints(hints, 'The list of colour pins saved with this render', "add the render again with the film's pins");
     return { status: job.status, error: job.error ?? null };
   } catch (error) {
     if (job.status === 'done') return { status: job.status, error: job.error ?? null };
-    return { status: 'failed', error: { code: 'bad-option', message: `${(error as Error).message.replace(/; fix the file\.$/, '')}; add the render again with the film's pins.` } };
+    return { status: 'failed', error: { code: 'bad-option', message: (error as Error).message } };
   }
 }
 

@@ -22,11 +22,10 @@ export const SENTENCE = 'sentence';
 /** Colour pins from the page: checked by the engine's own hints schema (one plain sentence per problem). */
 const hintsSchema = z.unknown().transform((value, context): HintsDocument => {
   try {
-    return validateHints(value, 'The list of colour pins');
+    // Pins from the page are not a file: no advice to fix one.
+    return validateHints(value, 'The list of colour pins', '');
   } catch (error) {
-    // The checker speaks of a file; pins from the page are not one.
-    const sentence = (error as Error).message.replace(/; fix the file\.$/, '.');
-    context.addIssue({ code: 'custom', message: sentence, params: { [SENTENCE]: true } });
+    context.addIssue({ code: 'custom', message: (error as Error).message, params: { [SENTENCE]: true } });
     return z.NEVER;
   }
 });

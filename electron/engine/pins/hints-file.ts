@@ -53,15 +53,31 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${field} ${issue.message}`;
 }
 
-/** Checks a parsed hints document; throws one plain sentence ('bad-option') naming the first problem. */
-export function validateHints(json: unknown, source = 'The hints file'): HintsDocument {
+/** A hints document that fails the check ('bad-option'); `problem` is the first problem on its own, for callers that word their own sentence. */
+export class HintsError extends EngineError {
+  constructor(
+    readonly problem: string,
+    message: string,
+    detail?: string,
+  ) {
+    super('bad-option', message, detail);
+  }
+}
+
+/**
+ * Checks a parsed hints document; throws one plain sentence naming the first problem: `source` is
+ * what the sentence calls the document, `advice` what it tells the person to do ('' for nothing).
+ */
+export function validateHints(json: unknown, source = 'The hints file', advice = 'fix the file'): HintsDocument {
+  const sentence = (text: string) => `${text}${advice ? `; ${advice}` : ''}.`;
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new EngineError('bad-option', `${source} must hold a JSON object like {"version": 1, "pins": […]}; fix the file.`);
+    const problem = `${source} must hold a JSON object like {"version": 1, "pins": […]}`;
+    throw new HintsError(problem, sentence(problem));
   }
   const parsed = hintsSchema.safeParse(json);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new EngineError('bad-option', `${source} is not valid: ${describeIssue(first)}; fix the file.`, parsed.error.issues.map(describeIssue).join('\n'));
+    const problem = describeIssue(parsed.error.issues[0]);
+    throw new HintsError(problem, sentence(`${source} is not valid: ${problem}`), parsed.error.issues.map(describeIssue).join('\n'));
   }
   return { version: 1, pins: parsed.data.pins.map((p) => ({ ...(p.t === undefined ? {} : { t: p.t }), x: p.x, y: p.y, color: p.color.toLowerCase() })) };
 }
