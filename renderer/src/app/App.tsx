@@ -65,6 +65,12 @@ export function App({ client }: { client: EngineClient }) {
   const report = useCallback((message: string) => {
     setNotices((current) => [...current.slice(-3), { id: ++noticeId.current, message }]);
   }, []);
+  /** Says that something went as asked; the note goes away on its own after a few seconds. */
+  const inform = useCallback((message: string) => {
+    const id = ++noticeId.current;
+    setNotices((current) => [...current.slice(-3), { id, message, level: 'info' }]);
+    setTimeout(() => setNotices((current) => current.filter((notice) => notice.id !== id)), 8000);
+  }, []);
 
   useEffect(() => {
     Promise.all([client.appInfo(), client.listModels()])
@@ -235,12 +241,12 @@ export function App({ client }: { client: EngineClient }) {
         const known = new Set(pinsDoc.pins.map(key));
         const added = imported.pins.filter((pin) => !known.has(key(pin)));
         replacePins({ version: 1, pins: [...pinsDoc.pins, ...added] });
-        report(`Imported ${added.length === 1 ? '1 pin' : `${added.length} pins`} from ${baseName(file)}${added.length < imported.pins.length ? ` (${imported.pins.length - added.length} already here)` : ''}.`);
+        inform(`Imported ${added.length === 1 ? '1 pin' : `${added.length} pins`} from ${baseName(file)}${added.length < imported.pins.length ? ` (${imported.pins.length - added.length} already here)` : ''}.`);
       } catch (error) {
         report(error instanceof Error ? error.message : String(error));
       }
     },
-    [client, pinsDoc, replacePins, report],
+    [client, pinsDoc, replacePins, report, inform],
   );
   const exportPins = useCallback(
     async (typed?: string, overwrite?: boolean) => {
@@ -258,12 +264,12 @@ export function App({ client }: { client: EngineClient }) {
           return;
         }
         const written = await client.pins.export(file, pinsDoc, replace);
-        report(`Exported ${pinsDoc.pins.length === 1 ? '1 pin' : `${pinsDoc.pins.length} pins`} to ${written}.`);
+        inform(`Exported ${pinsDoc.pins.length === 1 ? '1 pin' : `${pinsDoc.pins.length} pins`} to ${written}.`);
       } catch (error) {
         report(error instanceof Error ? error.message : String(error));
       }
     },
-    [client, pinsDoc, pinsFileSuggestion, report],
+    [client, pinsDoc, pinsFileSuggestion, report, inform],
   );
 
   const runCommand = useCallback(

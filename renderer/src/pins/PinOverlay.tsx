@@ -172,6 +172,7 @@ export function PinOverlay(props: PinOverlayProps) {
     <div ref={rootRef} className={`pin-overlay${tool ? ' pin-overlay-tool' : ''}`} data-testid="pin-overlay" onPointerDown={onPictureDown}>
       {box && (
         <div className="pin-picture" style={{ left: box.left, top: box.top, width: box.width, height: box.height }}>
+          {chooser && chooser.index === null && <span className="pin-dot pin-dot-pending" style={{ left: `${chooser.x * 100}%`, top: `${chooser.y * 100}%` }} aria-hidden="true" />}
           {pins.map((entry) => {
             const moving = drag?.index === entry.index ? drag : null;
             const x = moving?.x ?? entry.pin.x;
