@@ -305,6 +305,23 @@ describe('colour pins in the app (browser mode)', () => {
     await page.keyboard.press('Delete');
     await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(0);
 
+    // Ctrl+Z takes the deletion back, Ctrl+Shift+Z makes it again; Ctrl+Z once more brings the pin back.
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(1);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(0);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(1);
+
+    // Arrow keys nudge a focused pin (Shift: ten pixels of the picture as shown); the change is kept.
+    await expect.poll(() => storedPins().length, { timeout: 10_000 }).toBe(1);
+    const beforeNudge = storedPins()[0]!.x;
+    await page.getByTestId('pin-dot').focus();
+    await page.keyboard.press('Shift+ArrowRight');
+    const box = (await page.locator('.pin-picture').first().boundingBox())!;
+    await expect.poll(() => storedPins()[0]?.x ?? 0, { timeout: 10_000 }).toBeCloseTo(beforeNudge + 10 / box.width, 3);
+    expect(await playheadFrame(page)).toBe(0);
+
     // C turns the pin tool on and off.
     await page.getByRole('slider', { name: 'Playhead' }).focus();
     await page.keyboard.press('c');

@@ -189,7 +189,7 @@ export function App({ client }: { client: EngineClient }) {
     setOutFrame(null);
   }, []);
 
-  const { update: updatePins, replace: replacePins } = filmPins;
+  const { update: updatePins, replace: replacePins, undo: undoPins, redo: redoPins } = filmPins;
   const addPin = useCallback(
     (x: number, y: number, color: string) => {
       updatePins((pins) => {
@@ -324,7 +324,17 @@ export function App({ client }: { client: EngineClient }) {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable);
-      if (typing || event.ctrlKey || event.metaKey || event.altKey || !film) return;
+      if (typing || !film) return;
+      // Ctrl/⌘+Z takes back the last change to the pins, Ctrl/⌘+Shift+Z (or Ctrl+Y) makes it again.
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === 'z' || event.key === 'Z' || event.key === 'y')) {
+        const again = event.key === 'y' || event.shiftKey;
+        if (again ? redoPins() : undoPins()) {
+          setSelectedPin(null);
+          event.preventDefault();
+        }
+        return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
       const second = Math.max(1, Math.round(fps));
       const handled = (() => {
         switch (event.key) {
@@ -384,7 +394,7 @@ export function App({ client }: { client: EngineClient }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [film, fps, playhead, last, seek, setIn, setOut, clearRange, previewFrame, previewRange, playback, selectedPin, pinTool, deletePin]);
+  }, [film, fps, playhead, last, seek, setIn, setOut, clearRange, previewFrame, previewRange, playback, selectedPin, pinTool, deletePin, undoPins, redoPins]);
 
   // Drops: the desktop app opens the film; a browser page must not navigate away to the file.
   useEffect(() => {
@@ -617,7 +627,7 @@ export function App({ client }: { client: EngineClient }) {
                   <span className="muted">{range ? `${formatDuration(range.toSec - range.fromSec)} selected` : `${formatDuration(film.info.durationSec)} in all`}</span>
                 </div>
               </div>
-              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the chosen pin</p>
+              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the chosen pin · Ctrl+Z undoes a pin change</p>
             </>
           )}
           {appInfo && (
