@@ -288,6 +288,9 @@ describe('colour pins in the app (browser mode)', () => {
     await page.getByTestId('pins-empty').waitFor();
     expect(await page.getByTestId('timeline-pin').count()).toBe(0);
     await expect.poll(() => readdirSync(path.join(stateDir, 'pins')).length, { timeout: 10_000 }).toBe(0);
+    // The frame is coloured again without the pin: the square is no longer red there.
+    const spot = pinsSquareCentre(0);
+    await expect.poll(async () => redness(await previewColourAt(page, spot.x / W, spot.y / H)), { timeout: 60_000, interval: 100 }).toBeLessThan(40);
 
     // Import the exported file: the pin is back where it was moved to.
     await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -295,11 +298,16 @@ describe('colour pins in the app (browser mode)', () => {
     await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(1);
     await expect.poll(() => storedPins()[0]?.x ?? 0, { timeout: 10_000 }).toBe(file.pins[0]!.x);
 
+    await expect.poll(async () => redness(await previewColourAt(page, spot.x / W, spot.y / H)), { timeout: 60_000, interval: 100 }).toBeGreaterThan(60);
+
     // Click a pin: its chooser opens to change the colour; Escape closes it; Delete removes the chosen pin.
     await page.getByTestId('pin-dot').click();
     const chooser = page.getByRole('dialog', { name: 'Change the pin colour' });
     await chooser.waitFor();
     expect(await chooser.getByLabel('Hex colour').inputValue()).toBe('#ff0000');
+    // Its suggestions include the model's own colour there without pins (the frame was seen so a moment ago).
+    const labels = () => chooser.getByRole('group', { name: 'Suggested colours' }).getByRole('button').evaluateAll((buttons) => buttons.map((button) => button.getAttribute('aria-label') ?? ''));
+    await expect.poll(async () => (await labels()).some((label) => label.startsWith('As the model colours it without pins')), { timeout: 10_000 }).toBe(true);
     await page.keyboard.press('Escape');
     await expect.poll(() => chooser.count()).toBe(0);
     await page.keyboard.press('Delete');

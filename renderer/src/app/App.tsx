@@ -12,7 +12,7 @@ import { loadRecentColours, saveRecentColours, useFilmPins, useSceneCuts } from 
 import { FilmOpener } from '../film/FilmOpener.js';
 import { baseName, dirName, formatDuration, frameToTimecode } from '../film/format.js';
 import { PreviewViewer, type ViewMode } from '../preview/PreviewViewer.js';
-import { pinsKeyOf, usePreview } from '../preview/use-preview.js';
+import { pinsKeyOf, usePreview, withoutPinsUrl } from '../preview/use-preview.js';
 import { RenderQueuePanel } from '../queue/RenderQueuePanel.js';
 import { useQueue } from '../queue/use-queue.js';
 import { SettingsPanel } from '../settings/SettingsPanel.js';
@@ -456,15 +456,17 @@ export function App({ client }: { client: EngineClient }) {
   }, [pinsDoc, shots, fps, playhead, currentPreview]);
   const timelinePins = useMemo(() => pinsDoc.pins.map((pin, index) => ({ index, frame: Math.min(last, pinFrame(pin.t, fps)), color: pin.color })), [pinsDoc, fps, last]);
   const previewAfterUrl = currentPreview?.afterUrl ?? null;
+  const previewWithoutPinsUrl = currentPreview && currentPreview.pinsKey !== '' ? (withoutPinsUrl(currentPreview) ?? null) : null;
   const previewBeforeUrl = currentPreview?.beforeUrl ?? null;
   const placeholderUrl = nearestThumbnail?.url ?? null;
   const samplePicture = useCallback(
     async (x: number, y: number) => {
       const model = previewAfterUrl ? await sampleImage(previewAfterUrl, x, y) : null;
+      const withoutPins = previewWithoutPinsUrl ? await sampleImage(previewWithoutPinsUrl, x, y) : null;
       const grey = previewBeforeUrl ? await sampleImage(previewBeforeUrl, x, y) : placeholderUrl ? await sampleImage(placeholderUrl, x, y) : null;
-      return { model, luma: grey ? lumaOf(grey) : model ? lumaOf(model) : 128 };
+      return { model, withoutPins, luma: grey ? lumaOf(grey) : model ? lumaOf(model) : 128 };
     },
-    [previewAfterUrl, previewBeforeUrl, placeholderUrl],
+    [previewAfterUrl, previewWithoutPinsUrl, previewBeforeUrl, placeholderUrl],
   );
   const latestJobProvider = [...jobs].reverse().find((job) => job.provider)?.provider ?? null;
   const provider = preview.state.provider ?? latestJobProvider ?? preparedProvider;

@@ -27,7 +27,7 @@ export interface PinOverlayProps {
   onDelete(index: number): void;
   onGoTo(frame: number): void;
   /** The model's colour at a spot now (null when there is no colour preview) and the spot's brightness (0–255). */
-  sample(x: number, y: number): Promise<{ model: Rgb | null; luma: number }>;
+  sample(x: number, y: number): Promise<{ model: Rgb | null; withoutPins?: Rgb | null; luma: number }>;
   recent: readonly string[];
 }
 
