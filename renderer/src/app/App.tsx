@@ -640,7 +640,7 @@ export function App({ client }: { client: EngineClient }) {
               onJobs={setJobs}
               film={film ? { path: film.path, durationSec: film.info.durationSec } : null}
               range={range}
-              options={{ ...colorizeOptions, codec: settings.codec, crf: settings.crf }}
+              options={{ ...colorizeOptions, codec: settings.codec, encoder: settings.encoder, crf: settings.crf }}
               onError={report}
               request={queueRequest}
             />
