@@ -12,7 +12,7 @@ import { loadRecentColours, saveRecentColours, useFilmPins, useSceneCuts } from 
 import { FilmOpener } from '../film/FilmOpener.js';
 import { baseName, dirName } from '../film/format.js';
 import { PreviewViewer, type ViewMode } from '../preview/PreviewViewer.js';
-import { pinsKeyOf, usePreview } from '../preview/use-preview.js';
+import { pinsKeyOf, usePreview, withoutPinsUrl } from '../preview/use-preview.js';
 import { RenderQueuePanel } from '../queue/RenderQueuePanel.js';
 import { useQueue } from '../queue/use-queue.js';
 import { SettingsPanel } from '../settings/SettingsPanel.js';
@@ -175,7 +175,7 @@ export function App({ client }: { client: EngineClient }) {
     preview.start({ input: film.path, at: first / fps, frames: count, maxSize: 960, ...colorizeOptions });
   }, [film, range, inFrame, outFrame, last, fps, colorizeOptions, preview, playback]);
 
-  const { update: updatePins, replace: replacePins } = filmPins;
+  const { update: updatePins, replace: replacePins, undo: undoPins, redo: redoPins } = filmPins;
   const addPin = useCallback(
     (x: number, y: number, color: string) => {
       updatePins((pins) => {
@@ -319,6 +319,11 @@ export function App({ client }: { client: EngineClient }) {
           previewRange,
           togglePlay: () => playback.toggle(playhead),
           togglePinTool: () => setPinTool((on) => !on),
+          undo: (again) => {
+            if (!(again ? redoPins() : undoPins())) return false;
+            setSelectedPin(null);
+            return true;
+          },
           deleteSelectedPin: () => {
             if (selectedPin === null) return false;
             deletePin(selectedPin);
@@ -376,15 +381,17 @@ export function App({ client }: { client: EngineClient }) {
   }, [pinsDoc, shots, fps, playhead, currentPreview]);
   const timelinePins = useMemo(() => pinsDoc.pins.map((pin, index) => ({ index, frame: Math.min(last, pinFrame(pin.t, fps)), color: pin.color })), [pinsDoc, fps, last]);
   const previewAfterUrl = currentPreview?.afterUrl ?? null;
+  const previewWithoutPinsUrl = currentPreview && currentPreview.pinsKey !== '' ? (withoutPinsUrl(currentPreview) ?? null) : null;
   const previewBeforeUrl = currentPreview?.beforeUrl ?? null;
   const placeholderUrl = nearestThumbnail?.url ?? null;
   const samplePicture = useCallback(
     async (x: number, y: number) => {
       const model = previewAfterUrl ? await sampleImage(previewAfterUrl, x, y) : null;
+      const withoutPins = previewWithoutPinsUrl ? await sampleImage(previewWithoutPinsUrl, x, y) : null;
       const grey = previewBeforeUrl ? await sampleImage(previewBeforeUrl, x, y) : placeholderUrl ? await sampleImage(placeholderUrl, x, y) : null;
-      return { model, luma: grey ? lumaOf(grey) : model ? lumaOf(model) : 128 };
+      return { model, withoutPins, luma: grey ? lumaOf(grey) : model ? lumaOf(model) : 128 };
     },
-    [previewAfterUrl, previewBeforeUrl, placeholderUrl],
+    [previewAfterUrl, previewWithoutPinsUrl, previewBeforeUrl, placeholderUrl],
   );
   const latestJobProvider = [...jobs].reverse().find((job) => job.provider)?.provider ?? null;
   const provider = preview.state.provider ?? latestJobProvider ?? preparedProvider;
@@ -488,7 +495,7 @@ export function App({ client }: { client: EngineClient }) {
                 onSeek={seek}
               />
               <Transport fps={fps} playhead={playhead} last={last} durationSec={film.info.durationSec} marks={marks} onSeek={seek} />
-              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the chosen pin</p>
+              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the chosen pin · Ctrl+Z undoes a pin change</p>
             </>
           )}
           {appInfo && (

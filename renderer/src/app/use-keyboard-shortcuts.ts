@@ -13,6 +13,8 @@ export interface Shortcuts {
   previewRange(): void;
   togglePlay(): void;
   togglePinTool(): void;
+  /** Ctrl/⌘+Z takes back the last change to the pins; `again` (Ctrl/⌘+Shift+Z, Ctrl+Y) makes it again. False when there was none. */
+  undo(again: boolean): boolean;
   /** Delete/Backspace: removes the chosen pin; false when none is chosen. */
   deleteSelectedPin(): boolean;
   /** Escape: leaves the pin tool and the chosen pin; false when neither is on. */
@@ -21,8 +23,9 @@ export interface Shortcuts {
 
 /**
  * Keyboard: ←/→ one frame (Shift: one second), Home/End, I/O in and out, X clears, p previews the frame
- * and P the range, Space plays, C toggles the pin tool, Delete removes the chosen pin, Escape leaves.
- * Keys typed into a field, and keys with Ctrl, Cmd or Alt, are left alone; null = no film, no keys.
+ * and P the range, Space plays, C toggles the pin tool, Delete removes the chosen pin, Escape leaves,
+ * Ctrl/⌘+Z undoes a pin change. Keys typed into a field, and other keys with Ctrl, Cmd or Alt, are left
+ * alone; null = no film, no keys.
  */
 export function useKeyboardShortcuts(shortcuts: Shortcuts | null): void {
   const latest = useRef(shortcuts);
@@ -34,7 +37,12 @@ export function useKeyboardShortcuts(shortcuts: Shortcuts | null): void {
       const keys = latest.current;
       const target = event.target as HTMLElement | null;
       const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable);
-      if (typing || event.ctrlKey || event.metaKey || event.altKey || !keys) return;
+      if (typing || !keys) return;
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === 'z' || event.key === 'Z' || event.key === 'y')) {
+        if (keys.undo(event.key === 'y' || event.shiftKey)) event.preventDefault();
+        return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
       const second = Math.max(1, Math.round(keys.fps));
       const handled = (() => {
         switch (event.key) {
