@@ -8,6 +8,7 @@ import {
   COLORIZE_DEFAULTS,
   CRF,
   DEVICES,
+  ENCODER_CHOICES,
   OUTPUT_DEFAULTS,
   PHOTO_EXTENSIONS,
   PREVIEW_FRAMES,
@@ -17,7 +18,7 @@ import {
   STABILIZE_STRENGTHS,
   VIDEO_CODECS,
 } from '../common/options.js';
-import type { ColorizeOptions, DeviceChoice, MediaInfo, RenderEvent, StabilizeStrength, VideoCodec } from '../common/types.js';
+import type { ColorizeOptions, DeviceChoice, EncoderChoice, MediaInfo, RenderEvent, StabilizeStrength, VideoCodec } from '../common/types.js';
 import { TerminalProgress } from './progress-bar.js';
 import { formatDuration, parseTime } from './timecode.js';
 
@@ -64,6 +65,7 @@ interface ColorizeFlags extends CommonColorizeFlags {
   from?: number;
   to?: number;
   codec: VideoCodec;
+  encoder?: EncoderChoice;
   crf?: number;
   preset?: string;
   lossless?: boolean;
@@ -172,13 +174,16 @@ async function main(argv: string[]): Promise<number> {
       .option('--from <time>', 'start time (seconds or h:mm:ss.ms)', timeArg)
       .option('--to <time>', 'end time, exclusive (seconds or h:mm:ss.ms)', timeArg)
       .addOption(new Option('--codec <codec>', 'video codec').choices(VIDEO_CODECS).default(OUTPUT_DEFAULTS.codec))
+      .addOption(
+        new Option('--encoder <name>', 'video encoder: auto tries this machine\'s hardware encoders (a trial encode, cached) and falls back to the CPU (default: x264, or x265 for --codec h265)').choices(ENCODER_CHOICES),
+      )
       .option('--crf <n>', `quality: lower is better and bigger (${CRF.min}-${CRF.max}, default ${OUTPUT_DEFAULTS.crf})`, intArg(CRF.min, CRF.max))
       .option('--preset <name>', `encoder speed/size trade-off (ultrafast … veryslow, default ${OUTPUT_DEFAULTS.preset})`)
       .option('--lossless', 'lossless video (large files)')
       .option('--overwrite', 'replace the output if it exists')
       .option('--work-dir <dir>', 'folder for resumable segments (default: hidden folder beside the output)')
       .option('--segment-seconds <s>', `seconds per resumable segment (default ${OUTPUT_DEFAULTS.segmentSeconds})`, numberArg(SEGMENT_SECONDS.min, SEGMENT_SECONDS.max)),
-  ).action(async (input: string, flags: ColorizeFlags) => {
+  ).action(async (input: string, flags: ColorizeFlags, command: Command) => {
     const printer = eventPrinter(Boolean(flags.json));
     try {
       const common = await colorizeOptionsFrom(flags);
@@ -196,7 +201,9 @@ async function main(argv: string[]): Promise<number> {
           output: flags.output,
           from: flags.from,
           to: flags.to,
-          codec: flags.codec,
+          // The codec's default gives way to the encoder's own (--encoder x265 writes H.265).
+          codec: command.getOptionValueSource('codec') === 'default' ? undefined : flags.codec,
+          encoder: flags.encoder,
           crf: flags.crf,
           preset: flags.preset,
           lossless: flags.lossless,

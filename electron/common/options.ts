@@ -43,6 +43,21 @@ export const VIDEO_CODEC_LABELS: Record<VideoCodec, string> = { h264: 'H.264 (pl
 export const ENCODER_CHOICES = ['auto', 'x264', 'x265', 'nvenc', 'vaapi', 'qsv', 'videotoolbox', 'amf'] as const;
 export type EncoderChoice = (typeof ENCODER_CHOICES)[number];
 
+/** How the settings panel names each encoder. x264/x265 are the software encoders of H.264/H.265. */
+export const ENCODER_LABELS: Record<EncoderChoice, string> = {
+  auto: 'Automatic (hardware when it works here)',
+  x264: 'CPU (x264)',
+  x265: 'CPU (x265)',
+  nvenc: 'NVIDIA (NVENC)',
+  vaapi: 'Linux GPU (VA-API)',
+  qsv: 'Intel (Quick Sync)',
+  videotoolbox: 'Apple (VideoToolbox)',
+  amf: 'AMD (AMF)',
+};
+
+/** The software encoder of each codec: what renders use unless another encoder is chosen. */
+export const SOFTWARE_ENCODER = { h264: 'x264', h265: 'x265' } as const satisfies Record<VideoCodec, EncoderChoice>;
+
 /** Image encodings of preview frames. */
 export const PREVIEW_FORMATS = ['jpeg', 'png'] as const;
 export type PreviewFormat = (typeof PREVIEW_FORMATS)[number];

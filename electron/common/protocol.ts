@@ -50,7 +50,7 @@ export interface FileListing {
 /** The settings a render job carries (the same names as RenderOptions). */
 export type JobOptions = Pick<
   RenderOptions,
-  'model' | 'renderFactor' | 'device' | 'stabilize' | 'deinterlace' | 'saturation' | 'codec' | 'crf' | 'hints'
+  'model' | 'renderFactor' | 'device' | 'stabilize' | 'deinterlace' | 'saturation' | 'codec' | 'encoder' | 'crf' | 'hints'
 >;
 
 /** A film's colour pins as the host keeps them (per user, never beside the film). */

@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { validateHints } from '../engine/pins/hints-file.js';
-import { CRF, DEVICES, PREVIEW_FORMATS, PREVIEW_FRAMES, RENDER_FACTOR, SATURATION, STABILIZE_STRENGTHS, VIDEO_CODECS } from '../common/options.js';
+import { CRF, DEVICES, ENCODER_CHOICES, PREVIEW_FORMATS, PREVIEW_FRAMES, RENDER_FACTOR, SATURATION, STABILIZE_STRENGTHS, VIDEO_CODECS } from '../common/options.js';
 import type { HintsDocument } from '../common/types.js';
 
 const MAX_THUMBNAILS = 64;
@@ -71,6 +71,7 @@ export const previewRequestSchema = colorizeOptionsSchema.extend({
 
 const jobOptionsSchema = colorizeOptionsSchema.extend({
   codec: z.enum(VIDEO_CODECS).optional(),
+  encoder: z.enum(ENCODER_CHOICES).optional(),
   crf: z.number().int().min(CRF.min).max(CRF.max).optional(),
 });
 

@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     // Seconds of the clip for the per-stage CPU profile at 768x432, 1080p and 4K (--only stages).
     'stage-seconds': { type: 'string', default: '8' },
+    // --only targets: how many times each side-by-side measurement is repeated (medians reported).
+    repeat: { type: 'string', default: '3' },
   },
 });
 
@@ -155,7 +157,6 @@ async function timeIt<T>(fn: () => Promise<T>): Promise<{ seconds: number; value
 
 const { ffmpeg } = await locateFfmpeg();
 const shortClip = await makeClip('short.mp4', seconds);
-const longClip = await makeClip('long.mp4', seconds * 3);
 const info = await probe(shortClip);
 const frames = info.video.frameCount;
 const preferred = chooseProviders(device, listAvailableProviders())[0] ?? 'cpu';
@@ -184,6 +185,107 @@ async function modelOnly(width: number, height: number, count: number): Promise<
     await session.close();
   }
 }
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const transcodeOnly = async (clip: string, clipFrames: number) => {
+  const { seconds: took } = await timeIt(() =>
+    runFfmpeg(['-i', clip, '-vf', 'format=gray,format=yuv420p', '-c:v', 'libx264', '-crf', '18', '-preset', 'medium', '-an', '-f', 'mp4', '-y', path.join(workRoot, 'transcode.mp4')]),
+  );
+  return clipFrames / took;
+};
+const framesOnDisk = async (clip: string, clipFrames: number) => {
+  const engine = createEngine();
+  const framesDir = await mkdtemp(path.join(workRoot, 'frames-'));
+  const colourDir = await mkdtemp(path.join(workRoot, 'colour-'));
+  const { seconds: took } = await timeIt(async () => {
+    await runFfmpeg(['-i', clip, '-q:v', '2', path.join(framesDir, '%05d.jpg')]);
+    for (const name of (await readdir(framesDir)).sort()) {
+      await engine.colorizePhoto({ input: path.join(framesDir, name), output: path.join(colourDir, name.replace('.jpg', '.png')), device, model: manifest.dir });
+    }
+    await runFfmpeg(['-framerate', `${info.video.frameRate.num}/${info.video.frameRate.den}`, '-i', path.join(colourDir, '%05d.png'), '-i', clip, '-map', '0:v', '-map', '1:a?', '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'copy', '-y', path.join(workRoot, 'baseline.mp4')]);
+  });
+  await engine.close();
+  await rm(framesDir, { recursive: true, force: true });
+  await rm(colourDir, { recursive: true, force: true });
+  return clipFrames / took;
+};
+
+if (args.only === 'targets') {
+  // Issue 17's targets, side by side in one run: each repetition measures every part back to back,
+  // ratios are taken within a repetition, and the medians over repetitions are reported.
+  const repeat = Math.max(1, Number(args.repeat));
+  const loadBefore = os.loadavg();
+  const clip1080 = await makeClip('1080p.mp4', seconds, { width: 1920, height: 1080 });
+  const frames1080 = (await probe(clip1080)).video.frameCount;
+  const reps: Record<string, number>[] = [];
+  for (let rep = 0; rep < repeat; rep++) {
+    const model = await modelOnly(render.width, render.height, Math.min(frames, 150)); // the same render size at 1080p
+    const transcode432 = await transcodeOnly(shortClip, frames);
+    const e2e432 = await runCli(shortClip, ['--stabilize', 'off', '--device', device]);
+    const e2e432Stabilized = await runCli(shortClip, ['--stabilize', 'medium', '--device', device]);
+    const baseline = await framesOnDisk(shortClip, frames);
+    const transcode1080 = await transcodeOnly(clip1080, frames1080);
+    const e2e1080 = await runCli(clip1080, ['--stabilize', 'off', '--device', device]);
+    const e2e1080Stabilized = await runCli(clip1080, ['--stabilize', 'medium', '--device', device]);
+    const stages1080 = await profileCli(repoRoot, clip1080, ['--stabilize', 'medium', '--device', device, '--preset', 'ultrafast']);
+    const noStabilizer = stages1080.perFrameWorkMs - stages1080.msPerFrame.stabilizer;
+    const row = {
+      modelFps: round(model),
+      transcode432Fps: round(transcode432),
+      e2e432Fps: e2e432.fps,
+      e2e432StabilizedFps: e2e432Stabilized.fps,
+      baselineFps: round(baseline),
+      transcode1080Fps: round(transcode1080),
+      e2e1080Fps: e2e1080.fps,
+      e2e1080StabilizedFps: e2e1080Stabilized.fps,
+      bound432: ratio(e2e432.fps * (1 / model + 1 / transcode432)),
+      bound432Stabilized: ratio(e2e432Stabilized.fps * (1 / model + 1 / transcode432)),
+      bound1080: ratio(e2e1080.fps * (1 / model + 1 / transcode1080)),
+      bound1080Stabilized: ratio(e2e1080Stabilized.fps * (1 / model + 1 / transcode1080)),
+      vsBaseline: ratio(e2e432Stabilized.fps / baseline),
+      hostMsPer1080Frame: stages1080.perFrameWorkMs,
+      hostMsPer1080FrameWithoutStabilizer: round(noStabilizer * 10) / 10,
+    };
+    console.log(`repetition ${rep + 1}/${repeat}:`, row);
+    reps.push(row);
+  }
+  const medians = Object.fromEntries(Object.keys(reps[0]).map((key) => [key, median(reps.map((r) => r[key]))]));
+  // Peak memory of the process tree at 4K, short and 3x as long (once: it is a peak, not a rate).
+  const short4k = await makeClip('4k-short.mp4', 4, { width: 3840, height: 2160 });
+  const long4k = await makeClip('4k-long.mp4', 12, { width: 3840, height: 2160 });
+  const mem4kShort = await runCli(short4k, ['--stabilize', 'medium', '--device', device]);
+  const mem4kLong = await runCli(long4k, ['--stabilize', 'medium', '--device', device]);
+  const targets = {
+    date: new Date().toISOString(),
+    loadAverage: { before: loadBefore, after: os.loadavg() },
+    repetitions: reps,
+    medians,
+    peakMemory4kMiB: { short: { frames: mem4kShort.frames, tree: mem4kShort.peakTreeMiB }, long: { frames: mem4kLong.frames, tree: mem4kLong.peakTreeMiB } },
+    met: {
+      'endToEnd >= 0.85 x shared-CPU bound at 768x432': medians.bound432 >= 0.85,
+      'endToEnd >= 0.8 x shared-CPU bound at 1080p': medians.bound1080 >= 0.8,
+      'endToEnd >= 3 x frames-on-disk baseline': medians.vsBaseline >= 3,
+      'host CPU per 1080p frame (no model, no x264) <= 8 ms': medians.hostMsPer1080Frame <= 8,
+      'peak memory of the tree at 4K <= 1.5 GB': Math.max(mem4kShort.peakTreeMiB, mem4kLong.peakTreeMiB) <= 1536,
+      'flat at 4K (3x longer <= short + 64 MiB)': mem4kLong.peakTreeMiB <= mem4kShort.peakTreeMiB + 64,
+    },
+  };
+  console.table(reps);
+  console.table(medians);
+  console.table(targets.peakMemory4kMiB);
+  console.table(targets.met);
+  const file = path.join(repoRoot, '.bench/bench.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  const previous = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>) : {};
+  await writeFile(file, `${JSON.stringify({ ...previous, targets }, null, 2)}\n`);
+  console.log(`wrote targets to ${file}`);
+  await rm(workRoot, { recursive: true, force: true });
+  process.exit(0);
+}
+
 const modelFps = await modelOnly(render.width, render.height, Math.min(frames, 150));
 const model256Fps = await modelOnly(256, 256, 100);
 
@@ -196,6 +298,7 @@ const transcodeFps = frames / transcode.seconds;
 // 3. End to end through the CLI, stabilization off and on (its cost), short and long (memory).
 const e2eOff = await runCli(shortClip, ['--stabilize', 'off', '--device', device]);
 const e2eOn = await runCli(shortClip, ['--stabilize', 'medium', '--device', device]);
+const longClip = await makeClip('long.mp4', seconds * 3);
 const e2eLong = await runCli(longClip, ['--stabilize', 'medium', '--device', device]);
 
 // 3b. The stabilizer stage alone, at this clip's render size (CPU time per frame, after a warm-up).
@@ -203,22 +306,7 @@ const stage = measureStabilizerStage({ strength: 'medium', width: render.width, 
 
 // 4. DeOldify-style baseline: every frame to a JPEG on disk, colourize each file, re-encode, mux audio.
 let baselineFps: number | null = null;
-if (!args['skip-baseline']) {
-  const engine = createEngine();
-  const framesDir = path.join(workRoot, 'frames');
-  const colourDir = path.join(workRoot, 'colour');
-  await mkdir(framesDir, { recursive: true });
-  await mkdir(colourDir, { recursive: true });
-  const baseline = await timeIt(async () => {
-    await runFfmpeg(['-i', shortClip, '-q:v', '2', path.join(framesDir, '%05d.jpg')]);
-    for (const name of (await readdir(framesDir)).sort()) {
-      await engine.colorizePhoto({ input: path.join(framesDir, name), output: path.join(colourDir, name.replace('.jpg', '.png')), device, model: manifest.dir });
-    }
-    await runFfmpeg(['-framerate', `${info.video.frameRate.num}/${info.video.frameRate.den}`, '-i', path.join(colourDir, '%05d.png'), '-i', shortClip, '-map', '0:v', '-map', '1:a?', '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'copy', '-y', path.join(workRoot, 'baseline.mp4')]);
-  });
-  await engine.close();
-  baselineFps = frames / baseline.seconds;
-}
+if (!args['skip-baseline']) baselineFps = await framesOnDisk(shortClip, frames);
 
 // 5. The preview after a pin change, on a 720p clip with the model warm.
 const pinPreview = await measurePinPreview(args['preview-clip']!, { model: args.model });

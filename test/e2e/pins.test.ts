@@ -288,6 +288,9 @@ describe('colour pins in the app (browser mode)', () => {
     await page.getByTestId('pins-empty').waitFor();
     expect(await page.getByTestId('timeline-pin').count()).toBe(0);
     await expect.poll(() => readdirSync(path.join(stateDir, 'pins')).length, { timeout: 10_000 }).toBe(0);
+    // The frame is coloured again without the pin: the square is no longer red there.
+    const spot = pinsSquareCentre(0);
+    await expect.poll(async () => redness(await previewColourAt(page, spot.x / W, spot.y / H)), { timeout: 60_000, interval: 100 }).toBeLessThan(40);
 
     // Import the exported file: the pin is back where it was moved to.
     await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -295,15 +298,37 @@ describe('colour pins in the app (browser mode)', () => {
     await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(1);
     await expect.poll(() => storedPins()[0]?.x ?? 0, { timeout: 10_000 }).toBe(file.pins[0]!.x);
 
+    await expect.poll(async () => redness(await previewColourAt(page, spot.x / W, spot.y / H)), { timeout: 60_000, interval: 100 }).toBeGreaterThan(60);
+
     // Click a pin: its chooser opens to change the colour; Escape closes it; Delete removes the chosen pin.
     await page.getByTestId('pin-dot').click();
     const chooser = page.getByRole('dialog', { name: 'Change the pin colour' });
     await chooser.waitFor();
     expect(await chooser.getByLabel('Hex colour').inputValue()).toBe('#ff0000');
+    // Its suggestions include the model's own colour there without pins (the frame was seen so a moment ago).
+    const labels = () => chooser.getByRole('group', { name: 'Suggested colours' }).getByRole('button').evaluateAll((buttons) => buttons.map((button) => button.getAttribute('aria-label') ?? ''));
+    await expect.poll(async () => (await labels()).some((label) => label.startsWith('As the model colours it without pins')), { timeout: 10_000 }).toBe(true);
     await page.keyboard.press('Escape');
     await expect.poll(() => chooser.count()).toBe(0);
     await page.keyboard.press('Delete');
     await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(0);
+
+    // Ctrl+Z takes the deletion back, Ctrl+Shift+Z makes it again; Ctrl+Z once more brings the pin back.
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(1);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(0);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(1);
+
+    // Arrow keys nudge a focused pin (Shift: ten pixels of the picture as shown); the change is kept.
+    await expect.poll(() => storedPins().length, { timeout: 10_000 }).toBe(1);
+    const beforeNudge = storedPins()[0]!.x;
+    await page.getByTestId('pin-dot').focus();
+    await page.keyboard.press('Shift+ArrowRight');
+    const box = (await page.locator('.pin-picture').first().boundingBox())!;
+    await expect.poll(() => storedPins()[0]?.x ?? 0, { timeout: 10_000 }).toBeCloseTo(beforeNudge + 10 / box.width, 3);
+    expect(await playheadFrame(page)).toBe(0);
 
     // C turns the pin tool on and off.
     await page.getByRole('slider', { name: 'Playhead' }).focus();

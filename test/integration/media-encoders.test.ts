@@ -11,7 +11,7 @@ import { encoderArgs, encoderFor, resolveEncoder } from '../../electron/engine/m
 import type { RenderEvent } from '../../electron/common/types.js';
 import { ffprobeJson, makeClip } from '../helpers/clips.js';
 import { ensureFixtureModels, fixtureModelDir } from '../helpers/models.js';
-import { tempDir } from '../helpers/render.js';
+import { jsonLines, runCli, tempDir } from '../helpers/render.js';
 
 const quality = { crf: 18, preset: 'medium' };
 
@@ -119,5 +119,37 @@ describe('a render with encoder auto', () => {
     const probe = await ffprobeJson<{ streams: { codec_name: string; nb_read_frames: string }[] }>(output, ['-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames', '-select_streams', 'v:0']);
     expect(probe.streams[0].codec_name).toBe('h264');
     expect(Number(probe.streams[0].nb_read_frames)).toBeGreaterThan(20);
+  });
+});
+
+describe('the CLI', () => {
+  let work: string;
+  beforeAll(async () => {
+    ensureFixtureModels();
+    work = await tempDir('encoders-cli');
+  });
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('takes --encoder: x265 writes H.265 without --codec, auto says which encoder it used, a mismatch is one sentence', async () => {
+    const film = await makeClip({ name: 'encoder-cli', durationSec: 1 });
+    const model = fixtureModelDir('fixture-chroma');
+    const hevc = path.join(work, 'x265.mp4');
+    const x265 = await runCli(['colorize', film, '-o', hevc, '--model', model, '--encoder', 'x265', '--preset', 'ultrafast']);
+    expect(x265.code).toBe(0);
+    const probe = await ffprobeJson<{ streams: { codec_name: string }[] }>(hevc, ['-show_entries', 'stream=codec_name', '-select_streams', 'v:0']);
+    expect(probe.streams[0].codec_name).toBe('hevc');
+
+    const auto = await runCli(['colorize', film, '-o', path.join(work, 'auto.mp4'), '--model', model, '--encoder', 'auto', '--json']);
+    expect(auto.code).toBe(0);
+    const notices = jsonLines(auto.stdout).filter((e) => e.type === 'notice' && String(e.code).startsWith('encoder'));
+    expect(notices).toHaveLength(1);
+
+    const mismatch = await runCli(['colorize', film, '-o', path.join(work, 'bad.mp4'), '--model', model, '--encoder', 'x265', '--codec', 'h264']);
+    expect(mismatch.code).not.toBe(0);
+    expect(mismatch.stderr.trim().split('\n').at(-1)).toBe('Error: The x265 encoder writes H.265; choose codec h265 or another encoder.');
+    const bogus = await runCli(['colorize', film, '-o', path.join(work, 'bad.mp4'), '--model', model, '--encoder', 'libx264']);
+    expect(bogus.code).toBe(2);
   });
 });

@@ -35,6 +35,14 @@ describe('pin colours', () => {
     for (const hue of dark.slice(0, 10)) expect(Math.abs(lumaOf(rgbOf(hue.color)) - 12)).toBeLessThan(2.5);
   });
 
+  it('offers the model’s colour without pins second, when the frame was seen so', () => {
+    const suggestions = suggestColours({ model: { r: 250, g: 90, b: 90 }, withoutPins: { r: 168, g: 137, b: 103 }, luma: 144 }, []);
+    expect(suggestions.slice(0, 2)).toEqual([
+      { color: '#fa5a5a', label: 'As the model colours it' },
+      { color: '#a88967', label: 'As the model colours it without pins' },
+    ]);
+  });
+
   it('remembers the latest colours first, each once, six at most', () => {
     let recent: string[] = [];
     for (const color of ['#000001', '#000002', '#000003', '#000001', '#000004', '#000005', '#000006', '#000007']) recent = rememberColour(recent, color);

@@ -11,10 +11,13 @@ import {
   CRF,
   DEVICE_LABELS,
   DEVICES,
+  ENCODER_CHOICES,
+  ENCODER_LABELS,
   OUTPUT_DEFAULTS,
   PHOTO_EXTENSIONS,
   RENDER_FACTOR,
   SATURATION,
+  SOFTWARE_ENCODER,
   STABILIZE_STRENGTHS,
   VIDEO_CODECS,
 } from '../../electron/common/options.js';
@@ -33,6 +36,8 @@ describe('options are defined once', () => {
     for (const device of DEVICES) expect(preview({ device }) && prepareRequestSchema.safeParse({ device }).success, device).toBe(true);
     for (const stabilize of STABILIZE_STRENGTHS) expect(preview({ stabilize }), stabilize).toBe(true);
     for (const codec of VIDEO_CODECS) expect(job({ codec }), codec).toBe(true);
+    for (const encoder of ENCODER_CHOICES) expect(job({ encoder }), encoder).toBe(true);
+    expect(job({ encoder: 'libx264' })).toBe(false);
     expect(preview({ device: 'tpu' })).toBe(false);
     expect(preview({ stabilize: 'max' })).toBe(false);
     expect(job({ codec: 'vp9' })).toBe(false);
@@ -65,6 +70,7 @@ describe('options are defined once', () => {
     expect(help).toContain(choices(DEVICES, COLORIZE_DEFAULTS.device));
     expect(help).toContain(choices(STABILIZE_STRENGTHS, COLORIZE_DEFAULTS.stabilize));
     expect(help).toContain(choices(VIDEO_CODECS, OUTPUT_DEFAULTS.codec));
+    expect(help).toContain(`(choices: ${ENCODER_CHOICES.map((v) => `"${v}"`).join(', ')})`);
     expect(help).toContain(`(${RENDER_FACTOR.min}-${RENDER_FACTOR.max}, default: the model's own)`);
     expect(help).toContain(`(${SATURATION.min}-${SATURATION.max}, default ${SATURATION.default})`);
     expect(help).toContain(`(${CRF.min}-${CRF.max}, default ${OUTPUT_DEFAULTS.crf})`);
@@ -73,12 +79,15 @@ describe('options are defined once', () => {
   });
 
   it('the settings panel offers the same devices, strengths and codecs', () => {
-    const settings: Settings = { model: '', renderFactor: null, ...COLORIZE_DEFAULTS, codec: OUTPUT_DEFAULTS.codec, crf: OUTPUT_DEFAULTS.crf };
+    const settings: Settings = { model: '', renderFactor: null, ...COLORIZE_DEFAULTS, codec: OUTPUT_DEFAULTS.codec, encoder: SOFTWARE_ENCODER[OUTPUT_DEFAULTS.codec], crf: OUTPUT_DEFAULTS.crf };
     const html = renderToStaticMarkup(createElement(SettingsPanel, { settings, onChange: () => undefined, models: [], provider: null }));
     const optionsOf = (id: string) => [...(html.match(new RegExp(`<select id="${id}"[^>]*>(.*?)</select>`))?.[1] ?? '').matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]);
     expect(optionsOf('setting-device')).toEqual([...DEVICES]);
     expect(optionsOf('setting-stabilize')).toEqual([...STABILIZE_STRENGTHS]);
     expect(optionsOf('setting-codec')).toEqual([...VIDEO_CODECS]);
+    // The software encoder shown is the codec's own (x264 for H.264); every hardware encoder is offered.
+    expect(optionsOf('setting-encoder')).toEqual(ENCODER_CHOICES.filter((e) => e !== 'x265'));
+    for (const encoder of ENCODER_CHOICES.filter((e) => e !== 'x265')) expect(html).toContain(ENCODER_LABELS[encoder]);
     for (const device of DEVICES) expect(html).toContain(DEVICE_LABELS[device].replace(/&/g, '&amp;'));
     expect(html).toMatch(new RegExp(`id="setting-crf"[^>]*min="${CRF.min}"[^>]*max="${CRF.max}"`));
   });
@@ -90,6 +99,7 @@ describe('options are defined once', () => {
     expect(line('--stabilize')).toMatch(new RegExp(`${STABILIZE_STRENGTHS.join(' \\| ')}\\s+\\(default ${COLORIZE_DEFAULTS.stabilize}\\)`));
     expect(line('--codec')).toContain(`--codec ${VIDEO_CODECS.join('|')}`);
     expect(line('--codec')).toContain(`(default ${OUTPUT_DEFAULTS.codec}, CRF ${OUTPUT_DEFAULTS.crf} of ${CRF.min}–${CRF.max}, ${OUTPUT_DEFAULTS.preset})`);
+    expect(line('--encoder')).toContain(`--encoder <e>              ${ENCODER_CHOICES.join(' | ')}`);
     expect(line('--render-factor')).toContain(`(${RENDER_FACTOR.min}–${RENDER_FACTOR.max}, default the model's own;`);
     expect(line('--saturation')).toContain(`(${SATURATION.min}–${SATURATION.max}, default ${SATURATION.default})`);
     expect(line('--segment-seconds')).toContain(`(default ${OUTPUT_DEFAULTS.segmentSeconds} s)`);

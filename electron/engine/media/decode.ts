@@ -19,6 +19,7 @@ import path from 'node:path';
 import { EngineError, cancelledError } from '../errors.js';
 import type { MediaInfo, NoticeEvent } from '../../common/types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
+import type { BufferPool } from './buffer-pool.js';
 import { fixedSizeFrames, runFfmpeg, startFfmpeg } from './process.js';
 import { filmInputArgs, recheckFilmFile } from './film-input.js';
 import { probe } from './probe.js';
@@ -36,6 +37,11 @@ export interface DecodeLumaOptions {
   onNotice?: (notice: NoticeEvent) => void;
   /** Deliver frames scaled down to this size (area average) instead of full resolution (scans). */
   scaleTo?: { width: number; height: number };
+  /**
+   * Take 8-bit frame buffers from this pool (width*height bytes) instead of allocating each; whoever
+   * consumes a frame gives its `y` back when done with it.
+   */
+  pool?: BufferPool;
 }
 
 /** Seconds decoded before the target when seeking: covers keyframe-index slack and bwdif's look-back. */
@@ -63,7 +69,7 @@ export interface LumaDecodePlan {
  * The ffmpeg command for a luma decode (exported so tests and tools can inspect it). `seekSec`
  * overrides the input seek: null for none, undefined for the default margin before the start frame.
  */
-export function planLumaDecode(info: MediaInfo, options: Omit<DecodeLumaOptions, 'signal'>, seekSec?: number | null): LumaDecodePlan {
+export function planLumaDecode(info: MediaInfo, options: Omit<DecodeLumaOptions, 'signal' | 'pool'>, seekSec?: number | null): LumaDecodePlan {
   const { video } = info;
   const startFrame = options.startFrame;
   if (!Number.isInteger(startFrame) || startFrame < 0) {
@@ -212,7 +218,7 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
         await child.exited;
         return new EngineError('ffmpeg-failed', `ffmpeg stopped in the middle of frame ${index} while decoding the film; try again.`, child.stderrTail());
       };
-      for await (const frame of fixedSizeFrames(child.stdout as AsyncIterable<Buffer>, frameBytes, truncated)) {
+      for await (const frame of fixedSizeFrames(child.stdout as AsyncIterable<Buffer>, frameBytes, truncated, bytesPerSample === 1 ? options.pool : undefined)) {
         yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth) };
         index++;
       }

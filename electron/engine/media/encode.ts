@@ -45,9 +45,10 @@ export interface SegmentEncoderOptions {
 export interface SegmentEncoder {
   /**
    * Queues one frame; resolves once ffmpeg can take more (stdin backpressure). The frame's planes
-   * are queued, not copied: do not modify them afterwards.
+   * are queued, not copied: do not modify them until `written` is called (once all three planes
+   * have gone to ffmpeg, or failed to).
    */
-  write(frame: YuvFrame): Promise<void>;
+  write(frame: YuvFrame, written?: () => void): Promise<void>;
   /** Closes the stream, waits for ffmpeg and moves the finished file to `path`. */
   finish(): Promise<void>;
   /** Stops ffmpeg and removes the partial file. */
@@ -130,7 +131,7 @@ export async function createSegmentEncoder(options: SegmentEncoderOptions): Prom
       return framesWritten;
     },
 
-    async write(frame: YuvFrame): Promise<void> {
+    async write(frame: YuvFrame, written?: () => void): Promise<void> {
       if (state !== 'open') throw new EngineError('bad-option', 'A frame was written to a segment that is already finished or aborted.');
       if (frame.width !== options.width || frame.height !== options.height || frame.y.length !== ySize || frame.u.length !== cSize || frame.v.length !== cSize) {
         throw new EngineError(
@@ -141,7 +142,8 @@ export async function createSegmentEncoder(options: SegmentEncoderOptions): Prom
       if (child.hasExited()) await child.exited; // throws ffmpeg's error
       stdin.write(frame.y);
       stdin.write(frame.u);
-      const ready = stdin.write(frame.v);
+      // Writes complete in order: once the last plane's callback runs, all three are done with.
+      const ready = stdin.write(frame.v, written && (() => written()));
       framesWritten++;
       if (!ready) {
         // Either ffmpeg takes more, or it has died (then `exited` rejects with its error). A dead pipe

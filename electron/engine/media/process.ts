@@ -8,6 +8,7 @@ import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
 import { processBudget } from '../process-budget.js';
 import type { EngineErrorCode } from '../../common/types.js';
 import { locateFfmpeg } from './ffmpeg-locate.js';
+import type { BufferPool } from './buffer-pool.js';
 
 const STDERR_LINES_KEPT = 50;
 
@@ -200,8 +201,11 @@ export async function* fixedSizeFrames(
   stream: AsyncIterable<Buffer>,
   frameBytes: number,
   onTruncated: (bytesInFrame: number) => Error | Promise<Error>,
+  /** Frames are taken from this pool (of frameBytes buffers) instead of allocated. */
+  pool?: BufferPool,
 ): AsyncGenerator<Uint8Array> {
-  let frame = new Uint8Array(frameBytes);
+  const newFrame = () => (pool && pool.bytes === frameBytes ? pool.take() : new Uint8Array(frameBytes));
+  let frame = newFrame();
   let filled = 0;
   for await (const chunk of stream) {
     let offset = 0;
@@ -212,7 +216,7 @@ export async function* fixedSizeFrames(
       offset += take;
       if (filled === frameBytes) {
         yield frame;
-        frame = new Uint8Array(frameBytes);
+        frame = newFrame();
         filled = 0;
       }
     }

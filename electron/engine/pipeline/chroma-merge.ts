@@ -3,22 +3,63 @@
 
 export type LumaRange = 'tv' | 'pc';
 
-/** Maps an 8-bit luma sample to the model's [0,1] (JFIF full range). */
-function lumaToUnitTable(range: LumaRange): Float32Array {
-  const table = new Float32Array(256);
-  for (let v = 0; v < 256; v++) {
-    const unit = range === 'tv' ? (v - 16) / 219 : v / 255;
-    table[v] = Math.min(1, Math.max(0, unit));
-  }
+/**
+ * Each 8-bit luma sample clamped to the range's black..white (tv: 16..235), so that averaging the
+ * clamped integers and mapping the mean to [0,1] once equals averaging the per-sample [0,1] values.
+ */
+function clampTable(range: LumaRange): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) table[v] = range === 'tv' ? Math.min(235, Math.max(16, v)) : v;
   return table;
 }
 
-const unitTables: Record<LumaRange, Float32Array> = { tv: lumaToUnitTable('tv'), pc: lumaToUnitTable('pc') };
+const clampTables: Record<LumaRange, Uint8Array> = { tv: clampTable('tv'), pc: clampTable('pc') };
+
+/** Source box [start[i], end[i]) of each output sample along one axis (fractional edges to whole pixels). */
+interface BoxAxis {
+  start: Int32Array;
+  end: Int32Array;
+}
+
+function boxAxis(size: number, outSize: number): BoxAxis {
+  const start = new Int32Array(outSize);
+  const end = new Int32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    let a = Math.min(size, Math.round((o * size) / outSize));
+    let b = Math.min(size, Math.round(((o + 1) * size) / outSize));
+    if (b <= a) b = Math.min(size, a + 1);
+    if (a >= size) a = size - 1;
+    start[o] = a;
+    end[o] = b;
+  }
+  return { start, end };
+}
+
+/** The geometry of the last few size pairs (a render uses one): no per-frame set-up or allocation. */
+const GEOMETRY_CACHE_SIZE = 4;
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    if (cache.size >= GEOMETRY_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(key, value);
+  }
+  return value;
+}
+
+interface DownscaleGeometry {
+  x: BoxAxis;
+  y: BoxAxis;
+  /** Integer sums of each output sample's box in the output row being made (at most 255 × box area). */
+  rowSums: Int32Array;
+}
+const downscaleGeometry = new Map<string, DownscaleGeometry>();
 
 /**
  * Area-averaging downscale of a full-resolution luma plane to the model's render size, mapped to [0,1].
  * Each output pixel averages the source box it covers (fractional edges approximated by whole pixels),
  * which is what a good resampler does for large reduction factors and costs one pass over the source.
+ * The sums are integers (one add per source sample): only the mean of each box becomes a float.
  */
 export function downscaleLuma(
   y: Uint8Array,
@@ -29,31 +70,33 @@ export function downscaleLuma(
   range: LumaRange,
   out = new Float32Array(outWidth * outHeight),
 ): Float32Array {
-  const table = unitTables[range];
-  const xStart = new Int32Array(outWidth + 1);
-  for (let ox = 0; ox <= outWidth; ox++) xStart[ox] = Math.min(width, Math.round((ox * width) / outWidth));
-  const rowSums = new Float64Array(outWidth);
+  const clamp = clampTables[range];
+  const black = range === 'tv' ? 16 : 0;
+  const span = range === 'tv' ? 219 : 255;
+  const geometry = cached(downscaleGeometry, `${width}x${height}>${outWidth}x${outHeight}`, () => ({
+    x: boxAxis(width, outWidth),
+    y: boxAxis(height, outHeight),
+    rowSums: new Int32Array(outWidth),
+  }));
+  const { rowSums } = geometry;
+  const xStart = geometry.x.start;
+  const xEnd = geometry.x.end;
   for (let oy = 0; oy < outHeight; oy++) {
-    let y0 = Math.round((oy * height) / outHeight);
-    let y1 = Math.round(((oy + 1) * height) / outHeight);
-    if (y1 <= y0) y1 = Math.min(height, y0 + 1);
-    if (y0 >= height) y0 = height - 1;
+    const y0 = geometry.y.start[oy];
+    const y1 = geometry.y.end[oy];
     rowSums.fill(0);
     for (let sy = y0; sy < y1; sy++) {
       const row = sy * width;
       for (let ox = 0; ox < outWidth; ox++) {
-        let x0 = xStart[ox];
-        let x1 = xStart[ox + 1];
-        if (x1 <= x0) x1 = Math.min(width, x0 + 1);
-        if (x0 >= width) x0 = width - 1;
+        const x1 = row + xEnd[ox];
         let sum = 0;
-        for (let sx = x0; sx < x1; sx++) sum += table[y[row + sx]];
-        rowSums[ox] += sum / (x1 - x0);
+        for (let sx = row + xStart[ox]; sx < x1; sx++) sum += clamp[y[sx]];
+        rowSums[ox] += sum;
       }
     }
     const rows = y1 - y0;
     const outRow = oy * outWidth;
-    for (let ox = 0; ox < outWidth; ox++) out[outRow + ox] = rowSums[ox] / rows;
+    for (let ox = 0; ox < outWidth; ox++) out[outRow + ox] = (rowSums[ox] / ((xEnd[ox] - xStart[ox]) * rows) - black) / span;
   }
   return out;
 }
@@ -63,9 +106,42 @@ export interface ChromaPlanes {
   v: Uint8Array;
 }
 
+interface UpscaleGeometry {
+  x0s: Int32Array;
+  x1s: Int32Array;
+  fxs: Float64Array;
+  y0s: Int32Array;
+  y1s: Int32Array;
+  fys: Float64Array;
+  /** Every source row interpolated across to the output columns, for Cb and Cr. */
+  cbRows: Float64Array;
+  crRows: Float64Array;
+}
+const upscaleGeometry = new Map<string, UpscaleGeometry>();
+
+/** Source taps (sample centres aligned) of each output sample along one axis. */
+function taps(src: number, dst: number): { i0: Int32Array; i1: Int32Array; f: Float64Array } {
+  const i0 = new Int32Array(dst);
+  const i1 = new Int32Array(dst);
+  const f = new Float64Array(dst);
+  const step = src / dst;
+  for (let o = 0; o < dst; o++) {
+    const pos = Math.min(src - 1, Math.max(0, (o + 0.5) * step - 0.5));
+    const a = Math.floor(pos);
+    i0[o] = a;
+    i1[o] = Math.min(src - 1, a + 1);
+    f[o] = pos - a;
+  }
+  return { i0, i1, f };
+}
+
 /**
  * Bilinear upscale of Cb/Cr offsets (render size) to 8-bit chroma planes of size chromaWidth×chromaHeight
  * (half the frame for 4:2:0), sample centres aligned. `saturation` scales the offsets.
+ *
+ * Separable: each source row is first interpolated across to the output width (once per source row,
+ * not once per output row), then output rows blend two of those. The arithmetic per sample is the
+ * same as interpolating the four neighbours directly, so the result is identical.
  */
 export function upscaleChroma(
   cb: Float32Array,
@@ -78,43 +154,51 @@ export function upscaleChroma(
   saturation = 1,
   out?: ChromaPlanes,
 ): ChromaPlanes {
-  const u = out?.u ?? new Uint8Array(chromaWidth * chromaHeight);
-  const v = out?.v ?? new Uint8Array(chromaWidth * chromaHeight);
+  // One allocation for both planes.
+  const planes = out ? null : new Uint8Array(2 * chromaWidth * chromaHeight);
+  const u = out?.u ?? planes!.subarray(0, chromaWidth * chromaHeight);
+  const v = out?.v ?? planes!.subarray(chromaWidth * chromaHeight);
   // JFIF offsets in [-0.5,0.5] → 8-bit: full range spans 255 codes, limited (tv) range spans 224.
   const scale = (range === 'tv' ? 224 : 255) * saturation;
-  const x0s = new Int32Array(chromaWidth);
-  const x1s = new Int32Array(chromaWidth);
-  const fxs = new Float64Array(chromaWidth);
-  const sx = srcWidth / chromaWidth;
-  for (let x = 0; x < chromaWidth; x++) {
-    const pos = Math.min(srcWidth - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-    const x0 = Math.floor(pos);
-    x0s[x] = x0;
-    x1s[x] = Math.min(srcWidth - 1, x0 + 1);
-    fxs[x] = pos - x0;
+  const g = cached(upscaleGeometry, `${srcWidth}x${srcHeight}>${chromaWidth}x${chromaHeight}`, () => {
+    const x = taps(srcWidth, chromaWidth);
+    const y = taps(srcHeight, chromaHeight);
+    return {
+      x0s: x.i0,
+      x1s: x.i1,
+      fxs: x.f,
+      y0s: y.i0,
+      y1s: y.i1,
+      fys: y.f,
+      cbRows: new Float64Array(srcHeight * chromaWidth),
+      crRows: new Float64Array(srcHeight * chromaWidth),
+    };
+  });
+  const { x0s, x1s, fxs, cbRows, crRows } = g;
+  for (let sy = 0; sy < srcHeight; sy++) {
+    const r = sy * srcWidth;
+    const o = sy * chromaWidth;
+    for (let x = 0; x < chromaWidth; x++) {
+      const a = r + x0s[x];
+      const b = r + x1s[x];
+      const fx = fxs[x];
+      cbRows[o + x] = cb[a] + (cb[b] - cb[a]) * fx;
+      crRows[o + x] = cr[a] + (cr[b] - cr[a]) * fx;
+    }
   }
-  const sy = srcHeight / chromaHeight;
   for (let y = 0; y < chromaHeight; y++) {
-    const pos = Math.min(srcHeight - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(pos);
-    const y1 = Math.min(srcHeight - 1, y0 + 1);
-    const fy = pos - y0;
-    const r0 = y0 * srcWidth;
-    const r1 = y1 * srcWidth;
+    const r0 = g.y0s[y] * chromaWidth;
+    const r1 = g.y1s[y] * chromaWidth;
+    const fy = g.fys[y];
     const outRow = y * chromaWidth;
     for (let x = 0; x < chromaWidth; x++) {
-      const a = x0s[x];
-      const b = x1s[x];
-      const fx = fxs[x];
-      const cbTop = cb[r0 + a] + (cb[r0 + b] - cb[r0 + a]) * fx;
-      const cbBottom = cb[r1 + a] + (cb[r1 + b] - cb[r1 + a]) * fx;
-      const crTop = cr[r0 + a] + (cr[r0 + b] - cr[r0 + a]) * fx;
-      const crBottom = cr[r1 + a] + (cr[r1 + b] - cr[r1 + a]) * fx;
+      const cbTop = cbRows[r0 + x];
+      const crTop = crRows[r0 + x];
       // Uint8Array assignment truncates; +128.5 rounds to nearest and the clamp keeps it in range.
-      const uValue = 128.5 + (cbTop + (cbBottom - cbTop) * fy) * scale;
-      const vValue = 128.5 + (crTop + (crBottom - crTop) * fy) * scale;
-      u[outRow + x] = uValue < 0 ? 0 : uValue > 255 ? 255 : uValue;
-      v[outRow + x] = vValue < 0 ? 0 : vValue > 255 ? 255 : vValue;
+      const uValue = 128.5 + (cbTop + (cbRows[r1 + x] - cbTop) * fy) * scale;
+      const vValue = 128.5 + (crTop + (crRows[r1 + x] - crTop) * fy) * scale;
+      u[outRow + x] = uValue < 0 ? 0 : uValue > 255 ? 255 : uValue | 0;
+      v[outRow + x] = vValue < 0 ? 0 : vValue > 255 ? 255 : vValue | 0;
     }
   }
   return { u, v };

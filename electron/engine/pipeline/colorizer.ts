@@ -41,8 +41,11 @@ export class FrameColorizer {
     return { index: frame.index, width: renderWidth, height: renderHeight, luma, cb, cr };
   }
 
-  merge(frame: LumaFrame, chroma: LowResChroma): YuvFrame {
+  /** Joins the frame's luma with its chroma upscaled (into `planes` when given: U then V, each a quarter frame). */
+  merge(frame: LumaFrame, chroma: LowResChroma, planes?: Uint8Array): YuvFrame {
     const { frameWidth, frameHeight, lumaRange, saturation } = this.options;
+    const quarter = (frameWidth >> 1) * (frameHeight >> 1);
+    const out = planes ? { u: planes.subarray(0, quarter), v: planes.subarray(quarter, 2 * quarter) } : undefined;
     const { u, v } = upscaleChroma(
       chroma.cb,
       chroma.cr,
@@ -52,6 +55,7 @@ export class FrameColorizer {
       frameHeight >> 1,
       lumaRange,
       saturation ?? COLORIZE_DEFAULTS.saturation,
+      out,
     );
     return { index: frame.index, width: frameWidth, height: frameHeight, y: frame.y, u, v };
   }

@@ -6,6 +6,7 @@ import { createSegmentEncoder, type SegmentEncoder } from '../media/encode.js';
 import { resolveEncoder } from '../media/encoders.js';
 import { defaultCacheDir } from '../private-dirs.js';
 import { existsSync } from 'node:fs';
+import { BufferPool } from '../media/buffer-pool.js';
 import { decodeLuma, decodeNotices, lumaRangeOf, outputSampleAspectRatio } from '../media/decode.js';
 import { containerForOutput, muxOutput } from '../media/mux.js';
 import type { InferenceSession } from '../model/inference-client.js';
@@ -241,9 +242,18 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     progress('colorizing');
   };
 
-  const writeFrame = async (frame: YuvFrame) => {
+  // Full-resolution luma and chroma buffers go round: decoder → encoder → back here once ffmpeg has
+  // them, so the hot loop allocates nothing frame-sized (pools keep a few more than are in flight).
+  const lumaPool = new BufferPool(info.video.outputWidth * info.video.outputHeight, INFERENCE_IN_FLIGHT + 8);
+  const chromaPool = new BufferPool(2 * (info.video.outputWidth >> 1) * (info.video.outputHeight >> 1), 8);
+
+  const writeFrame = async (frame: YuvFrame, planes: Uint8Array) => {
     if (!encoder) await openSegment(frame.index);
-    await encoder!.write(frame);
+    const { y } = frame;
+    await encoder!.write(frame, () => {
+      lumaPool.give(y);
+      chromaPool.give(planes);
+    });
     framesInSegment++;
     meter.advance(1);
     if (meter.shouldReport()) progress('colorizing');
@@ -258,7 +268,8 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       if (!luma) return;
       released.shift();
       pendingLuma.delete(chroma.index);
-      await writeFrame(colorizer.merge(luma, chroma));
+      const planes = chromaPool.take();
+      await writeFrame(colorizer.merge(luma, chroma, planes), planes);
     }
   };
 
@@ -278,7 +289,7 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       progress('colorizing');
       // Pins put on earlier frames of a shot that goes on here: track them up to the first frame inferred.
       await pins?.stage.warmUp(pushedThrough + 1, (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }), (frame) => colorizer.modelLuma(frame));
-      const decoded = decodeLuma(info, { startFrame: nextFrame, frameCount: remaining, deinterlace, signal, onNotice: emit });
+      const decoded = decodeLuma(info, { startFrame: nextFrame, frameCount: remaining, deinterlace, signal, onNotice: emit, pool: lumaPool });
       const predicted = mapOrdered(
         decoded,
         async (frame) => ({ frame, chroma: frame.index <= pushedThrough ? null : await colorizer.predict(frame) }),

@@ -12,7 +12,7 @@ import { loadRecentColours, saveRecentColours, useFilmPins, useSceneCuts } from 
 import { FilmOpener } from '../film/FilmOpener.js';
 import { baseName, dirName, formatDuration, frameToTimecode } from '../film/format.js';
 import { PreviewViewer, type ViewMode } from '../preview/PreviewViewer.js';
-import { pinsKeyOf, usePreview } from '../preview/use-preview.js';
+import { pinsKeyOf, usePreview, withoutPinsUrl } from '../preview/use-preview.js';
 import { RenderQueuePanel } from '../queue/RenderQueuePanel.js';
 import { useQueue } from '../queue/use-queue.js';
 import { SettingsPanel } from '../settings/SettingsPanel.js';
@@ -189,7 +189,7 @@ export function App({ client }: { client: EngineClient }) {
     setOutFrame(null);
   }, []);
 
-  const { update: updatePins, replace: replacePins } = filmPins;
+  const { update: updatePins, replace: replacePins, undo: undoPins, redo: redoPins } = filmPins;
   const addPin = useCallback(
     (x: number, y: number, color: string) => {
       updatePins((pins) => {
@@ -324,7 +324,17 @@ export function App({ client }: { client: EngineClient }) {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable);
-      if (typing || event.ctrlKey || event.metaKey || event.altKey || !film) return;
+      if (typing || !film) return;
+      // Ctrl/⌘+Z takes back the last change to the pins, Ctrl/⌘+Shift+Z (or Ctrl+Y) makes it again.
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === 'z' || event.key === 'Z' || event.key === 'y')) {
+        const again = event.key === 'y' || event.shiftKey;
+        if (again ? redoPins() : undoPins()) {
+          setSelectedPin(null);
+          event.preventDefault();
+        }
+        return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
       const second = Math.max(1, Math.round(fps));
       const handled = (() => {
         switch (event.key) {
@@ -384,7 +394,7 @@ export function App({ client }: { client: EngineClient }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [film, fps, playhead, last, seek, setIn, setOut, clearRange, previewFrame, previewRange, playback, selectedPin, pinTool, deletePin]);
+  }, [film, fps, playhead, last, seek, setIn, setOut, clearRange, previewFrame, previewRange, playback, selectedPin, pinTool, deletePin, undoPins, redoPins]);
 
   // Drops: the desktop app opens the film; a browser page must not navigate away to the file.
   useEffect(() => {
@@ -446,15 +456,17 @@ export function App({ client }: { client: EngineClient }) {
   }, [pinsDoc, shots, fps, playhead, currentPreview]);
   const timelinePins = useMemo(() => pinsDoc.pins.map((pin, index) => ({ index, frame: Math.min(last, pinFrame(pin.t, fps)), color: pin.color })), [pinsDoc, fps, last]);
   const previewAfterUrl = currentPreview?.afterUrl ?? null;
+  const previewWithoutPinsUrl = currentPreview && currentPreview.pinsKey !== '' ? (withoutPinsUrl(currentPreview) ?? null) : null;
   const previewBeforeUrl = currentPreview?.beforeUrl ?? null;
   const placeholderUrl = nearestThumbnail?.url ?? null;
   const samplePicture = useCallback(
     async (x: number, y: number) => {
       const model = previewAfterUrl ? await sampleImage(previewAfterUrl, x, y) : null;
+      const withoutPins = previewWithoutPinsUrl ? await sampleImage(previewWithoutPinsUrl, x, y) : null;
       const grey = previewBeforeUrl ? await sampleImage(previewBeforeUrl, x, y) : placeholderUrl ? await sampleImage(placeholderUrl, x, y) : null;
-      return { model, luma: grey ? lumaOf(grey) : model ? lumaOf(model) : 128 };
+      return { model, withoutPins, luma: grey ? lumaOf(grey) : model ? lumaOf(model) : 128 };
     },
-    [previewAfterUrl, previewBeforeUrl, placeholderUrl],
+    [previewAfterUrl, previewWithoutPinsUrl, previewBeforeUrl, placeholderUrl],
   );
   const latestJobProvider = [...jobs].reverse().find((job) => job.provider)?.provider ?? null;
   const provider = preview.state.provider ?? latestJobProvider ?? preparedProvider;
@@ -617,7 +629,7 @@ export function App({ client }: { client: EngineClient }) {
                   <span className="muted">{range ? `${formatDuration(range.toSec - range.fromSec)} selected` : `${formatDuration(film.info.durationSec)} in all`}</span>
                 </div>
               </div>
-              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the chosen pin</p>
+              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the chosen pin · Ctrl+Z undoes a pin change</p>
             </>
           )}
           {appInfo && (
@@ -628,7 +640,7 @@ export function App({ client }: { client: EngineClient }) {
               onJobs={setJobs}
               film={film ? { path: film.path, durationSec: film.info.durationSec } : null}
               range={range}
-              options={{ ...colorizeOptions, codec: settings.codec, crf: settings.crf }}
+              options={{ ...colorizeOptions, codec: settings.codec, encoder: settings.encoder, crf: settings.crf }}
               onError={report}
               request={queueRequest}
             />

@@ -27,7 +27,7 @@ export interface PinOverlayProps {
   onDelete(index: number): void;
   onGoTo(frame: number): void;
   /** The model's colour at a spot now (null when there is no colour preview) and the spot's brightness (0–255). */
-  sample(x: number, y: number): Promise<{ model: Rgb | null; luma: number }>;
+  sample(x: number, y: number): Promise<{ model: Rgb | null; withoutPins?: Rgb | null; luma: number }>;
   recent: readonly string[];
 }
 
@@ -209,7 +209,19 @@ export function PinOverlay(props: PinOverlayProps) {
                     event.preventDefault();
                     event.stopPropagation();
                     onDelete(entry.index);
+                    return;
                   }
+                  // Arrow keys move a pin put on this frame by a pixel of the picture as shown (Shift: ten).
+                  const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[event.key];
+                  if (!step || earlier || !box) return;
+                  event.preventDefault();
+                  event.stopPropagation();
+                  const pixels = event.shiftKey ? 10 : 1;
+                  onSelect(entry.index);
+                  onChange(entry.index, {
+                    x: round(Math.min(1, Math.max(0, entry.pin.x + (step[0]! * pixels) / box.width))),
+                    y: round(Math.min(1, Math.max(0, entry.pin.y + (step[1]! * pixels) / box.height))),
+                  });
                 }}
               />
             );

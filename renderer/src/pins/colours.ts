@@ -75,10 +75,11 @@ const HUES: Suggestion[] = [
 ];
 
 /**
- * What the chooser offers for a spot: the colour the model gives there now, hue alternatives at the
+ * What the chooser offers for a spot: the colour the model gives there now (and without pins, when the
+ * frame was last seen so and pins have changed it since), hue alternatives at the
  * spot's brightness, no colour (neutral grey), and the colours used most recently. Each once.
  */
-export function suggestColours(spot: { model: Rgb | null; luma: number }, recent: readonly string[]): Suggestion[] {
+export function suggestColours(spot: { model: Rgb | null; luma: number; withoutPins?: Rgb | null }, recent: readonly string[]): Suggestion[] {
   const out: Suggestion[] = [];
   const seen = new Set<string>();
   const add = (color: string, label: string) => {
@@ -87,6 +88,7 @@ export function suggestColours(spot: { model: Rgb | null; luma: number }, recent
     out.push({ color, label });
   };
   if (spot.model) add(rgbToHex(spot.model), 'As the model colours it');
+  if (spot.withoutPins) add(rgbToHex(spot.withoutPins), 'As the model colours it without pins');
   for (const hue of HUES) add(rgbToHex(atBrightness(hexToRgb(hue.color), spot.luma)), hue.label);
   const grey = Math.round(spot.luma);
   add(rgbToHex({ r: grey, g: grey, b: grey }), 'No colour (grey)');

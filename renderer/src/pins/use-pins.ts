@@ -15,7 +15,14 @@ export interface FilmPins {
   saved: boolean;
   update(change: (pins: Pin[]) => Pin[]): void;
   replace(doc: HintsDocument): void;
+  /** Takes back the last change (false when there is none). */
+  undo(): boolean;
+  /** Makes the last change taken back again (false when there is none). */
+  redo(): boolean;
 }
+
+/** Changes that can be taken back, per film. */
+const HISTORY = 100;
 
 /** The open film's colour pins: read back when it opens, kept (debounced) after every change. */
 export function useFilmPins(client: EngineClient, film: string | null, report: (message: string) => void): FilmPins {
@@ -23,6 +30,9 @@ export function useFilmPins(client: EngineClient, film: string | null, report: (
   const [loadedFor, setLoadedFor] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const [saved, setSaved] = useState(true);
+  const docRef = useRef<HintsDocument>(EMPTY);
+  const past = useRef<HintsDocument[]>([]);
+  const future = useRef<HintsDocument[]>([]);
   const pending = useRef<{ film: string; doc: HintsDocument; timer: ReturnType<typeof setTimeout> } | null>(null);
   const reportRef = useRef(report);
   reportRef.current = report;
@@ -40,6 +50,9 @@ export function useFilmPins(client: EngineClient, film: string | null, report: (
 
   useEffect(() => {
     setDoc(EMPTY);
+    docRef.current = EMPTY;
+    past.current = [];
+    future.current = [];
     setLoadedFor(null);
     setSaved(true);
     if (!film) return;
@@ -49,6 +62,7 @@ export function useFilmPins(client: EngineClient, film: string | null, report: (
       .then(({ hints, notice }) => {
         if (!current) return;
         setDoc(hints);
+        docRef.current = hints;
         setLoadedFor(film);
         if (notice) reportRef.current(notice);
       })
@@ -75,20 +89,9 @@ export function useFilmPins(client: EngineClient, film: string | null, report: (
     [film, loadedFor, flush],
   );
 
-  const update = useCallback(
-    (change: (pins: Pin[]) => Pin[]) => {
-      setDoc((currentDoc) => {
-        const next: HintsDocument = { version: 1, pins: change(currentDoc.pins) };
-        schedule(next);
-        return next;
-      });
-      setVersion((value) => value + 1);
-    },
-    [schedule],
-  );
-
-  const replace = useCallback(
+  const commit = useCallback(
     (next: HintsDocument) => {
+      docRef.current = next;
       setDoc(next);
       schedule(next);
       setVersion((value) => value + 1);
@@ -96,7 +99,37 @@ export function useFilmPins(client: EngineClient, film: string | null, report: (
     [schedule],
   );
 
-  return { doc: loadedFor === film ? doc : EMPTY, loadedFor, version, saved, update, replace };
+  const replace = useCallback(
+    (next: HintsDocument) => {
+      if (!film || loadedFor !== film) return;
+      past.current = [...past.current.slice(1 - HISTORY), docRef.current];
+      future.current = [];
+      commit(next);
+    },
+    [film, loadedFor, commit],
+  );
+
+  const update = useCallback((change: (pins: Pin[]) => Pin[]) => replace({ version: 1, pins: change(docRef.current.pins) }), [replace]);
+
+  const undo = useCallback(() => {
+    const previous = past.current.at(-1);
+    if (!previous) return false;
+    past.current = past.current.slice(0, -1);
+    future.current = [...future.current, docRef.current];
+    commit(previous);
+    return true;
+  }, [commit]);
+
+  const redo = useCallback(() => {
+    const next = future.current.at(-1);
+    if (!next) return false;
+    future.current = future.current.slice(0, -1);
+    past.current = [...past.current, docRef.current];
+    commit(next);
+    return true;
+  }, [commit]);
+
+  return { doc: loadedFor === film ? doc : EMPTY, loadedFor, version, saved, update, replace, undo, redo };
 }
 
 const scans = new Map<string, number[]>();

@@ -14,6 +14,32 @@ export interface PreviewFrameView {
   pins?: PreviewPin[];
   /** The pins this frame was coloured with (their canonical JSON), to tell whether `pins` is current. */
   pinsKey: string;
+  /** The film and the settings it was coloured with, pins aside (see withoutPinsUrl). */
+  lookKey: string;
+}
+
+/**
+ * "After" pictures of recent frames coloured without pins, by film, frame and settings: the pin
+ * chooser offers the model's own colour at a spot even after pins have changed the frame.
+ */
+const withoutPins = new Map<string, string>();
+const WITHOUT_PINS_KEPT = 8;
+
+function rememberWithoutPins(key: string, bytes: Uint8Array, mime: string): void {
+  const old = withoutPins.get(key);
+  if (old) URL.revokeObjectURL(old);
+  withoutPins.delete(key);
+  withoutPins.set(key, toUrl(bytes, mime));
+  while (withoutPins.size > WITHOUT_PINS_KEPT) {
+    const [first, url] = withoutPins.entries().next().value!;
+    URL.revokeObjectURL(url);
+    withoutPins.delete(first);
+  }
+}
+
+/** The picture of this frame as the model coloured it without pins, with the same settings, if seen lately. */
+export function withoutPinsUrl(view: Pick<PreviewFrameView, 'frame' | 'lookKey'>): string | undefined {
+  return withoutPins.get(`${view.lookKey}|${view.frame}`);
 }
 
 export type PreviewStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
@@ -85,6 +111,8 @@ export function usePreview(client: EngineClient) {
       const expected = options.frames ?? 1;
       const warnings: string[] = [];
       const pinsKey = pinsKeyOf(options.hints);
+      const { hints: _hints, at: _at, frames: _frames, ...look } = options;
+      const lookKey = JSON.stringify(look);
       setState((current) => ({ status: 'running', frames: shown ?? frames, expected, provider: keep ? current.provider : null, warnings, error: null }));
       void (async () => {
         try {
@@ -105,7 +133,9 @@ export function usePreview(client: EngineClient) {
               provider: frame.provider,
               ...(frame.pins ? { pins: frame.pins } : {}),
               pinsKey,
+              lookKey,
             });
+            if (pinsKey === '') rememberWithoutPins(`${lookKey}|${frame.frame}`, frame.after, frame.mime);
             setState({ status: 'running', frames: new Map(frames), expected, provider: frame.provider, warnings: [...warnings], error: null });
           }
           if (generation.current !== mine) return; // a newer preview owns what is shown

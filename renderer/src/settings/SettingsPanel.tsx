@@ -2,16 +2,19 @@ import {
   CRF,
   DEVICE_LABELS,
   DEVICES,
+  ENCODER_CHOICES,
+  ENCODER_LABELS,
   PROVIDER_LABELS,
   RENDER_FACTOR_FALLBACK,
   SATURATION,
   SATURATION_SLIDER_MAX,
+  SOFTWARE_ENCODER,
   STABILIZE_LABELS,
   STABILIZE_STRENGTHS,
   VIDEO_CODEC_LABELS,
   VIDEO_CODECS,
 } from '../../../electron/common/options.js';
-import type { DeviceChoice, ExecutionProvider, ModelInfo, StabilizeStrength } from '../../../electron/common/types.js';
+import type { DeviceChoice, EncoderChoice, ExecutionProvider, ModelInfo, StabilizeStrength, VideoCodec } from '../../../electron/common/types.js';
 import type { Settings } from './use-settings.js';
 
 export interface SettingsPanelProps {
@@ -20,6 +23,13 @@ export interface SettingsPanelProps {
   models: ModelInfo[];
   /** The provider the last preview or render actually ran on, else the one the engine loaded the model with. */
   provider: ExecutionProvider | null;
+}
+
+const SOFTWARE = new Set<EncoderChoice>(Object.values(SOFTWARE_ENCODER));
+
+/** The encoders offered with `codec`: the other codec's software encoder is left out. */
+function encodersFor(codec: VideoCodec): EncoderChoice[] {
+  return ENCODER_CHOICES.filter((encoder) => !SOFTWARE.has(encoder) || encoder === SOFTWARE_ENCODER[codec]);
 }
 
 /** The model the engine will use: the chosen one, or its pick for the device. */
@@ -117,7 +127,15 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
       <div className="field-pair">
         <div className="field">
           <label htmlFor="setting-codec">Output codec</label>
-          <select id="setting-codec" value={settings.codec} onChange={(event) => onChange({ codec: event.target.value as Settings['codec'] })}>
+          <select
+            id="setting-codec"
+            value={settings.codec}
+            onChange={(event) => {
+              const codec = event.target.value as VideoCodec;
+              // The software encoder follows the codec (x264 writes H.264, x265 H.265).
+              onChange(SOFTWARE.has(settings.encoder) ? { codec, encoder: SOFTWARE_ENCODER[codec] } : { codec });
+            }}
+          >
             {VIDEO_CODECS.map((codec) => (
               <option key={codec} value={codec}>
                 {VIDEO_CODEC_LABELS[codec]}
@@ -142,6 +160,18 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
         </div>
       </div>
       <p className="field-note">Lower CRF keeps more detail in bigger files; 18 looks the same as the source to most eyes.</p>
+
+      <div className="field">
+        <label htmlFor="setting-encoder">Video encoder</label>
+        <select id="setting-encoder" value={settings.encoder} onChange={(event) => onChange({ encoder: event.target.value as EncoderChoice })}>
+          {encodersFor(settings.codec).map((encoder) => (
+            <option key={encoder} value={encoder}>
+              {ENCODER_LABELS[encoder]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <p className="field-note">A hardware encoder is tried with a one-second test first; where it does not work, the render uses the CPU and says so.</p>
     </section>
   );
 }

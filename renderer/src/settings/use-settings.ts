@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
-import { COLORIZE_DEFAULTS, OUTPUT_DEFAULTS } from '../../../electron/common/options.js';
-import type { DeviceChoice, StabilizeStrength, VideoCodec } from '../../../electron/common/types.js';
+import { COLORIZE_DEFAULTS, OUTPUT_DEFAULTS, SOFTWARE_ENCODER } from '../../../electron/common/options.js';
+import type { DeviceChoice, EncoderChoice, StabilizeStrength, VideoCodec } from '../../../electron/common/types.js';
 
 export interface Settings {
   /** '' = let the engine pick a model for the device. */
@@ -12,6 +12,8 @@ export interface Settings {
   stabilize: StabilizeStrength;
   saturation: number;
   codec: VideoCodec;
+  /** x264/x265 follow the codec; see SettingsPanel. */
+  encoder: EncoderChoice;
   crf: number;
 }
 
@@ -23,6 +25,7 @@ const DEFAULT_SETTINGS: Settings = {
   stabilize: COLORIZE_DEFAULTS.stabilize,
   saturation: COLORIZE_DEFAULTS.saturation,
   codec: OUTPUT_DEFAULTS.codec,
+  encoder: SOFTWARE_ENCODER[OUTPUT_DEFAULTS.codec],
   crf: OUTPUT_DEFAULTS.crf,
 };
 
