@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { ffprobeJson, rawVideo, runFfmpegTool } from './clips.js';
 import { cliPath, repoRoot } from './paths.js';
 
@@ -236,6 +237,65 @@ export function descendantsOf(pid: number): ProcessEntry[] {
     }
   }
   return found;
+}
+
+/**
+ * The most live descendants of this process whose name (ffmpeg, ffprobe, …) matches `name` at any
+ * moment, sampled every `everyMs` from /proc in a worker thread: the sampling never holds up this
+ * process's event loop (on a loaded machine a scan of /proc every 10 ms on the main thread starved
+ * the server under test). stop() ends the sampling and returns the peak.
+ */
+export function sampleDescendantPeak(name: RegExp, everyMs = 10): { stop(): Promise<number> } {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    const fs = require('node:fs');
+    const name = new RegExp(workerData.source, workerData.flags);
+    let most = 0;
+    const scan = () => {
+      const children = new Map();
+      const names = new Map();
+      for (const entry of fs.readdirSync('/proc')) {
+        if (!/^[0-9]+$/.test(entry)) continue;
+        try {
+          const stat = fs.readFileSync('/proc/' + entry + '/stat', 'utf8');
+          const close = stat.lastIndexOf(')');
+          const fields = stat.slice(close + 2).split(' ');
+          if (fields[0] === 'Z') continue; // finished; only not reaped yet
+          const ppid = Number(fields[1]);
+          if (!children.has(ppid)) children.set(ppid, []);
+          children.get(ppid).push(Number(entry));
+          names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
+        } catch {}
+      }
+      let running = 0;
+      const queue = [workerData.root];
+      while (queue.length) {
+        for (const child of children.get(queue.shift()) ?? []) {
+          if (name.test(names.get(child))) running++;
+          queue.push(child);
+        }
+      }
+      most = Math.max(most, running);
+    };
+    const timer = setInterval(scan, workerData.everyMs);
+    parentPort.once('message', () => {
+      clearInterval(timer);
+      scan();
+      parentPort.postMessage(most);
+    });`,
+    { eval: true, workerData: { root: process.pid, source: name.source, flags: name.flags, everyMs } },
+  );
+  return {
+    stop: () =>
+      new Promise<number>((resolve, reject) => {
+        worker.once('message', (most: number) => {
+          resolve(most);
+          void worker.terminate();
+        });
+        worker.once('error', reject);
+        worker.postMessage('stop');
+      }),
+  };
 }
 
 export function isAlive(pid: number): boolean {
