@@ -6,7 +6,7 @@
 // .bench/bench.json. The stabilization quality figures (flicker, CDC, CF on every shared clip) are
 // `npm run bench:stabilize` (scripts/metrics/stabilization-report.ts).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,11 +118,28 @@ interface CliRun {
   fps: number;
   peakTreeMiB: number;
   peakHostMiB: number;
+  /** CPU time of the whole process tree (the CLI and every child it waited for), ms per frame. */
+  cpuMsPerFrame: number;
 }
+
+/**
+ * CPU ms used so far by this process's finished children and their waited-for descendants (Linux
+ * cutime + cstime): the difference around a child's life is what its whole tree used, load or not.
+ */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+const ownCpuMs = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
 
 /** Runs the real CLI as a user would, sampling the memory of its whole process tree. */
 async function runCli(input: string, extra: string[]): Promise<CliRun> {
   const output = path.join(workRoot, `out-${Math.random().toString(36).slice(2)}.mp4`);
+  const cpuBefore = childrenCpuMs();
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/chromareel.js'), 'colorize', input, '-o', output, '--json', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -146,6 +163,7 @@ async function runCli(input: string, extra: string[]): Promise<CliRun> {
     fps: round(result.frames / result.elapsedSec),
     peakTreeMiB: mib(memory.peakTreeBytes),
     peakHostMiB: mib(memory.peakHostBytes),
+    cpuMsPerFrame: round((childrenCpuMs() - cpuBefore) / result.frames),
   };
 }
 
@@ -165,7 +183,9 @@ const render = renderSize(info.video.outputWidth, info.video.outputHeight, manif
 console.log(`clip: ${path.basename(args.clip!)} → ${seconds} s, ${frames} frames ${info.video.outputWidth}x${info.video.outputHeight} @ ${info.video.fps.toFixed(2)} fps; model ${manifest.id}, render ${render.width}x${render.height}; ${os.cpus().length} cores`);
 
 // 1. Model alone: the same inference process and frames in flight as the pipeline, random luma.
-async function modelOnly(width: number, height: number, count: number): Promise<number> {
+/** Model-only fps; `cpu` gets the inference process's CPU ms per frame (start and warm-up included). */
+async function modelOnly(width: number, height: number, count: number, cpu?: { msPerFrame: number }): Promise<number> {
+  const cpuBefore = childrenCpuMs();
   const session = await startInference({ manifest, device });
   try {
     const luma = new Float32Array(width * height).map(() => Math.random());
@@ -183,6 +203,7 @@ async function modelOnly(width: number, height: number, count: number): Promise<
     return count / took;
   } finally {
     await session.close();
+    if (cpu) cpu.msPerFrame = (childrenCpuMs() - cpuBefore) / (count + 1);
   }
 }
 const median = (values: number[]) => {
@@ -190,13 +211,16 @@ const median = (values: number[]) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const transcodeOnly = async (clip: string, clipFrames: number) => {
+const transcodeOnly = async (clip: string, clipFrames: number, cpu?: { msPerFrame: number }) => {
+  const cpuBefore = childrenCpuMs();
   const { seconds: took } = await timeIt(() =>
     runFfmpeg(['-i', clip, '-vf', 'format=gray,format=yuv420p', '-c:v', 'libx264', '-crf', '18', '-preset', 'medium', '-an', '-f', 'mp4', '-y', path.join(workRoot, 'transcode.mp4')]),
   );
+  if (cpu) cpu.msPerFrame = (childrenCpuMs() - cpuBefore) / clipFrames;
   return clipFrames / took;
 };
-const framesOnDisk = async (clip: string, clipFrames: number) => {
+const framesOnDisk = async (clip: string, clipFrames: number, cpu?: { msPerFrame: number }) => {
+  const cpuBefore = childrenCpuMs() + ownCpuMs();
   const engine = createEngine();
   const framesDir = await mkdtemp(path.join(workRoot, 'frames-'));
   const colourDir = await mkdtemp(path.join(workRoot, 'colour-'));
@@ -210,6 +234,7 @@ const framesOnDisk = async (clip: string, clipFrames: number) => {
   await engine.close();
   await rm(framesDir, { recursive: true, force: true });
   await rm(colourDir, { recursive: true, force: true });
+  if (cpu) cpu.msPerFrame = (childrenCpuMs() + ownCpuMs() - cpuBefore) / clipFrames;
   return clipFrames / took;
 };
 
@@ -222,12 +247,16 @@ if (args.only === 'targets') {
   const frames1080 = (await probe(clip1080)).video.frameCount;
   const reps: Record<string, number>[] = [];
   for (let rep = 0; rep < repeat; rep++) {
-    const model = await modelOnly(render.width, render.height, Math.min(frames, 150)); // the same render size at 1080p
-    const transcode432 = await transcodeOnly(shortClip, frames);
+    const modelCpu = { msPerFrame: 0 };
+    const transcode432Cpu = { msPerFrame: 0 };
+    const transcode1080Cpu = { msPerFrame: 0 };
+    const baselineCpu = { msPerFrame: 0 };
+    const model = await modelOnly(render.width, render.height, Math.min(frames, 150), modelCpu); // the same render size at 1080p
+    const transcode432 = await transcodeOnly(shortClip, frames, transcode432Cpu);
     const e2e432 = await runCli(shortClip, ['--stabilize', 'off', '--device', device]);
     const e2e432Stabilized = await runCli(shortClip, ['--stabilize', 'medium', '--device', device]);
-    const baseline = await framesOnDisk(shortClip, frames);
-    const transcode1080 = await transcodeOnly(clip1080, frames1080);
+    const baseline = await framesOnDisk(shortClip, frames, baselineCpu);
+    const transcode1080 = await transcodeOnly(clip1080, frames1080, transcode1080Cpu);
     const e2e1080 = await runCli(clip1080, ['--stabilize', 'off', '--device', device]);
     const e2e1080Stabilized = await runCli(clip1080, ['--stabilize', 'medium', '--device', device]);
     const stages1080 = await profileCli(repoRoot, clip1080, ['--stabilize', 'medium', '--device', device, '--preset', 'ultrafast']);
@@ -246,6 +275,22 @@ if (args.only === 'targets') {
       bound1080: ratio(e2e1080.fps * (1 / model + 1 / transcode1080)),
       bound1080Stabilized: ratio(e2e1080Stabilized.fps * (1 / model + 1 / transcode1080)),
       vsBaseline: ratio(e2e432Stabilized.fps / baseline),
+      // The same ratios from CPU time instead of wall time: what each frame costs the machine, which
+      // a loaded machine disturbs far less. On an idle machine whose cores all three keep busy,
+      // e2e ÷ bound = (model CPU + transcode CPU) ÷ end-to-end CPU per frame.
+      cpuModelMs: round(modelCpu.msPerFrame),
+      cpuTranscode432Ms: round(transcode432Cpu.msPerFrame),
+      cpuE2e432Ms: e2e432.cpuMsPerFrame,
+      cpuE2e432StabilizedMs: e2e432Stabilized.cpuMsPerFrame,
+      cpuBaselineMs: round(baselineCpu.msPerFrame),
+      cpuTranscode1080Ms: round(transcode1080Cpu.msPerFrame),
+      cpuE2e1080Ms: e2e1080.cpuMsPerFrame,
+      cpuE2e1080StabilizedMs: e2e1080Stabilized.cpuMsPerFrame,
+      cpuBound432: ratio((modelCpu.msPerFrame + transcode432Cpu.msPerFrame) / e2e432.cpuMsPerFrame),
+      cpuBound432Stabilized: ratio((modelCpu.msPerFrame + transcode432Cpu.msPerFrame) / e2e432Stabilized.cpuMsPerFrame),
+      cpuBound1080: ratio((modelCpu.msPerFrame + transcode1080Cpu.msPerFrame) / e2e1080.cpuMsPerFrame),
+      cpuBound1080Stabilized: ratio((modelCpu.msPerFrame + transcode1080Cpu.msPerFrame) / e2e1080Stabilized.cpuMsPerFrame),
+      cpuVsBaseline: ratio(baselineCpu.msPerFrame / e2e432Stabilized.cpuMsPerFrame),
       hostMsPer1080Frame: stages1080.perFrameWorkMs,
       hostMsPer1080FrameWithoutStabilizer: round(noStabilizer * 10) / 10,
     };
@@ -254,8 +299,8 @@ if (args.only === 'targets') {
   }
   const medians = Object.fromEntries(Object.keys(reps[0]).map((key) => [key, median(reps.map((r) => r[key]))]));
   // Peak memory of the process tree at 4K, short and 3x as long (once: it is a peak, not a rate).
-  const short4k = await makeClip('4k-short.mp4', 4, { width: 3840, height: 2160 });
-  const long4k = await makeClip('4k-long.mp4', 12, { width: 3840, height: 2160 });
+  const short4k = await makeClip('4k-short.mp4', 2, { width: 3840, height: 2160 });
+  const long4k = await makeClip('4k-long.mp4', 6, { width: 3840, height: 2160 });
   const mem4kShort = await runCli(short4k, ['--stabilize', 'medium', '--device', device]);
   const mem4kLong = await runCli(long4k, ['--stabilize', 'medium', '--device', device]);
   const targets = {
@@ -265,9 +310,12 @@ if (args.only === 'targets') {
     medians,
     peakMemory4kMiB: { short: { frames: mem4kShort.frames, tree: mem4kShort.peakTreeMiB }, long: { frames: mem4kLong.frames, tree: mem4kLong.peakTreeMiB } },
     met: {
-      'endToEnd >= 0.85 x shared-CPU bound at 768x432': medians.bound432 >= 0.85,
-      'endToEnd >= 0.8 x shared-CPU bound at 1080p': medians.bound1080 >= 0.8,
-      'endToEnd >= 3 x frames-on-disk baseline': medians.vsBaseline >= 3,
+      'endToEnd >= 0.85 x shared-CPU bound at 768x432 (wall)': medians.bound432 >= 0.85,
+      'endToEnd >= 0.85 x shared-CPU bound at 768x432 (CPU time)': medians.cpuBound432 >= 0.85,
+      'endToEnd >= 0.8 x shared-CPU bound at 1080p (CPU time)': medians.cpuBound1080 >= 0.8,
+      'endToEnd >= 3 x frames-on-disk baseline (CPU time)': medians.cpuVsBaseline >= 3,
+      'endToEnd >= 0.8 x shared-CPU bound at 1080p (wall)': medians.bound1080 >= 0.8,
+      'endToEnd >= 3 x frames-on-disk baseline (wall)': medians.vsBaseline >= 3,
       'host CPU per 1080p frame (no model, no x264) <= 8 ms': medians.hostMsPer1080Frame <= 8,
       'peak memory of the tree at 4K <= 1.5 GB': Math.max(mem4kShort.peakTreeMiB, mem4kLong.peakTreeMiB) <= 1536,
       'flat at 4K (3x longer <= short + 64 MiB)': mem4kLong.peakTreeMiB <= mem4kShort.peakTreeMiB + 64,

@@ -55,6 +55,25 @@ describe('bench CPU profile attribution', () => {
     expect(busyMs).toBeCloseTo(1 + 2 + 4 + 3 + 1.5 + 2.5 + 0.5 + 0.25 + 1 + 0.75 + 0.6, 9);
   });
 
+  it("counts Node's internals by the engine frame above them before its own-module rules", () => {
+    // ChildProcess.spawn under the segment encoder is encoder work, not IPC with the inference process.
+    const spawnProfile: CpuProfile = {
+      nodes: [
+        frame(1, '(root)', '', [2, 4]),
+        frame(2, 'createSegmentEncoder', 'file:///app/electron/engine/media/encode.ts', [3]),
+        frame(3, 'ChildProcess.spawn', 'node:internal/child_process'),
+        frame(4, 'channel.onread', 'node:internal/child_process'),
+      ],
+      startTime: 0,
+      endTime: 0,
+      samples: [3, 4, 1],
+      timeDeltas: [0, 1000, 2000, 0],
+    };
+    const { ms } = attributeProfile(spawnProfile, resolve);
+    expect(ms.encodeWrite).toBe(1);
+    expect(ms.inference).toBe(2);
+  });
+
   it('scales sampled time to the thread CPU measured, per frame', () => {
     const breakdown = attributeProfile(profile, resolve);
     const { scale, msPerFrame, totalMsPerFrame } = perFrameCpuMs(breakdown, 2, breakdown.busyMs / 2);
