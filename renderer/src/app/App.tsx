@@ -3,16 +3,14 @@ import type { DeviceChoice, ExecutionProvider, MediaInfo, ModelInfo } from '../.
 import type { EngineClient } from '../client/engine-client.js';
 import type { AppInfo, MenuCommand } from '../../../electron/common/protocol.js';
 import { FilmFacts } from '../film/FilmFacts.js';
-import { lumaOf, rememberColour } from '../pins/colours.js';
 import { PinList } from '../pins/PinList.js';
 import { PinOverlay } from '../pins/PinOverlay.js';
-import { sampleImage } from '../pins/sample.js';
-import { activePins, frameTime, pinFrame, pinsByShot, shotsOf } from '../pins/shots.js';
-import { loadRecentColours, saveRecentColours, useFilmPins, useSceneCuts } from '../pins/use-pins.js';
+import { usePinEditing } from '../pins/use-pin-editing.js';
+import { useSceneCuts } from '../pins/use-pins.js';
 import { FilmOpener } from '../film/FilmOpener.js';
-import { baseName, dirName } from '../film/format.js';
+import { baseName } from '../film/format.js';
 import { PreviewViewer, type ViewMode } from '../preview/PreviewViewer.js';
-import { pinsKeyOf, usePreview, withoutPinsUrl } from '../preview/use-preview.js';
+import { usePreview } from '../preview/use-preview.js';
 import { RenderQueuePanel } from '../queue/RenderQueuePanel.js';
 import { useQueue } from '../queue/use-queue.js';
 import { SettingsPanel } from '../settings/SettingsPanel.js';
@@ -25,6 +23,7 @@ import { Transport } from './Transport.js';
 import { useFileDrop } from './use-file-drop.js';
 import { useInOutRange } from './use-in-out-range.js';
 import { useKeyboardShortcuts } from './use-keyboard-shortcuts.js';
+import { usePinViews } from './use-pin-views.js';
 import { usePlayback } from './use-playback.js';
 
 const THUMBNAIL_COUNT = 14;
@@ -60,9 +59,6 @@ export function App({ client }: { client: EngineClient }) {
   const [jobs, setJobs] = useQueue(client);
   const preview = usePreview(client);
   const noticeId = useRef(0);
-  const [pinTool, setPinTool] = useState(false);
-  const [selectedPin, setSelectedPin] = useState<number | null>(null);
-  const [recentColours, setRecentColours] = useState<string[]>(loadRecentColours);
 
   const report = useCallback((message: string) => {
     setNotices((current) => [...current.slice(-3), { id: ++noticeId.current, message }]);
@@ -140,11 +136,13 @@ export function App({ client }: { client: EngineClient }) {
   }, [client, filmPath, model, device]);
   const preparedProvider = prepared && prepared.model === model && prepared.device === device ? prepared.provider : null;
 
-  const filmPins = useFilmPins(client, filmPath, report);
-  const pinsDoc = filmPins.doc;
+  const pins = usePinEditing({ client, film: filmPath, appInfo, playhead, fps, report, inform });
+  const pinsDoc = pins.doc;
   const sceneScan = useSceneCuts(client, filmPath);
-  useEffect(() => setSelectedPin(null), [filmPath]);
-  const colorizeOptions = useMemo(() => ({ ...colorizeOptionsOf(settings), ...(pinsDoc.pins.length > 0 ? { hints: pinsDoc } : {}) }), [settings, pinsDoc]);
+  const colorizeOptions = useMemo(
+    () => ({ ...colorizeOptionsOf(settings), ...(pinsDoc.pins.length > 0 ? { hints: pinsDoc } : {}) }),
+    [settings, pinsDoc],
+  );
 
   const previewFrame = useCallback(
     (keep = false) => {
@@ -161,10 +159,10 @@ export function App({ client }: { client: EngineClient }) {
   const previewFrameRef = useRef(previewFrame);
   previewFrameRef.current = previewFrame;
   useEffect(() => {
-    if (filmPins.version === 0) return;
+    if (pins.version === 0) return;
     const timer = setTimeout(() => previewFrameRef.current(true), 200);
     return () => clearTimeout(timer);
-  }, [filmPins.version]);
+  }, [pins.version]);
 
   const previewRange = useCallback(() => {
     if (!film || !range) return;
@@ -175,89 +173,7 @@ export function App({ client }: { client: EngineClient }) {
     preview.start({ input: film.path, at: first / fps, frames: count, maxSize: 960, ...colorizeOptions });
   }, [film, range, inFrame, outFrame, last, fps, colorizeOptions, preview, playback]);
 
-  const { update: updatePins, replace: replacePins, undo: undoPins, redo: redoPins } = filmPins;
-  const addPin = useCallback(
-    (x: number, y: number, color: string) => {
-      updatePins((pins) => {
-        setSelectedPin(pins.length);
-        return [...pins, { t: frameTime(playhead, fps), x, y, color }];
-      });
-      setRecentColours((recent) => {
-        const next = rememberColour(recent, color);
-        saveRecentColours(next);
-        return next;
-      });
-    },
-    [updatePins, playhead, fps],
-  );
-  const changePin = useCallback(
-    (index: number, change: { x?: number; y?: number; color?: string }) => {
-      updatePins((pins) => pins.map((pin, at) => (at === index ? { ...pin, ...change } : pin)));
-      const color = change.color;
-      if (color) {
-        setRecentColours((recent) => {
-          const next = rememberColour(recent, color);
-          saveRecentColours(next);
-          return next;
-        });
-      }
-    },
-    [updatePins],
-  );
-  const deletePin = useCallback(
-    (index: number) => {
-      updatePins((pins) => pins.filter((_, at) => at !== index));
-      setSelectedPin(null);
-    },
-    [updatePins],
-  );
-
-  const pinsFileSuggestion = film ? `${appInfo?.host === 'browser' ? (appInfo.defaultOutputDir ?? dirName(film.path)) : dirName(film.path)}/${baseName(film.path).replace(/\.[^.]+$/, '')}.pins.json` : '';
-  const importPins = useCallback(
-    async (typed?: string) => {
-      try {
-        const file = typed ?? (await client.pins.chooseFile());
-        if (file === null) return;
-        if (!file) {
-          report('Type the path of a hints file (.json) to import.');
-          return;
-        }
-        const imported = await client.pins.import(file);
-        const key = (pin: { t?: number; x: number; y: number; color: string }) => `${pin.t ?? 0}|${pin.x}|${pin.y}|${pin.color}`;
-        const known = new Set(pinsDoc.pins.map(key));
-        const added = imported.pins.filter((pin) => !known.has(key(pin)));
-        replacePins({ version: 1, pins: [...pinsDoc.pins, ...added] });
-        inform(`Imported ${added.length === 1 ? '1 pin' : `${added.length} pins`} from ${baseName(file)}${added.length < imported.pins.length ? ` (${imported.pins.length - added.length} already here)` : ''}.`);
-      } catch (error) {
-        report(error instanceof Error ? error.message : String(error));
-      }
-    },
-    [client, pinsDoc, replacePins, report, inform],
-  );
-  const exportPins = useCallback(
-    async (typed?: string, overwrite?: boolean) => {
-      try {
-        let file = typed;
-        let replace = overwrite ?? false;
-        if (file === undefined) {
-          const chosen = await client.pins.chooseOutput(pinsFileSuggestion);
-          if (!chosen) return;
-          file = chosen;
-          replace = true; // the save dialog asked before replacing a file
-        }
-        if (!file) {
-          report('Type where the hints file (.json) should be saved.');
-          return;
-        }
-        const written = await client.pins.export(file, pinsDoc, replace);
-        inform(`Exported ${pinsDoc.pins.length === 1 ? '1 pin' : `${pinsDoc.pins.length} pins`} to ${written}.`);
-      } catch (error) {
-        report(error instanceof Error ? error.message : String(error));
-      }
-    },
-    [client, pinsDoc, pinsFileSuggestion, report, inform],
-  );
-
+  const togglePinTool = pins.toggleTool;
   const runCommand = useCallback(
     (command: MenuCommand) => {
       switch (command) {
@@ -290,16 +206,17 @@ export function App({ client }: { client: EngineClient }) {
           clearRange();
           break;
         case 'pin-tool':
-          if (film) setPinTool((on) => !on);
+          if (film) togglePinTool();
           break;
         case 'queue-film':
         case 'queue-range':
-          if (film) setQueueRequest((current) => ({ kind: command === 'queue-range' ? 'range' : 'film', serial: (current?.serial ?? 0) + 1 }));
+          if (film)
+            setQueueRequest((current) => ({ kind: command === 'queue-range' ? 'range' : 'film', serial: (current?.serial ?? 0) + 1 }));
           document.getElementById('queue-title')?.scrollIntoView({ behavior: 'smooth' });
           break;
       }
     },
-    [appInfo, client, film, open, report, preview, previewFrame, previewRange, setIn, setOut, clearRange],
+    [appInfo, client, film, open, report, preview, previewFrame, previewRange, setIn, setOut, clearRange, togglePinTool],
   );
 
   useEffect(() => client.on('menu:command', runCommand), [client, runCommand]);
@@ -318,23 +235,10 @@ export function App({ client }: { client: EngineClient }) {
           previewFrame: () => previewFrame(false),
           previewRange,
           togglePlay: () => playback.toggle(playhead),
-          togglePinTool: () => setPinTool((on) => !on),
-          undo: (again) => {
-            if (!(again ? redoPins() : undoPins())) return false;
-            setSelectedPin(null);
-            return true;
-          },
-          deleteSelectedPin: () => {
-            if (selectedPin === null) return false;
-            deletePin(selectedPin);
-            return true;
-          },
-          dismiss: () => {
-            if (!pinTool && selectedPin === null) return false;
-            setPinTool(false);
-            setSelectedPin(null);
-            return true;
-          },
+          togglePinTool,
+          undo: pins.undo,
+          deleteSelectedPin: pins.deleteSelected,
+          dismiss: pins.dismiss,
         }
       : null,
   );
@@ -365,34 +269,16 @@ export function App({ client }: { client: EngineClient }) {
     for (const job of jobs) if (job.input === film.path) for (const cut of job.sceneCuts ?? []) if (cut <= last) cuts.add(cut);
     return [...cuts].sort((a, b) => a - b);
   }, [jobs, film, last, scannedCuts]);
-  // Shots for the pins come from the scan alone, so a pin's shot does not change as renders report cuts.
-  const shots = useMemo(() => shotsOf(scannedCuts, frameCount), [scannedCuts, frameCount]);
-  const pinGroups = useMemo(() => pinsByShot(pinsDoc.pins, shots, fps), [pinsDoc, shots, fps]);
-  // On a previewed frame coloured with these very pins, each pin is drawn where the engine followed it to.
-  const pinsHere = useMemo(() => {
-    const here = activePins(pinsDoc.pins, shots, fps, playhead);
-    if (!currentPreview?.pins || currentPreview.pinsKey !== pinsKeyOf(pinsDoc)) return here;
-    const tracked = new Map(currentPreview.pins.map((pin) => [pin.index, pin]));
-    return here.flatMap((entry) => {
-      if (entry.frame === playhead) return [entry];
-      const at = tracked.get(entry.index);
-      return at ? [{ ...entry, pin: { ...entry.pin, x: at.x, y: at.y } }] : [];
-    });
-  }, [pinsDoc, shots, fps, playhead, currentPreview]);
-  const timelinePins = useMemo(() => pinsDoc.pins.map((pin, index) => ({ index, frame: Math.min(last, pinFrame(pin.t, fps)), color: pin.color })), [pinsDoc, fps, last]);
-  const previewAfterUrl = currentPreview?.afterUrl ?? null;
-  const previewWithoutPinsUrl = currentPreview && currentPreview.pinsKey !== '' ? (withoutPinsUrl(currentPreview) ?? null) : null;
-  const previewBeforeUrl = currentPreview?.beforeUrl ?? null;
-  const placeholderUrl = nearestThumbnail?.url ?? null;
-  const samplePicture = useCallback(
-    async (x: number, y: number) => {
-      const model = previewAfterUrl ? await sampleImage(previewAfterUrl, x, y) : null;
-      const withoutPins = previewWithoutPinsUrl ? await sampleImage(previewWithoutPinsUrl, x, y) : null;
-      const grey = previewBeforeUrl ? await sampleImage(previewBeforeUrl, x, y) : placeholderUrl ? await sampleImage(placeholderUrl, x, y) : null;
-      return { model, withoutPins, luma: grey ? lumaOf(grey) : model ? lumaOf(model) : 128 };
-    },
-    [previewAfterUrl, previewWithoutPinsUrl, previewBeforeUrl, placeholderUrl],
-  );
+  const pinViews = usePinViews({
+    doc: pinsDoc,
+    scannedCuts,
+    frameCount,
+    fps,
+    last,
+    playhead,
+    currentPreview,
+    placeholderUrl: nearestThumbnail?.url ?? null,
+  });
   const latestJobProvider = [...jobs].reverse().find((job) => job.provider)?.provider ?? null;
   const provider = preview.state.provider ?? latestJobProvider ?? preparedProvider;
   const video = film?.info.video;
@@ -435,8 +321,8 @@ export function App({ client }: { client: EngineClient }) {
               <PreviewToolbar
                 viewMode={viewMode}
                 onViewMode={setViewMode}
-                pinTool={pinTool}
-                onTogglePinTool={() => setPinTool((on) => !on)}
+                pinTool={pins.tool}
+                onTogglePinTool={togglePinTool}
                 preview={preview.state}
                 onPreviewFrame={() => previewFrame(false)}
                 onPreviewRange={previewRange}
@@ -466,18 +352,18 @@ export function App({ client }: { client: EngineClient }) {
                 busy={running}
                 overlay={(aspect) => (
                   <PinOverlay
-                    pins={pinsHere}
+                    pins={pinViews.here}
                     frame={playhead}
                     aspect={aspect}
-                    tool={pinTool}
-                    selected={selectedPin}
-                    onSelect={setSelectedPin}
-                    onAdd={addPin}
-                    onChange={changePin}
-                    onDelete={deletePin}
+                    tool={pins.tool}
+                    selected={pins.selected}
+                    onSelect={pins.select}
+                    onAdd={pins.add}
+                    onChange={pins.change}
+                    onDelete={pins.remove}
                     onGoTo={seek}
-                    sample={samplePicture}
-                    recent={recentColours}
+                    sample={pinViews.sample}
+                    recent={pins.recentColours}
                   />
                 )}
               />
@@ -491,11 +377,14 @@ export function App({ client }: { client: EngineClient }) {
                 thumbnailCount={THUMBNAIL_COUNT}
                 previewed={previewedFrames}
                 sceneCuts={sceneCuts}
-                pins={timelinePins}
+                pins={pinViews.timeline}
                 onSeek={seek}
               />
               <Transport fps={fps} playhead={playhead} last={last} durationSec={film.info.durationSec} marks={marks} onSeek={seek} />
-              <p className="shortcuts muted">← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the chosen pin · Ctrl+Z undoes a pin change</p>
+              <p className="shortcuts muted">
+                ← → step a frame · Shift+← → a second · I / O set in and out · P preview · Space play · C colour pins · Delete removes the
+                chosen pin · Ctrl+Z undoes a pin change
+              </p>
             </>
           )}
           {appInfo && (
@@ -517,25 +406,22 @@ export function App({ client }: { client: EngineClient }) {
           {film && <FilmFacts info={film.info} />}
           {film && appInfo && (
             <PinList
-              groups={pinGroups}
-              shotCount={shots.length}
+              groups={pinViews.groups}
+              shotCount={pinViews.shots.length}
               fps={fps}
               scanning={sceneScan.scanning}
-              selected={selectedPin}
-              tool={pinTool}
-              onTool={setPinTool}
-              onSelect={setSelectedPin}
+              selected={pins.selected}
+              tool={pins.tool}
+              onTool={pins.setTool}
+              onSelect={pins.select}
               onGoTo={seek}
-              onDelete={deletePin}
-              onClear={() => {
-                updatePins(() => []);
-                setSelectedPin(null);
-              }}
+              onDelete={pins.remove}
+              onClear={pins.clear}
               host={appInfo.host}
-              suggestedPath={pinsFileSuggestion}
-              onImport={(path) => void importPins(path)}
-              onExport={(path, overwrite) => void exportPins(path, overwrite)}
-              savedNote={pinsDoc.pins.length === 0 ? null : filmPins.saved ? 'Kept with this film in ChromaReel’s own data (not beside the film).' : 'Keeping…'}
+              suggestedPath={pins.suggestedPath}
+              onImport={(path) => void pins.importFile(path)}
+              onExport={(path, overwrite) => void pins.exportFile(path, overwrite)}
+              savedNote={pins.savedNote}
             />
           )}
           <SettingsPanel settings={settings} onChange={updateSettings} models={models} provider={provider} />
