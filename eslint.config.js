@@ -22,15 +22,35 @@ const LAYERS = ['electron/common', ...ELECTRON, 'renderer'];
 
 export const layerZones = Object.entries(MAY_IMPORT).map(([target, allowed]) => ({
   target: `./${target}`,
-  from: LAYERS.filter((layer) => layer !== target && !target.startsWith(`${layer}/`) && !allowed.includes(layer)).map((layer) => `./${layer}`),
+  from: LAYERS.filter((layer) => layer !== target && !target.startsWith(`${layer}/`) && !allowed.includes(layer)).map(
+    (layer) => `./${layer}`,
+  ),
   message: `${target} may import only ${[target, ...allowed].join(', ')} (docs/architecture.md).`,
 }));
 
-const nodeBuiltins = { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'url', 'stream', 'worker_threads'], message: 'This layer runs in the page too: no Node modules.' };
+const nodeBuiltins = {
+  group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'url', 'stream', 'worker_threads'],
+  message: 'This layer runs in the page too: no Node modules.',
+};
 
 export default tseslint.config(
   // Build and test outputs (git-ignored) too: a second run of the test command lints after the first wrote test-output/.
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'build/**', '.bench/**', 'scripts/train/**', '**/*.d.mts', 'test-output/**', 'renderer/dist/**', 'test/fixtures/generated/**', 'release/**', '.eval/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'out/**',
+      'dist/**',
+      'build/**',
+      '.bench/**',
+      'scripts/train/**',
+      '**/*.d.mts',
+      'test-output/**',
+      'renderer/dist/**',
+      'test/fixtures/generated/**',
+      'release/**',
+      '.eval/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -61,17 +81,36 @@ export default tseslint.config(
       // deliberately keeps latest-callback refs and resets state when its input goes away.
       'react-hooks/rules-of-hooks': 'error',
       'react-hooks/exhaustive-deps': 'error',
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The page reaches the host only through renderer/src/client.' }], patterns: [nodeBuiltins] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'The page reaches the host only through renderer/src/client.' }], patterns: [nodeBuiltins] },
+      ],
     },
   },
   {
     files: ['electron/common/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ['electron', 'react', 'react-dom'].map((name) => ({ name, message: 'electron/common is plain data and types.' })), patterns: [nodeBuiltins] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron', 'react', 'react-dom'].map((name) => ({ name, message: 'electron/common is plain data and types.' })),
+          patterns: [nodeBuiltins],
+        },
+      ],
     },
   },
   {
     files: ['electron/engine/**/*.ts', 'electron/host/**/*.ts', 'electron/server/**/*.ts', 'electron/cli/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only electron/main and electron/preload use Electron.' }, { name: 'react', message: 'React is for the renderer.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'Only electron/main and electron/preload use Electron.' },
+            { name: 'react', message: 'React is for the renderer.' },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -182,11 +182,7 @@ function chromaModel(conv, outputName = 'chroma') {
   const c = convNode('luma', 'conv_out', conv);
   return model({
     graphName: 'fixture_chroma',
-    nodes: [
-      c.node,
-      node('Tanh', ['conv_out'], ['tanh_out'], 'tanh'),
-      node('Mul', ['tanh_out', 'half'], [outputName], 'scale'),
-    ],
+    nodes: [c.node, node('Tanh', ['conv_out'], ['tanh_out'], 'tanh'), node('Mul', ['tanh_out', 'half'], [outputName], 'scale')],
     initializers: [...c.initializers, tensor('half', [], [0.5])],
     inputs: [valueInfo('luma', ['N', 1, 'H', 'W'])],
     outputs: [valueInfo(outputName, ['N', conv.outChannels, 'H', 'W'])],

@@ -10,6 +10,9 @@ export default function setup(): void {
   execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build-node.mjs')], { cwd: repoRoot, stdio: 'inherit' });
   const fixtureScript = path.join(repoRoot, 'scripts/make-fixture-models.mjs');
   if (existsSync(fixtureScript)) {
-    execFileSync(process.execPath, [fixtureScript, path.join(repoRoot, 'test/fixtures/generated/models')], { cwd: repoRoot, stdio: 'inherit' });
+    execFileSync(process.execPath, [fixtureScript, path.join(repoRoot, 'test/fixtures/generated/models')], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    });
   }
 }

@@ -18,7 +18,15 @@ import {
   STABILIZE_STRENGTHS,
   VIDEO_CODECS,
 } from '../common/options.js';
-import type { ColorizeOptions, DeviceChoice, EncoderChoice, MediaInfo, RenderEvent, StabilizeStrength, VideoCodec } from '../common/types.js';
+import type {
+  ColorizeOptions,
+  DeviceChoice,
+  EncoderChoice,
+  MediaInfo,
+  RenderEvent,
+  StabilizeStrength,
+  VideoCodec,
+} from '../common/types.js';
 import { TerminalProgress } from './progress-bar.js';
 import { formatDuration, parseTime } from './timecode.js';
 
@@ -90,11 +98,21 @@ async function colorizeOptionsFrom(flags: CommonColorizeFlags): Promise<Colorize
 function addColorizeOptions(command: Command): Command {
   return command
     .option('--model <id|path>', 'model id (see "chromareel models") or a model folder')
-    .option('--render-factor <n>', `model resolution: higher keeps finer colour detail, slower (${RENDER_FACTOR.min}-${RENDER_FACTOR.max}, default: the model's own)`, intArg(RENDER_FACTOR.min, RENDER_FACTOR.max))
+    .option(
+      '--render-factor <n>',
+      `model resolution: higher keeps finer colour detail, slower (${RENDER_FACTOR.min}-${RENDER_FACTOR.max}, default: the model's own)`,
+      intArg(RENDER_FACTOR.min, RENDER_FACTOR.max),
+    )
     .addOption(new Option('--device <device>', 'where the model runs').choices(DEVICES).default(COLORIZE_DEFAULTS.device))
-    .addOption(new Option('--stabilize <level>', 'steady colour between frames').choices(STABILIZE_STRENGTHS).default(COLORIZE_DEFAULTS.stabilize))
+    .addOption(
+      new Option('--stabilize <level>', 'steady colour between frames').choices(STABILIZE_STRENGTHS).default(COLORIZE_DEFAULTS.stabilize),
+    )
     .option('--no-deinterlace', 'keep interlaced films interlaced')
-    .option('--saturation <x>', `colour strength multiplier (${SATURATION.min}-${SATURATION.max}, default ${SATURATION.default})`, numberArg(SATURATION.min, SATURATION.max))
+    .option(
+      '--saturation <x>',
+      `colour strength multiplier (${SATURATION.min}-${SATURATION.max}, default ${SATURATION.default})`,
+      numberArg(SATURATION.min, SATURATION.max),
+    )
     .option('--hints <file>', 'colour pins: a JSON hints file (see README, "Colour pins")')
     .option('--json', 'print one JSON line per event instead of a progress bar');
 }
@@ -136,7 +154,9 @@ function describe(info: MediaInfo): string {
   ];
   if (info.audio.length === 0) lines.push('  audio      none');
   for (const a of info.audio) {
-    lines.push(`  audio #${a.index}   ${a.codec}, ${a.channels} ch, ${a.sampleRate} Hz${a.language ? `, ${a.language}` : ''}${a.mp4Compatible ? '' : ' (will be converted to AAC for MP4)'}`);
+    lines.push(
+      `  audio #${a.index}   ${a.codec}, ${a.channels} ch, ${a.sampleRate} Hz${a.language ? `, ${a.language}` : ''}${a.mp4Compatible ? '' : ' (will be converted to AAC for MP4)'}`,
+    );
   }
   for (const s of info.subtitles) lines.push(`  subtitle #${s.index} ${s.codec}${s.language ? `, ${s.language}` : ''}`);
   return lines.join('\n');
@@ -175,23 +195,39 @@ async function main(argv: string[]): Promise<number> {
       .option('--to <time>', 'end time, exclusive (seconds or h:mm:ss.ms)', timeArg)
       .addOption(new Option('--codec <codec>', 'video codec').choices(VIDEO_CODECS).default(OUTPUT_DEFAULTS.codec))
       .addOption(
-        new Option('--encoder <name>', 'video encoder: auto tries this machine\'s hardware encoders (a trial encode, cached) and falls back to the CPU (default: x264, or x265 for --codec h265)').choices(ENCODER_CHOICES),
+        new Option(
+          '--encoder <name>',
+          "video encoder: auto tries this machine's hardware encoders (a trial encode, cached) and falls back to the CPU (default: x264, or x265 for --codec h265)",
+        ).choices(ENCODER_CHOICES),
       )
-      .option('--crf <n>', `quality: lower is better and bigger (${CRF.min}-${CRF.max}, default ${OUTPUT_DEFAULTS.crf})`, intArg(CRF.min, CRF.max))
+      .option(
+        '--crf <n>',
+        `quality: lower is better and bigger (${CRF.min}-${CRF.max}, default ${OUTPUT_DEFAULTS.crf})`,
+        intArg(CRF.min, CRF.max),
+      )
       .option('--preset <name>', `encoder speed/size trade-off (ultrafast … veryslow, default ${OUTPUT_DEFAULTS.preset})`)
       .option('--lossless', 'lossless video (large files)')
       .option('--overwrite', 'replace the output if it exists')
       .option('--work-dir <dir>', 'folder for resumable segments (default: hidden folder beside the output)')
-      .option('--segment-seconds <s>', `seconds per resumable segment (default ${OUTPUT_DEFAULTS.segmentSeconds})`, numberArg(SEGMENT_SECONDS.min, SEGMENT_SECONDS.max)),
+      .option(
+        '--segment-seconds <s>',
+        `seconds per resumable segment (default ${OUTPUT_DEFAULTS.segmentSeconds})`,
+        numberArg(SEGMENT_SECONDS.min, SEGMENT_SECONDS.max),
+      ),
   ).action(async (input: string, flags: ColorizeFlags, command: Command) => {
     const printer = eventPrinter(Boolean(flags.json));
     try {
       const common = await colorizeOptionsFrom(flags);
       if (PHOTO_ENDINGS.has(path.extname(input).toLowerCase())) {
-        const result = await getEngine().colorizePhoto({ ...common, input, output: flags.output, overwrite: flags.overwrite }, printer.onEvent, controller.signal);
+        const result = await getEngine().colorizePhoto(
+          { ...common, input, output: flags.output, overwrite: flags.overwrite },
+          printer.onEvent,
+          controller.signal,
+        );
         printer.done();
         if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
-        else process.stderr.write(`Wrote ${result.output} (${result.width}x${result.height}, model ${result.model} on ${result.provider}).\n`);
+        else
+          process.stderr.write(`Wrote ${result.output} (${result.width}x${result.height}, model ${result.model} on ${result.provider}).\n`);
         return;
       }
       const result = await getEngine().render(
@@ -218,7 +254,9 @@ async function main(argv: string[]): Promise<number> {
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
       else {
         const speed = result.elapsedSec > 0 ? ` at ${(result.frames / result.elapsedSec).toFixed(1)} fps` : '';
-        process.stderr.write(`Wrote ${result.output}: ${result.frames} frames (${formatDuration(result.durationSec)}) in ${formatDuration(result.elapsedSec)}${speed}, model ${result.model} on ${result.provider}.\n`);
+        process.stderr.write(
+          `Wrote ${result.output}: ${result.frames} frames (${formatDuration(result.durationSec)}) in ${formatDuration(result.elapsedSec)}${speed}, model ${result.model} on ${result.provider}.\n`,
+        );
       }
     } finally {
       printer.done();
@@ -247,13 +285,19 @@ async function main(argv: string[]): Promise<number> {
     const common = await colorizeOptionsFrom(flags);
     await mkdir(flags.out, { recursive: true });
     let written = 0;
-    for await (const frame of getEngine().preview({ ...common, input, at: flags.at, frames: flags.frames, maxSize: 4096, format: 'png' }, controller.signal)) {
+    for await (const frame of getEngine().preview(
+      { ...common, input, at: flags.at, frames: flags.frames, maxSize: 4096, format: 'png' },
+      controller.signal,
+    )) {
       const stem = `frame-${String(frame.frame).padStart(6, '0')}`;
       const ext = frame.mime === 'image/png' ? 'png' : 'jpg';
       await writeFile(path.join(flags.out, `${stem}-before.${ext}`), frame.before);
       await writeFile(path.join(flags.out, `${stem}-after.${ext}`), frame.after);
       written++;
-      if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'preview-frame', frame: frame.frame, timeSec: frame.timeSec, provider: frame.provider })}\n`);
+      if (flags.json)
+        process.stdout.write(
+          `${JSON.stringify({ type: 'preview-frame', frame: frame.frame, timeSec: frame.timeSec, provider: frame.provider })}\n`,
+        );
     }
     if (!flags.json) process.stderr.write(`Wrote ${written} before/after pair(s) to ${flags.out}.\n`);
   });
@@ -270,14 +314,22 @@ async function main(argv: string[]): Promise<number> {
       }
       if (models.length === 0) process.stdout.write('No models found.\n');
       for (const m of models) {
-        process.stdout.write(`${m.id.padEnd(12)} ${m.name} v${m.version} (${m.contract}, for ${m.preferredFor}, render factor ${m.renderFactor.default})\n`);
+        process.stdout.write(
+          `${m.id.padEnd(12)} ${m.name} v${m.version} (${m.contract}, for ${m.preferredFor}, render factor ${m.renderFactor.default})\n`,
+        );
       }
     });
 
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error && typeof error === 'object' && 'exitCode' in error && 'code' in error && String((error as { code: string }).code).startsWith('commander.')) {
+    if (
+      error &&
+      typeof error === 'object' &&
+      'exitCode' in error &&
+      'code' in error &&
+      String((error as { code: string }).code).startsWith('commander.')
+    ) {
       const code = (error as { exitCode: number }).exitCode;
       exitCode = code === 0 ? 0 : EXIT_USAGE;
     } else if (isEngineError(error)) {
@@ -294,7 +346,9 @@ async function main(argv: string[]): Promise<number> {
     } else {
       // Not one of the engine's own errors: still one line, the stack only when asked for.
       const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`Error: something unexpected went wrong (${message}); run again with CHROMAREEL_DEBUG=1 for details and report it.\n`);
+      process.stderr.write(
+        `Error: something unexpected went wrong (${message}); run again with CHROMAREEL_DEBUG=1 for details and report it.\n`,
+      );
       if (process.env.CHROMAREEL_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
       exitCode = EXIT_FAILURE;
     }

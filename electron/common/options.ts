@@ -94,5 +94,22 @@ export const PHOTO_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.web
 
 /** Film file endings the open dialog offers and the browser-mode listing shows. */
 export const FILM_EXTENSIONS = [
-  '.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.mpg', '.mpeg', '.ts', '.m2ts', '.mts', '.wmv', '.flv', '.ogv', '.3gp', '.dv', '.mxf', '.vob',
+  '.mp4',
+  '.m4v',
+  '.mov',
+  '.mkv',
+  '.webm',
+  '.avi',
+  '.mpg',
+  '.mpeg',
+  '.ts',
+  '.m2ts',
+  '.mts',
+  '.wmv',
+  '.flv',
+  '.ogv',
+  '.3gp',
+  '.dv',
+  '.mxf',
+  '.vob',
 ] as const;

@@ -22,7 +22,18 @@ import type {
   ThumbnailOptions,
 } from './types.js';
 
-export type { HintsDocument, MediaInfo, ModelInfo, PrepareOptions, PrepareResult, PreviewFrame, ProgressEvent, RenderResult, SceneCutScan, Thumbnail };
+export type {
+  HintsDocument,
+  MediaInfo,
+  ModelInfo,
+  PrepareOptions,
+  PrepareResult,
+  PreviewFrame,
+  ProgressEvent,
+  RenderResult,
+  SceneCutScan,
+  Thumbnail,
+};
 
 export interface AppInfo {
   host: 'electron' | 'browser';
@@ -139,15 +150,7 @@ export interface HostStreams {
 }
 
 export type MenuCommand =
-  | 'open-film'
-  | 'preview-frame'
-  | 'preview-range'
-  | 'queue-film'
-  | 'queue-range'
-  | 'set-in'
-  | 'set-out'
-  | 'clear-range'
-  | 'pin-tool';
+  'open-film' | 'preview-frame' | 'preview-range' | 'queue-film' | 'queue-range' | 'set-in' | 'set-out' | 'clear-range' | 'pin-tool';
 
 export interface HostEvents {
   'queue:changed': QueueJob[];
@@ -221,9 +224,7 @@ export type Envelope<T> = { ok: true; value: T } | { ok: false; error: WireError
 
 /** Messages of one running stream, as the host sends them. */
 export type StreamMessage<T> =
-  | { streamId: string; kind: 'item'; item: T }
-  | { streamId: string; kind: 'end' }
-  | { streamId: string; kind: 'error'; error: WireError };
+  { streamId: string; kind: 'item'; item: T } | { streamId: string; kind: 'end' } | { streamId: string; kind: 'error'; error: WireError };
 
 // ---------------------------------------------------------------------------------------------
 // Electron: the API the preload script exposes on window.chromareel (contextBridge).

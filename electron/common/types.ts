@@ -107,7 +107,6 @@ export interface ModelInfo {
 // Options shared by preview and render
 // ---------------------------------------------------------------------------------------------
 
-
 export interface ColorizeOptions {
   /** Model id from native-models/, or a path to a model folder / model.json. Default: picked by device. */
   model?: string;

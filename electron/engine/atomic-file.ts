@@ -17,7 +17,11 @@ export function fileWriteError(file: string, error: unknown): EngineError {
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new EngineError('disk-full', `The disk is full, so ${file} could not be written; free some space and try again.`, String(error));
   }
-  return new EngineError('output-unwritable', `${file} could not be written (${code ?? 'error'}); choose a folder you can write to.`, String(error));
+  return new EngineError(
+    'output-unwritable',
+    `${file} could not be written (${code ?? 'error'}); choose a folder you can write to.`,
+    String(error),
+  );
 }
 
 /**
@@ -44,7 +48,10 @@ export async function assertOutputReplaceable(output: string, overwrite: boolean
   const existing = await lstat(output).catch(() => null);
   if (!existing) return;
   if (existing.isDirectory()) {
-    throw new EngineError('output-unwritable', `${output} is a folder; give a file name for the output, such as ${path.join(output, 'colour.mp4')}.`);
+    throw new EngineError(
+      'output-unwritable',
+      `${output} is a folder; give a file name for the output, such as ${path.join(output, 'colour.mp4')}.`,
+    );
   }
   if (!existing.isFile()) {
     throw new EngineError(

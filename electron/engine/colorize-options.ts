@@ -17,7 +17,10 @@ export interface ResolvedColorizeOptions {
 
 /** The settings with every default filled in; with the model's manifest, the render factor too. */
 export function resolveColorizeOptions(options: ColorizeOptions): ResolvedColorizeOptions;
-export function resolveColorizeOptions(options: ColorizeOptions, model: { renderFactor: { default: number } }): ResolvedColorizeOptions & { renderFactor: number };
+export function resolveColorizeOptions(
+  options: ColorizeOptions,
+  model: { renderFactor: { default: number } },
+): ResolvedColorizeOptions & { renderFactor: number };
 export function resolveColorizeOptions(options: ColorizeOptions, model?: { renderFactor: { default: number } }): ResolvedColorizeOptions {
   return {
     model: options.model,

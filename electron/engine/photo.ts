@@ -17,7 +17,12 @@ import { upscaleChroma } from './pipeline/chroma-merge.js';
 import { FrameColorizer } from './pipeline/colorizer.js';
 import type { SessionPool } from './session-pool.js';
 
-export async function colorizePhoto(options: PhotoOptions, sessions: SessionPool, emit: (event: RenderEvent) => void, signal?: AbortSignal): Promise<PhotoResult> {
+export async function colorizePhoto(
+  options: PhotoOptions,
+  sessions: SessionPool,
+  emit: (event: RenderEvent) => void,
+  signal?: AbortSignal,
+): Promise<PhotoResult> {
   if (!existsSync(options.input)) {
     throw new EngineError('input-missing', `The photo ${options.input} does not exist; check the path.`);
   }
@@ -44,7 +49,11 @@ export async function colorizePhoto(options: PhotoOptions, sessions: SessionPool
     const { u, v } = upscaleChroma(chroma.cb, chroma.cr, chroma.width, chroma.height, photo.width, photo.height, 'pc', saturation);
     const output = path.resolve(options.output);
     const temp = temporarySibling(output);
-    await writeYuvImage(temp, { width: photo.width, height: photo.height, y: photo.y, u, v, chroma: '444' }, { range: 'pc', formatFrom: output });
+    await writeYuvImage(
+      temp,
+      { width: photo.width, height: photo.height, y: photo.y, u, v, chroma: '444' },
+      { range: 'pc', formatFrom: output },
+    );
     try {
       await assertOutputReplaceable(output, options.overwrite);
       await rename(temp, output);

@@ -26,7 +26,12 @@ export async function* previewFrames(
   const settings = resolveColorizeOptions(options);
   const { deinterlace } = settings;
   const notices: NoticeEvent[] = [...decodeNotices(info, deinterlace)];
-  const { manifest, session, release } = await deps.sessions.acquire(settings.model, settings.device, (notice) => notices.push(notice), signal);
+  const { manifest, session, release } = await deps.sessions.acquire(
+    settings.model,
+    settings.device,
+    (notice) => notices.push(notice),
+    signal,
+  );
   try {
     const { renderFactor, saturation, stabilize, hints } = resolveColorizeOptions(options, manifest);
     const video = info.video;
@@ -46,7 +51,11 @@ export async function* previewFrames(
       pins: pins?.stage,
     });
     // Pins put earlier in the shot: track them up to the first frame shown.
-    await pins?.stage.warmUp(first, (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }), (frame) => colorizer.modelLuma(frame));
+    await pins?.stage.warmUp(
+      first,
+      (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }),
+      (frame) => colorizer.modelLuma(frame),
+    );
     const stabilizer = new ChromaStabilizer({ strength: stabilize, width: render.width, height: render.height });
     const pending = new Map<number, LumaFrame>();
     const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;

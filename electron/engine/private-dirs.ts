@@ -15,7 +15,8 @@ export function defaultStateDir(): string {
 
 /** Per-user folder for caches that may be thrown away (thumbnails). */
 export function defaultCacheDir(): string {
-  if (process.platform === 'win32') return path.join(process.env.LOCALAPPDATA ?? path.join(homedir(), 'AppData', 'Local'), 'ChromaReel', 'Cache');
+  if (process.platform === 'win32')
+    return path.join(process.env.LOCALAPPDATA ?? path.join(homedir(), 'AppData', 'Local'), 'ChromaReel', 'Cache');
   if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Caches', 'ChromaReel');
   return path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'chromareel');
 }
@@ -31,7 +32,10 @@ export function ensurePrivateDir(dir: string): string {
   if (process.platform !== 'win32') {
     const uid = process.getuid?.();
     if (uid !== undefined && info.uid !== uid) {
-      throw new EngineError('output-unwritable', `The folder ${absolute} belongs to another user, so ChromaReel will not keep its files there; remove it or choose another folder.`);
+      throw new EngineError(
+        'output-unwritable',
+        `The folder ${absolute} belongs to another user, so ChromaReel will not keep its files there; remove it or choose another folder.`,
+      );
     }
     if ((info.mode & 0o077) !== 0) chmodSync(absolute, 0o700);
   }
@@ -47,11 +51,18 @@ export function makeDirNoFollow(dir: string): Stats {
   try {
     mkdirSync(absolute, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new EngineError('output-unwritable', `The folder ${absolute} could not be created (${(error as NodeJS.ErrnoException).code ?? 'error'}); choose a folder you can write to.`, String(error));
+    throw new EngineError(
+      'output-unwritable',
+      `The folder ${absolute} could not be created (${(error as NodeJS.ErrnoException).code ?? 'error'}); choose a folder you can write to.`,
+      String(error),
+    );
   }
   const info = lstatSync(absolute);
   if (info.isSymbolicLink() || !info.isDirectory()) {
-    throw new EngineError('output-unwritable', `${absolute} is a link or a file, not a folder of its own; ChromaReel does not follow links for its work folders, so remove it or choose another folder.`);
+    throw new EngineError(
+      'output-unwritable',
+      `${absolute} is a link or a file, not a folder of its own; ChromaReel does not follow links for its work folders, so remove it or choose another folder.`,
+    );
   }
   return info;
 }

@@ -23,7 +23,8 @@ class ProcessBudget {
   private readonly waiting: Waiter[] = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < RESERVED_FOR_FFMPEG + 1) throw new RangeError(`a process budget needs at least ${RESERVED_FOR_FFMPEG + 1} slots`);
+    if (!Number.isInteger(limit) || limit < RESERVED_FOR_FFMPEG + 1)
+      throw new RangeError(`a process budget needs at least ${RESERVED_FOR_FFMPEG + 1} slots`);
   }
 
   /** Processes running now, by kind. */
@@ -61,7 +62,7 @@ class ProcessBudget {
 
   private dispatch(): void {
     // In order, but a waiting inference start does not hold up ffmpeg processes behind it.
-    for (let i = 0; i < this.waiting.length; ) {
+    for (let i = 0; i < this.waiting.length;) {
       const waiter = this.waiting[i];
       if (!this.canStart(waiter.kind)) {
         i++;

@@ -19,7 +19,12 @@ export type HeldSession = WarmSession & { release: () => void };
 
 export interface SessionPool {
   /** A warm session for (model, device), started or reused; its notices reach `onNotice`. */
-  acquire(model: string | undefined, device: DeviceChoice, onNotice: (notice: NoticeEvent) => void, signal?: AbortSignal): Promise<HeldSession>;
+  acquire(
+    model: string | undefined,
+    device: DeviceChoice,
+    onNotice: (notice: NoticeEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<HeldSession>;
   /** Starts (or finds warm) the session these options will use; aborting stops the wait only. */
   prepare(options: PrepareOptions, signal?: AbortSignal): Promise<PrepareResult>;
   close(): Promise<void>;
@@ -43,7 +48,13 @@ export function createSessionPool(options: { modelsDirs: string[]; launcher?: In
     }
   };
 
-  const startOrReuse = async (key: string, manifest: ModelManifest, device: DeviceChoice, onNotice: (notice: NoticeEvent) => void, signal?: AbortSignal): Promise<WarmSession> => {
+  const startOrReuse = async (
+    key: string,
+    manifest: ModelManifest,
+    device: DeviceChoice,
+    onNotice: (notice: NoticeEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<WarmSession> => {
     let warm = sessions.get(key);
     if (warm) {
       const existing = await warm.catch(() => null);
@@ -114,7 +125,10 @@ export function createSessionPool(options: { modelsDirs: string[]; launcher?: In
       // cancel it; it only stops this caller's wait. Notices reach the preview that reuses the session.
       const pending = acquire(model, device, () => undefined);
       // Warm, not held: the session stays for the previews and renders that follow.
-      pending.then((held) => held.release(), () => undefined);
+      pending.then(
+        (held) => held.release(),
+        () => undefined,
+      );
       const { manifest, session } = await untilAborted(pending, signal);
       return { provider: session.provider, model: manifest.id };
     },

@@ -59,7 +59,8 @@ export class PathAllowList {
   }
 
   assertWritable(file: string): string {
-    if (!path.isAbsolute(file)) throw new HostError('bad-request', `The output path "${file}" is not absolute; choose where to save again.`);
+    if (!path.isAbsolute(file))
+      throw new HostError('bad-request', `The output path "${file}" is not absolute; choose where to save again.`);
     if (!this.canWrite(file)) {
       throw new HostError(
         'not-allowed',

@@ -30,7 +30,10 @@ function isRegularFile(file: string): boolean {
 export function assertDroppedFilm(file: string): string {
   if (!path.isAbsolute(file)) throw new HostError('bad-request', `The dropped path "${file}" is not absolute; drop the film again.`);
   if (!hasFilmExtension(file)) {
-    throw new HostError('bad-request', `"${path.basename(file)}" does not look like a film (its name ends in "${path.extname(file)}"); drop a film such as MP4, MKV or MOV.`);
+    throw new HostError(
+      'bad-request',
+      `"${path.basename(file)}" does not look like a film (its name ends in "${path.extname(file)}"); drop a film such as MP4, MKV or MOV.`,
+    );
   }
   if (!isRegularFile(file)) throw new HostError('not-found', `"${path.basename(file)}" is not a file that exists; drop a film file.`);
   return file;

@@ -10,15 +10,7 @@ import { assertOutputReplaceable, fileWriteError, temporarySibling } from '../en
 import { EngineError, isEngineError } from '../engine/errors.js';
 import { readHintsFile } from '../engine/pins/hints-file.js';
 import type { HintsDocument } from '../common/types.js';
-import type {
-  AppInfo,
-  Envelope,
-  FileListing,
-  HostMethodName,
-  HostMethods,
-  HostStreamName,
-  JobSpec,
-} from '../common/protocol.js';
+import type { AppInfo, Envelope, FileListing, HostMethodName, HostMethods, HostStreamName, JobSpec } from '../common/protocol.js';
 import { isHostMethod, isHostStream } from '../common/protocol.js';
 import type { PathAllowList } from './allow-list.js';
 import { assertDroppedFilm } from './chosen-paths.js';
@@ -69,7 +61,9 @@ export interface HostDependencies {
 
 /** A hints file as people read it: one pin a line, fields in the README's order. */
 export function formatHints(doc: HintsDocument): string {
-  const pins = doc.pins.map((pin) => `    ${JSON.stringify({ ...(pin.t === undefined ? {} : { t: pin.t }), x: pin.x, y: pin.y, color: pin.color })}`);
+  const pins = doc.pins.map(
+    (pin) => `    ${JSON.stringify({ ...(pin.t === undefined ? {} : { t: pin.t }), x: pin.x, y: pin.y, color: pin.color })}`,
+  );
   return `{\n  "version": ${doc.version},\n  "pins": [${pins.length > 0 ? `\n${pins.join(',\n')}\n  ` : ''}]\n}\n`;
 }
 
@@ -110,7 +104,8 @@ function parse<S extends z.ZodType>(schema: S, request: unknown): z.infer<S> {
   const result = schema.safeParse(request ?? {});
   if (!result.success) {
     const issue = result.error.issues[0];
-    if (issue?.code === 'custom' && (issue.params as Record<string, unknown> | undefined)?.[SENTENCE]) throw new HostError('bad-request', issue.message);
+    if (issue?.code === 'custom' && (issue.params as Record<string, unknown> | undefined)?.[SENTENCE])
+      throw new HostError('bad-request', issue.message);
     const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
     throw new HostError('bad-request', `The request was not understood${where}: ${issue?.message ?? 'invalid'}.`);
   }

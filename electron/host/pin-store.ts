@@ -40,7 +40,10 @@ export async function filmKey(film: string): Promise<string> {
   try {
     handle = await open(film, 'r');
   } catch (error) {
-    throw new HostError('not-found', `The film ${path.basename(film)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}), so its colour pins cannot be kept; open it again.`);
+    throw new HostError(
+      'not-found',
+      `The film ${path.basename(film)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}), so its colour pins cannot be kept; open it again.`,
+    );
   }
   try {
     const stats = await handle.stat();
@@ -100,27 +103,34 @@ export function createPinStore(dir: string): PinStore {
 
     async save(film, hints) {
       const doc = validateHints(hints, 'The list of colour pins');
-      const next = writing.catch(() => undefined).then(async () => {
-        const key = await filmKey(film);
-        const file = fileOf(key);
-        if (doc.pins.length === 0) {
-          await rm(file, { force: true });
-          return;
-        }
-        const real = ensurePrivateDir(dir);
-        const target = path.join(real, path.basename(file));
-        const sizeBytes = (await lstat(film)).size;
-        const body = JSON.stringify({ version: STORE_VERSION, film: { path: film, sizeBytes }, savedAt: new Date().toISOString(), hints: doc });
-        const temp = path.join(real, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
-        try {
-          await writeFile(temp, body, { mode: 0o600, flag: 'wx' });
-          await chmod(temp, 0o600);
-          await rename(temp, target);
-        } catch (error) {
-          await rm(temp, { force: true }).catch(() => undefined);
-          throw fileWriteError(target, error);
-        }
-      });
+      const next = writing
+        .catch(() => undefined)
+        .then(async () => {
+          const key = await filmKey(film);
+          const file = fileOf(key);
+          if (doc.pins.length === 0) {
+            await rm(file, { force: true });
+            return;
+          }
+          const real = ensurePrivateDir(dir);
+          const target = path.join(real, path.basename(file));
+          const sizeBytes = (await lstat(film)).size;
+          const body = JSON.stringify({
+            version: STORE_VERSION,
+            film: { path: film, sizeBytes },
+            savedAt: new Date().toISOString(),
+            hints: doc,
+          });
+          const temp = path.join(real, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
+          try {
+            await writeFile(temp, body, { mode: 0o600, flag: 'wx' });
+            await chmod(temp, 0o600);
+            await rename(temp, target);
+          } catch (error) {
+            await rm(temp, { force: true }).catch(() => undefined);
+            throw fileWriteError(target, error);
+          }
+        });
       writing = next;
       await next;
     },

@@ -41,17 +41,19 @@ export function createFileQueueStore(file: string): QueueStore {
     },
     save(jobs) {
       const body = JSON.stringify({ version: 1, jobs }, null, 1);
-      writing = writing.catch(() => undefined).then(async () => {
-        await mkdir(path.dirname(file), { recursive: true });
-        const temp = `${file}.${process.pid}.tmp`;
-        try {
-          await writeFile(temp, body, 'utf8');
-          await rename(temp, file);
-        } catch (error) {
-          await rm(temp, { force: true });
-          throw error;
-        }
-      });
+      writing = writing
+        .catch(() => undefined)
+        .then(async () => {
+          await mkdir(path.dirname(file), { recursive: true });
+          const temp = `${file}.${process.pid}.tmp`;
+          try {
+            await writeFile(temp, body, 'utf8');
+            await rename(temp, file);
+          } catch (error) {
+            await rm(temp, { force: true });
+            throw error;
+          }
+        });
       return writing;
     },
   };

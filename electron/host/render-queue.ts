@@ -121,7 +121,8 @@ export class RenderQueue {
 
   remove(id: string): QueueJob[] {
     const job = this.find(id);
-    if (this.running?.id === id) throw new HostError('bad-request', 'This render is still running; cancel it before removing it from the queue.');
+    if (this.running?.id === id)
+      throw new HostError('bad-request', 'This render is still running; cancel it before removing it from the queue.');
     this.jobs = this.jobs.filter((entry) => entry.id !== id);
     if (job.status !== 'done') void this.removeWorkFolder(job);
     this.changed(true);

@@ -3,13 +3,31 @@
 
 import { z } from 'zod';
 import { validateHints } from '../engine/pins/hints-file.js';
-import { CRF, DEVICES, ENCODER_CHOICES, PREVIEW_FORMATS, PREVIEW_FRAMES, RENDER_FACTOR, SATURATION, STABILIZE_STRENGTHS, VIDEO_CODECS } from '../common/options.js';
+import {
+  CRF,
+  DEVICES,
+  ENCODER_CHOICES,
+  PREVIEW_FORMATS,
+  PREVIEW_FRAMES,
+  RENDER_FACTOR,
+  SATURATION,
+  STABILIZE_STRENGTHS,
+  VIDEO_CODECS,
+} from '../common/options.js';
 import type { HintsDocument } from '../common/types.js';
 
 const MAX_THUMBNAILS = 64;
 
-const filePath = z.string().min(1).max(4096).refine((value) => !value.includes('\0'), 'path contains a NUL byte');
-const seconds = z.number().finite().min(0).max(7 * 24 * 3600);
+const filePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((value) => !value.includes('\0'), 'path contains a NUL byte');
+const seconds = z
+  .number()
+  .finite()
+  .min(0)
+  .max(7 * 24 * 3600);
 
 /** A model id from the engine's list; paths are not accepted from the page. */
 const modelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'model must be a model id');

@@ -22,7 +22,6 @@ import { buildMenuTemplate } from './menu.js';
 import { isTrustedSenderUrl } from './security.js';
 import { createMainWindow, hardenWebContents } from './window.js';
 
-
 const here = path.dirname(fileURLToPath(import.meta.url));
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 const pageUrl = devServerUrl ?? APP_URL;
@@ -93,7 +92,13 @@ async function start(): Promise<void> {
     engine,
     allowList,
     queue,
-    appInfo: { host: 'electron', version: app.getVersion(), platform: process.platform, allowedRoots: [], defaultOutputDir: app.getPath('videos') },
+    appInfo: {
+      host: 'electron',
+      version: app.getVersion(),
+      platform: process.platform,
+      allowedRoots: [],
+      defaultOutputDir: app.getPath('videos'),
+    },
     dialogs: {
       async chooseFilm() {
         const options: Electron.OpenDialogOptions = {

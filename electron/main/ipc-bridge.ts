@@ -24,7 +24,11 @@ export interface IpcMainLike {
   removeAllListeners(channel: string): unknown;
 }
 
-const streamOpenSchema = z.strictObject({ streamId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/), name: z.string().max(64), request: z.unknown() });
+const streamOpenSchema = z.strictObject({
+  streamId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  name: z.string().max(64),
+  request: z.unknown(),
+});
 const streamCancelSchema = z.strictObject({ streamId: z.string().max(64) });
 
 const untrusted = { ok: false, error: { code: 'not-allowed', message: 'This page may not use ChromaReel.' } } as const;

@@ -8,14 +8,29 @@ export interface MenuActions {
 }
 
 /** The application menu, as plain data (Electron builds it with Menu.buildFromTemplate). */
-export function buildMenuTemplate(options: { isMac: boolean; isDev: boolean; appName: string; actions: MenuActions }): MenuItemConstructorOptions[] {
+export function buildMenuTemplate(options: {
+  isMac: boolean;
+  isDev: boolean;
+  appName: string;
+  actions: MenuActions;
+}): MenuItemConstructorOptions[] {
   const { isMac, isDev, appName, actions } = options;
   const run = (command: MenuCommand) => () => actions.command(command);
   const template: MenuItemConstructorOptions[] = [];
   if (isMac) {
     template.push({
       label: appName,
-      submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'services' }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }],
+      submenu: [
+        { role: 'about' },
+        { type: 'separator' },
+        { role: 'services' },
+        { type: 'separator' },
+        { role: 'hide' },
+        { role: 'hideOthers' },
+        { role: 'unhide' },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
     });
   }
   template.push(
@@ -32,7 +47,15 @@ export function buildMenuTemplate(options: { isMac: boolean; isDev: boolean; app
     },
     {
       label: 'Edit',
-      submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
+      submenu: [
+        { role: 'undo' },
+        { role: 'redo' },
+        { type: 'separator' },
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        { role: 'selectAll' },
+      ],
     },
     {
       label: 'Preview',

@@ -83,7 +83,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       defaultOutputDir: options.defaultOutputDir ?? roots[0] ?? null,
     },
     listFiles: () => listFilms(roots),
-    pins: options.pinsDir ? createPinStore(options.pinsDir) : options.queueFile ? createPinStore(path.join(path.dirname(options.queueFile), 'pins')) : createMemoryPinStore(),
+    pins: options.pinsDir
+      ? createPinStore(options.pinsDir)
+      : options.queueFile
+        ? createPinStore(path.join(path.dirname(options.queueFile), 'pins'))
+        : createMemoryPinStore(),
   });
 
   const http = createServer();

@@ -50,7 +50,15 @@ export function attachSession(socket: WebSocket, handlers: HostHandlers): { send
       const { id } = parsed;
       const streamId = String(id);
       if (streams.has(id) || streams.size >= MAX_STREAMS_PER_CONNECTION) {
-        void send({ type: 'stream', id, message: { streamId, kind: 'error', error: { code: 'bad-request', message: 'Too many previews at once; wait for one to finish.' } } });
+        void send({
+          type: 'stream',
+          id,
+          message: {
+            streamId,
+            kind: 'error',
+            error: { code: 'bad-request', message: 'Too many previews at once; wait for one to finish.' },
+          },
+        });
         return;
       }
       const controller = new AbortController();

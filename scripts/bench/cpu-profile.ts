@@ -62,7 +62,12 @@ export const STAGE_RULES: StageRule[] = [
   { stage: 'inference', source: /^node:v8$/, fallback: true },
   { stage: 'decodeRead', source: /^node:internal\/stream_base_commons$/, fn: /^onStreamRead$/, fallback: true },
   { stage: 'decodeRead', source: /^node:internal\/streams\/(readable|from)$/, fallback: true },
-  { stage: 'encodeWrite', source: /^node:internal\/stream_base_commons$/, fn: /afterWriteDispatched|onWriteComplete|writeGeneric|writevGeneric/, fallback: true },
+  {
+    stage: 'encodeWrite',
+    source: /^node:internal\/stream_base_commons$/,
+    fn: /afterWriteDispatched|onWriteComplete|writeGeneric|writevGeneric/,
+    fallback: true,
+  },
   { stage: 'encodeWrite', source: /^node:internal\/streams\/writable$/, fallback: true },
 ];
 
@@ -115,7 +120,9 @@ export function bundleSourceResolver(repoRoot: string): SourceResolver {
     if (!map) return path.relative(repoRoot, file);
     const entry = map.findEntry(line, column) as { originalSource?: string };
     if (!entry.originalSource) return path.relative(repoRoot, file);
-    const original = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(path.dirname(file), entry.originalSource);
+    const original = entry.originalSource.startsWith('file://')
+      ? fileURLToPath(entry.originalSource)
+      : path.resolve(path.dirname(file), entry.originalSource);
     return path.relative(repoRoot, original).split(path.sep).join('/');
   };
 }
@@ -128,7 +135,11 @@ function ruleFor(source: string, fn: string, rules: StageRule[]): Stage | undefi
 }
 
 /** Attributes the profile's samples to stages (see STAGE_RULES). */
-export function attributeProfile(profile: CpuProfile, resolve: SourceResolver = () => undefined, rules: StageRule[] = STAGE_RULES): StageBreakdown {
+export function attributeProfile(
+  profile: CpuProfile,
+  resolve: SourceResolver = () => undefined,
+  rules: StageRule[] = STAGE_RULES,
+): StageBreakdown {
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const node of profile.nodes) {
@@ -178,8 +189,19 @@ export function attributeProfile(profile: CpuProfile, resolve: SourceResolver = 
  * Per-frame CPU milliseconds by stage: the sampled shares scaled to the thread's measured CPU time
  * (on a loaded machine the sampler also counts time the busy thread waited for a core).
  */
-export function perFrameCpuMs(breakdown: StageBreakdown, frames: number, threadCpuMs: number | null): { scale: number; msPerFrame: Record<Stage, number>; totalMsPerFrame: number } {
+export function perFrameCpuMs(
+  breakdown: StageBreakdown,
+  frames: number,
+  threadCpuMs: number | null,
+): { scale: number; msPerFrame: Record<Stage, number>; totalMsPerFrame: number } {
   const scale = threadCpuMs === null || breakdown.busyMs === 0 ? 1 : Math.min(1, threadCpuMs / breakdown.busyMs);
-  const msPerFrame = Object.fromEntries(STAGES.map((s) => [s, Math.round(((breakdown.ms[s] * scale) / frames) * 100) / 100])) as Record<Stage, number>;
-  return { scale: Math.round(scale * 1000) / 1000, msPerFrame, totalMsPerFrame: Math.round(((breakdown.busyMs * scale) / frames) * 100) / 100 };
+  const msPerFrame = Object.fromEntries(STAGES.map((s) => [s, Math.round(((breakdown.ms[s] * scale) / frames) * 100) / 100])) as Record<
+    Stage,
+    number
+  >;
+  return {
+    scale: Math.round(scale * 1000) / 1000,
+    msPerFrame,
+    totalMsPerFrame: Math.round(((breakdown.busyMs * scale) / frames) * 100) / 100,
+  };
 }

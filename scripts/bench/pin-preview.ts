@@ -17,7 +17,10 @@ export interface PinPreviewResult {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export async function measurePinPreview(clip: string, options: { model?: string; device?: 'cpu'; repeats?: number; at?: number } = {}): Promise<PinPreviewResult> {
+export async function measurePinPreview(
+  clip: string,
+  options: { model?: string; device?: 'cpu'; repeats?: number; at?: number } = {},
+): Promise<PinPreviewResult> {
   const engine = createEngine();
   const repeats = options.repeats ?? 3;
   const at = options.at ?? 3;
@@ -25,7 +28,14 @@ export async function measurePinPreview(clip: string, options: { model?: string;
     const info = await engine.probe(clip);
     const preview = async (hints?: HintsDocument) => {
       const start = performance.now();
-      for await (const frame of engine.preview({ input: clip, at, frames: 1, model: options.model, device: options.device ?? 'cpu', hints })) {
+      for await (const frame of engine.preview({
+        input: clip,
+        at,
+        frames: 1,
+        model: options.model,
+        device: options.device ?? 'cpu',
+        hints,
+      })) {
         void frame;
         break;
       }
@@ -40,7 +50,9 @@ export async function measurePinPreview(clip: string, options: { model?: string;
       warm.push(await preview());
       // A different pin each time, as a person trying colours would make.
       same.push(await preview({ version: 1, pins: [{ t: at, x: 0.3 + 0.1 * k, y: 0.5, color: colours[k % colours.length] }] }));
-      earlier.push(await preview({ version: 1, pins: [{ t: Math.max(0, at - 2), x: 0.3 + 0.1 * k, y: 0.5, color: colours[k % colours.length] }] }));
+      earlier.push(
+        await preview({ version: 1, pins: [{ t: Math.max(0, at - 2), x: 0.3 + 0.1 * k, y: 0.5, color: colours[k % colours.length] }] }),
+      );
     }
     return {
       clip,

@@ -30,7 +30,10 @@ const sharedRoad = path.resolve(repoRoot, '../shared/data/video/road-traffic-ove
 const { values: args } = parseArgs({
   options: {
     // The shared road clip, or the small copy among the test fixtures where ../shared is missing.
-    clip: { type: 'string', default: existsSync(sharedRoad) ? sharedRoad : path.resolve(repoRoot, 'test/fixtures/video/road-traffic-overhead-320x180.mp4') },
+    clip: {
+      type: 'string',
+      default: existsSync(sharedRoad) ? sharedRoad : path.resolve(repoRoot, 'test/fixtures/video/road-traffic-overhead-320x180.mp4'),
+    },
     seconds: { type: 'string', default: '20' },
     model: { type: 'string' },
     'skip-baseline': { type: 'boolean', default: false },
@@ -50,7 +53,10 @@ if (args.only === 'pin-preview') {
   const pinPreview = await measurePinPreview(args['preview-clip']!, { model: args.model });
   console.table({ pinPreview });
   await mkdir(path.join(repoRoot, '.bench'), { recursive: true });
-  await writeFile(path.join(repoRoot, '.bench/pin-preview.json'), `${JSON.stringify({ date: new Date().toISOString(), pinPreview }, null, 2)}\n`);
+  await writeFile(
+    path.join(repoRoot, '.bench/pin-preview.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), pinPreview }, null, 2)}\n`,
+  );
   process.exit(0);
 }
 
@@ -66,7 +72,29 @@ async function makeClip(name: string, lengthSec: number, size?: { width: number;
   // Loop the source when a longer clip is asked for; re-encode so the frame count is exact. Larger
   // sizes are the same clip scaled up (lanczos), so every size shows the same picture.
   const scale = size ? ['-vf', `scale=${size.width}:${size.height}:flags=lanczos`] : [];
-  await runFfmpeg(['-stream_loop', '-1', '-i', args.clip!, '-t', String(lengthSec), '-map', '0:v:0', '-map', '0:a?', ...scale, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'aac', '-y', out]);
+  await runFfmpeg([
+    '-stream_loop',
+    '-1',
+    '-i',
+    args.clip!,
+    '-t',
+    String(lengthSec),
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a?',
+    ...scale,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '18',
+    '-c:a',
+    'aac',
+    '-y',
+    out,
+  ]);
   return out;
 }
 
@@ -94,7 +122,13 @@ async function measureStages(lengthSec: number): Promise<Record<string, StagePro
 function printStages(stages: Record<string, StageProfile>): void {
   const rows: Record<string, Record<string, number>> = {};
   for (const [size, profile] of Object.entries(stages)) {
-    rows[size] = { ...profile.msPerFrame, perFrameWork: profile.perFrameWorkMs, mainThreadCpu: profile.hostMainThreadCpuMsPerFrame, allThreadsCpu: profile.hostAllThreadsCpuMsPerFrame, peakTreeMiB: profile.peakTreeMiB };
+    rows[size] = {
+      ...profile.msPerFrame,
+      perFrameWork: profile.perFrameWorkMs,
+      mainThreadCpu: profile.hostMainThreadCpuMsPerFrame,
+      allThreadsCpu: profile.hostAllThreadsCpuMsPerFrame,
+      peakTreeMiB: profile.peakTreeMiB,
+    };
   }
   console.table(rows);
 }
@@ -106,7 +140,10 @@ if (args.only === 'stages') {
   await mkdir(path.dirname(file), { recursive: true });
   // Kept beside the other figures of the last full run, which stay as they were.
   const previous = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>) : {};
-  await writeFile(file, `${JSON.stringify({ ...previous, stages: { date: new Date().toISOString(), loadAverage: os.loadavg(), byResolution: stages } }, null, 2)}\n`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ ...previous, stages: { date: new Date().toISOString(), loadAverage: os.loadavg(), byResolution: stages } }, null, 2)}\n`,
+  );
   console.log(`wrote stages to ${file}`);
   await rm(workRoot, { recursive: true, force: true });
   process.exit(0);
@@ -180,7 +217,9 @@ const frames = info.video.frameCount;
 const preferred = chooseProviders(device, listAvailableProviders())[0] ?? 'cpu';
 const manifest = await resolveModel(args.model, preferred, defaultModelsDirs());
 const render = renderSize(info.video.outputWidth, info.video.outputHeight, manifest.renderFactor.default, manifest.sizeMultiple);
-console.log(`clip: ${path.basename(args.clip!)} → ${seconds} s, ${frames} frames ${info.video.outputWidth}x${info.video.outputHeight} @ ${info.video.fps.toFixed(2)} fps; model ${manifest.id}, render ${render.width}x${render.height}; ${os.cpus().length} cores`);
+console.log(
+  `clip: ${path.basename(args.clip!)} → ${seconds} s, ${frames} frames ${info.video.outputWidth}x${info.video.outputHeight} @ ${info.video.fps.toFixed(2)} fps; model ${manifest.id}, render ${render.width}x${render.height}; ${os.cpus().length} cores`,
+);
 
 // 1. Model alone: the same inference process and frames in flight as the pipeline, random luma.
 /** Model-only fps; `cpu` gets the inference process's CPU ms per frame (start and warm-up included). */
@@ -214,7 +253,23 @@ const median = (values: number[]) => {
 const transcodeOnly = async (clip: string, clipFrames: number, cpu?: { msPerFrame: number }) => {
   const cpuBefore = childrenCpuMs();
   const { seconds: took } = await timeIt(() =>
-    runFfmpeg(['-i', clip, '-vf', 'format=gray,format=yuv420p', '-c:v', 'libx264', '-crf', '18', '-preset', 'medium', '-an', '-f', 'mp4', '-y', path.join(workRoot, 'transcode.mp4')]),
+    runFfmpeg([
+      '-i',
+      clip,
+      '-vf',
+      'format=gray,format=yuv420p',
+      '-c:v',
+      'libx264',
+      '-crf',
+      '18',
+      '-preset',
+      'medium',
+      '-an',
+      '-f',
+      'mp4',
+      '-y',
+      path.join(workRoot, 'transcode.mp4'),
+    ]),
   );
   if (cpu) cpu.msPerFrame = (childrenCpuMs() - cpuBefore) / clipFrames;
   return clipFrames / took;
@@ -227,9 +282,35 @@ const framesOnDisk = async (clip: string, clipFrames: number, cpu?: { msPerFrame
   const { seconds: took } = await timeIt(async () => {
     await runFfmpeg(['-i', clip, '-q:v', '2', path.join(framesDir, '%05d.jpg')]);
     for (const name of (await readdir(framesDir)).sort()) {
-      await engine.colorizePhoto({ input: path.join(framesDir, name), output: path.join(colourDir, name.replace('.jpg', '.png')), device, model: manifest.dir });
+      await engine.colorizePhoto({
+        input: path.join(framesDir, name),
+        output: path.join(colourDir, name.replace('.jpg', '.png')),
+        device,
+        model: manifest.dir,
+      });
     }
-    await runFfmpeg(['-framerate', `${info.video.frameRate.num}/${info.video.frameRate.den}`, '-i', path.join(colourDir, '%05d.png'), '-i', clip, '-map', '0:v', '-map', '1:a?', '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'copy', '-y', path.join(workRoot, 'baseline.mp4')]);
+    await runFfmpeg([
+      '-framerate',
+      `${info.video.frameRate.num}/${info.video.frameRate.den}`,
+      '-i',
+      path.join(colourDir, '%05d.png'),
+      '-i',
+      clip,
+      '-map',
+      '0:v',
+      '-map',
+      '1:a?',
+      '-c:v',
+      'libx264',
+      '-crf',
+      '18',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'copy',
+      '-y',
+      path.join(workRoot, 'baseline.mp4'),
+    ]);
   });
   await engine.close();
   await rm(framesDir, { recursive: true, force: true });
@@ -308,7 +389,10 @@ if (args.only === 'targets') {
     loadAverage: { before: loadBefore, after: os.loadavg() },
     repetitions: reps,
     medians,
-    peakMemory4kMiB: { short: { frames: mem4kShort.frames, tree: mem4kShort.peakTreeMiB }, long: { frames: mem4kLong.frames, tree: mem4kLong.peakTreeMiB } },
+    peakMemory4kMiB: {
+      short: { frames: mem4kShort.frames, tree: mem4kShort.peakTreeMiB },
+      long: { frames: mem4kLong.frames, tree: mem4kLong.peakTreeMiB },
+    },
     met: {
       'endToEnd >= 0.85 x shared-CPU bound at 768x432 (wall)': medians.bound432 >= 0.85,
       'endToEnd >= 0.85 x shared-CPU bound at 768x432 (CPU time)': medians.cpuBound432 >= 0.85,
@@ -339,7 +423,23 @@ const model256Fps = await modelOnly(256, 256, 100);
 
 // 2. ffmpeg alone: decode → the same filters → x264 at the render's settings.
 const transcode = await timeIt(() =>
-  runFfmpeg(['-i', shortClip, '-vf', 'format=gray,format=yuv420p', '-c:v', 'libx264', '-crf', '18', '-preset', 'medium', '-an', '-f', 'mp4', '-y', path.join(workRoot, 'transcode.mp4')]),
+  runFfmpeg([
+    '-i',
+    shortClip,
+    '-vf',
+    'format=gray,format=yuv420p',
+    '-c:v',
+    'libx264',
+    '-crf',
+    '18',
+    '-preset',
+    'medium',
+    '-an',
+    '-f',
+    'mp4',
+    '-y',
+    path.join(workRoot, 'transcode.mp4'),
+  ]),
 );
 const transcodeFps = frames / transcode.seconds;
 
@@ -368,7 +468,14 @@ const results = {
   date: new Date().toISOString(),
   machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 1024 ** 3) },
   ffmpeg,
-  clip: { source: path.basename(args.clip!), seconds, frames, width: info.video.outputWidth, height: info.video.outputHeight, fps: info.video.fps },
+  clip: {
+    source: path.basename(args.clip!),
+    seconds,
+    frames,
+    width: info.video.outputWidth,
+    height: info.video.outputHeight,
+    fps: info.video.fps,
+  },
   model: { id: manifest.id, render: `${render.width}x${render.height}` },
   fps: {
     endToEnd: e2eOff.fps,

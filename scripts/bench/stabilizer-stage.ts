@@ -58,9 +58,23 @@ function costOf(strength: StabilizeStrength, frames: LowResChroma[], passes: num
 }
 
 /** On the synthetic clip of the unit tests. */
-export function measureStabilizerStage(options: { strength?: StabilizeStrength; width?: number; height?: number; passes?: number } = {}): StageCost {
-  const clip = makeSyntheticClip({ width: options.width ?? 336, height: options.height ?? 192, shotAFrames: 60, shotBFrames: 30, squareSize: 28, squareSpeed: 4, seed: 3 });
-  return costOf(options.strength ?? 'medium', clip.frames.map((f) => f.model), options.passes ?? 3);
+export function measureStabilizerStage(
+  options: { strength?: StabilizeStrength; width?: number; height?: number; passes?: number } = {},
+): StageCost {
+  const clip = makeSyntheticClip({
+    width: options.width ?? 336,
+    height: options.height ?? 192,
+    shotAFrames: 60,
+    shotBFrames: 30,
+    squareSize: 28,
+    squareSpeed: 4,
+    seed: 3,
+  });
+  return costOf(
+    options.strength ?? 'medium',
+    clip.frames.map((f) => f.model),
+    options.passes ?? 3,
+  );
 }
 
 /**
@@ -75,7 +89,12 @@ export async function measureStabilizerStageOnVideo(
   const { width, height } = options;
   const n = width * height;
   const frames: LowResChroma[] = [];
-  for await (const raw of readRawFrames(file, { pixelFormat: 'yuv444p', size: { width, height }, fullRange: true, maxFrames: options.maxFrames ?? 250 })) {
+  for await (const raw of readRawFrames(file, {
+    pixelFormat: 'yuv444p',
+    size: { width, height },
+    fullRange: true,
+    maxFrames: options.maxFrames ?? 250,
+  })) {
     const luma = new Float32Array(n);
     const cb = new Float32Array(n);
     const cr = new Float32Array(n);

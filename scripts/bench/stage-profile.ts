@@ -40,9 +40,13 @@ function cpuMs(statPath: string): number | null {
 export async function profileCli(repoRoot: string, input: string, extra: string[]): Promise<StageProfile> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chromareel-prof-'));
   const output = path.join(dir, 'out.mp4');
-  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, path.join(repoRoot, 'bin/chromareel.js'), 'colorize', input, '-o', output, '--json', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--cpu-prof', '--cpu-prof-dir', dir, path.join(repoRoot, 'bin/chromareel.js'), 'colorize', input, '-o', output, '--json', ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const pid = child.pid!;
   const memory = new ProcessTreeMemory(pid).start(50);
   let mainCpu = 0;

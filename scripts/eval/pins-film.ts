@@ -34,7 +34,9 @@ const { values: args } = parseArgs({
   },
 });
 if (!existsSync(args.clips!)) {
-  console.error(`There are no clips at ${args.clips} (they live in ../shared/data/video beside the checkout); pass --clips DIR to point at a folder of colour clips.`);
+  console.error(
+    `There are no clips at ${args.clips} (they live in ../shared/data/video beside the checkout); pass --clips DIR to point at a folder of colour clips.`,
+  );
   process.exit(1);
 }
 const pinCount = Number(args.pins);
@@ -46,7 +48,9 @@ if (!Number.isInteger(pinCount) || pinCount < 1 || pinCount > 1000 || !(seconds 
 
 function ffmpeg(argv: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-v', 'error', '-nostdin', '-y', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-v', 'error', '-nostdin', '-y', ...argv], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
@@ -55,11 +59,29 @@ function ffmpeg(argv: string[]): Promise<void> {
 }
 
 /** Lossless colour truth and its grey twin (BT.601 luma, neutral chroma) of the first `seconds`. */
-async function cutShot(input: string, work: string, name: string, size?: VideoSize, fps?: number): Promise<{ truth: string; grey: string }> {
+async function cutShot(
+  input: string,
+  work: string,
+  name: string,
+  size?: VideoSize,
+  fps?: number,
+): Promise<{ truth: string; grey: string }> {
   const truth = path.join(work, `${name}-truth.mkv`);
   const grey = path.join(work, `${name}-grey.mp4`);
   const filters = [size ? `scale=${size.width}:${size.height}` : null, fps ? `fps=${fps}` : null].filter(Boolean).join(',');
-  await ffmpeg(['-i', input, '-t', String(seconds), '-an', ...(filters ? ['-vf', filters] : []), '-c:v', 'ffv1', '-pix_fmt', 'yuv444p', truth]);
+  await ffmpeg([
+    '-i',
+    input,
+    '-t',
+    String(seconds),
+    '-an',
+    ...(filters ? ['-vf', filters] : []),
+    '-c:v',
+    'ffv1',
+    '-pix_fmt',
+    'yuv444p',
+    truth,
+  ]);
   await ffmpeg(['-i', truth, '-vf', 'format=gray,format=yuv420p', '-c:v', 'libx264', '-qp', '0', '-preset', 'ultrafast', grey]);
   return { truth, grey };
 }
@@ -106,13 +128,20 @@ try {
     const name = path.parse(clip).name;
     const { truth, grey } = await cutShot(path.join(args.clips!, clip), work, name);
     const size = await probeVideoSize(truth);
-    const pins = samplePins(await firstFrame(truth, size), pinCount, mulberry32((seed * 1_000_003 + k * 7919) >>> 0)).map((p) => ({ ...p, t: 0 }));
+    const pins = samplePins(await firstFrame(truth, size), pinCount, mulberry32((seed * 1_000_003 + k * 7919) >>> 0)).map((p) => ({
+      ...p,
+      t: 0,
+    }));
     const auto = path.join(work, `${name}-auto.mp4`);
     const pinned = path.join(work, `${name}-pins.mp4`);
     await render(grey, auto);
     await render(grey, pinned, { version: 1, pins });
     const score = { grey: 0, auto: 0, pins: 0, frames: 0 };
-    const cdc = { truth: new ColourDistributionConsistency(), auto: new ColourDistributionConsistency(), pins: new ColourDistributionConsistency() };
+    const cdc = {
+      truth: new ColourDistributionConsistency(),
+      auto: new ColourDistributionConsistency(),
+      pins: new ColourDistributionConsistency(),
+    };
     for await (const [t, a, p, g] of lockstep([truth, auto, pinned, grey], size)) {
       score.grey += psnr(g, t);
       score.auto += psnr(a, t);
@@ -143,7 +172,23 @@ try {
   const a = await cutShot(path.join(args.clips!, clipA), work, 'two-shot-a', sizeA, 10);
   const b = await cutShot(path.join(args.clips!, clipB), work, 'two-shot-b', sizeA, 10);
   const film = path.join(work, 'two-shot-grey.mp4');
-  await ffmpeg(['-i', a.grey, '-i', b.grey, '-filter_complex', '[0:v][1:v]concat=n=2:v=1[v]', '-map', '[v]', '-c:v', 'libx264', '-qp', '0', '-preset', 'ultrafast', film]);
+  await ffmpeg([
+    '-i',
+    a.grey,
+    '-i',
+    b.grey,
+    '-filter_complex',
+    '[0:v][1:v]concat=n=2:v=1[v]',
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-qp',
+    '0',
+    '-preset',
+    'ultrafast',
+    film,
+  ]);
   const shotAFrames = Math.round(seconds * 10);
   const pins = samplePins(await firstFrame(a.truth, sizeA), pinCount, mulberry32(seed >>> 0)).map((p) => ({ ...p, t: 0 }));
   const [plainOut, pinnedOut] = [path.join(work, 'two-shot-auto.mp4'), path.join(work, 'two-shot-pins.mp4')];
@@ -154,21 +199,33 @@ try {
   let shotBDifferent = 0;
   let shotAChanged = 0;
   for await (const [plain, pinned] of lockstep([plainOut, pinnedOut], sizeA)) {
-    const same = Buffer.compare(Buffer.from(plain.buffer, plain.byteOffset, plain.length), Buffer.from(pinned.buffer, pinned.byteOffset, pinned.length)) === 0;
+    const same =
+      Buffer.compare(
+        Buffer.from(plain.buffer, plain.byteOffset, plain.length),
+        Buffer.from(pinned.buffer, pinned.byteOffset, pinned.length),
+      ) === 0;
     if (frame >= shotAFrames) {
       shotBFrames++;
       if (!same) shotBDifferent++;
     } else if (!same) shotAChanged++;
     frame++;
   }
-  const twoShot = { shotAFrames, shotAFramesChangedByPins: shotAChanged, shotBFrames, shotBFramesDifferent: shotBDifferent, shotBExact: shotBDifferent === 0 };
+  const twoShot = {
+    shotAFrames,
+    shotAFramesChangedByPins: shotAChanged,
+    shotBFrames,
+    shotBFramesDifferent: shotBDifferent,
+    shotBExact: shotBDifferent === 0,
+  };
   console.log('two-shot film', twoShot);
 
   const values = Object.values(shots);
   const meanGain = values.reduce((s, v) => s + v.gain, 0) / values.length;
   const worstCdc = Math.max(...values.map((v) => v.cdcPinsOverTruth));
   console.table(shots);
-  console.log(`mean gain with ${pinCount} pins: ${meanGain.toFixed(2)} dB (target ≥ 2); worst CDC ÷ real clip: ${worstCdc.toFixed(2)} (target ≤ 1.1); shot B exact: ${twoShot.shotBExact}`);
+  console.log(
+    `mean gain with ${pinCount} pins: ${meanGain.toFixed(2)} dB (target ≥ 2); worst CDC ÷ real clip: ${worstCdc.toFixed(2)} (target ≤ 1.1); shot B exact: ${twoShot.shotBExact}`,
+  );
   await mkdir(args.out!, { recursive: true });
   await writeFile(
     path.join(args.out!, 'eval-pins-film.json'),

@@ -38,7 +38,10 @@ export interface PinsEvalOptions {
 }
 
 const PATCH = 7;
-const hex = (v: number) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0');
+const hex = (v: number) =>
+  Math.round(Math.min(255, Math.max(0, v)))
+    .toString(16)
+    .padStart(2, '0');
 
 /** N pins from the truth: a random spot each, the mean colour of the 7×7 patch around it. */
 export function samplePins(truth: Rgb, count: number, random: () => number): Pin[] {
@@ -90,15 +93,23 @@ export function naiveBaseline(auto: Rgb, pins: Pin[]): Rgb {
 const tileHeight = 192;
 
 async function tile(image: Rgb, pins: Pin[] = []): Promise<Buffer> {
-  const scaled = sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } }).resize({ height: tileHeight });
+  const scaled = sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } }).resize({
+    height: tileHeight,
+  });
   if (pins.length === 0) return scaled.png().toBuffer();
   const width = Math.round((image.width * tileHeight) / image.height);
   const circles = pins
-    .map((p) => `<circle cx="${(p.x * width).toFixed(1)}" cy="${(p.y * tileHeight).toFixed(1)}" r="4" fill="${p.color}" stroke="white" stroke-width="1.5"/>`)
+    .map(
+      (p) =>
+        `<circle cx="${(p.x * width).toFixed(1)}" cy="${(p.y * tileHeight).toFixed(1)}" r="4" fill="${p.color}" stroke="white" stroke-width="1.5"/>`,
+    )
     .join('');
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${tileHeight}">${circles}</svg>`);
   const base = await scaled.png().toBuffer();
-  return sharp(base).composite([{ input: svg, left: 0, top: 0 }]).png().toBuffer();
+  return sharp(base)
+    .composite([{ input: svg, left: 0, top: 0 }])
+    .png()
+    .toBuffer();
 }
 
 async function row(tiles: Buffer[]): Promise<Buffer> {
@@ -127,7 +138,9 @@ export async function runPinsEval(o: PinsEvalOptions): Promise<Record<string, Re
   for (const modelId of o.modelIds) {
     const models = await o.engine.listModels();
     const info = models.find((m) => m.id === modelId || m.dir === path.resolve(modelId));
-    const scores = new Map(o.counts.map((n) => [n, { psnr: [] as number[], cf: [] as number[], basePsnr: [] as number[], baseCf: [] as number[] }]));
+    const scores = new Map(
+      o.counts.map((n) => [n, { psnr: [] as number[], cf: [] as number[], basePsnr: [] as number[], baseCf: [] as number[] }]),
+    );
     const rows: Buffer[] = [];
     let trueCf = 0;
     let method = 'edge-aware post-process';
@@ -136,7 +149,16 @@ export async function runPinsEval(o: PinsEvalOptions): Promise<Record<string, Re
       trueCf += colourfulness({ width: truth.width, height: truth.height, rgb: truth.data });
       const run = async (hints?: HintsDocument): Promise<Rgb> => {
         const output = path.join(o.work, `${modelId.replace(/[^\w.-]/g, '_')}-${i}.png`);
-        await o.engine.colorizePhoto({ input: file.path, output, model: modelId, device: 'cpu', overwrite: true, stabilize: 'off', renderFactor: o.renderFactor, hints });
+        await o.engine.colorizePhoto({
+          input: file.path,
+          output,
+          model: modelId,
+          device: 'cpu',
+          overwrite: true,
+          stabilize: 'off',
+          renderFactor: o.renderFactor,
+          hints,
+        });
         const image = await o.readRgb(output);
         await rm(output, { force: true });
         return image;
@@ -152,7 +174,8 @@ export async function runPinsEval(o: PinsEvalOptions): Promise<Record<string, Re
         s.cf.push(colourfulness({ width: ours.width, height: ours.height, rgb: ours.data }));
         s.basePsnr.push(o.psnr(base, truth));
         s.baseCf.push(colourfulness({ width: base.width, height: base.height, rgb: base.data }));
-        if (n === sheetN && i < o.sheetCount) rows.push(await row([await tile(o.greyOf(truth), pins), await tile(base), await tile(ours), await tile(truth)]));
+        if (n === sheetN && i < o.sheetCount)
+          rows.push(await row([await tile(o.greyOf(truth), pins), await tile(base), await tile(ours), await tile(truth)]));
       }
     }
     const manifestHasPins = info ? await hasPinsGraph(info.dir) : false;
@@ -183,7 +206,10 @@ export async function runPinsEval(o: PinsEvalOptions): Promise<Record<string, Re
     }
   }
   console.table(summary);
-  await writeFile(path.join(o.out, 'eval-pins.json'), `${JSON.stringify({ date: new Date().toISOString(), counts: o.counts, seed: o.seed, summary }, null, 2)}\n`);
+  await writeFile(
+    path.join(o.out, 'eval-pins.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), counts: o.counts, seed: o.seed, summary }, null, 2)}\n`,
+  );
   return summary;
 }
 

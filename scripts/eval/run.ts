@@ -30,7 +30,9 @@ const { values: args } = parseArgs({
   },
 });
 if (!existsSync(args.val!)) {
-  console.error(`There is no validation set at ${args.val} (it lives in ../shared/data/val beside the checkout, which this machine does not have); pass --val DIR to point at a folder of colour photos.`);
+  console.error(
+    `There is no validation set at ${args.val} (it lives in ../shared/data/val beside the checkout, which this machine does not have); pass --val DIR to point at a folder of colour photos.`,
+  );
   process.exit(1);
 }
 const pinCounts = args.pins === undefined ? null : args.pins.split(',').map((v) => Number(v.trim()));
@@ -133,18 +135,24 @@ for (const modelId of modelIds) {
       hue[k][1] += hits;
     });
     if (i < sheetCount) {
-      const tile = (img: Rgb) => sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).resize({ height: 192 }).png().toBuffer();
+      const tile = (img: Rgb) =>
+        sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } })
+          .resize({ height: 192 })
+          .png()
+          .toBuffer();
       const tiles = await Promise.all([tile(grey), tile(ours), tile(truth)]);
       const metas = await Promise.all(tiles.map((t) => sharp(t).metadata()));
       const width = metas.reduce((s, m) => s + (m.width ?? 0), 0) + 8;
       let left = 0;
       rows.push(
         await sharp({ create: { width, height: 192, channels: 3, background: '#111' } })
-          .composite(tiles.map((t, k) => {
-            const placed = { input: t, left, top: 0 };
-            left += (metas[k].width ?? 0) + 4;
-            return placed;
-          }))
+          .composite(
+            tiles.map((t, k) => {
+              const placed = { input: t, left, top: 0 };
+              left += (metas[k].width ?? 0) + 4;
+              return placed;
+            }),
+          )
           .png()
           .toBuffer(),
       );
@@ -177,4 +185,7 @@ for (const modelId of modelIds) {
 await engine.close();
 await rm(work, { recursive: true, force: true });
 console.table(summary);
-await writeFile(path.join(args.out!, 'eval.json'), `${JSON.stringify({ date: new Date().toISOString(), val: args.val, summary }, null, 2)}\n`);
+await writeFile(
+  path.join(args.out!, 'eval.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), val: args.val, summary }, null, 2)}\n`,
+);

@@ -47,14 +47,20 @@ export async function measureVideo(path: string, options: MeasureOptions = {}): 
   // Flicker reads the stream's own Y/Cb/Cr; CDC and CF read RGB as ffmpeg converts it.
   const flicker = new StaticChromaFlicker();
   const sourceLuma = options.lumaFrom
-    ? readRawFrames(options.lumaFrom, { pixelFormat: 'gray', size, maxFrames: options.maxFrames, signal: options.signal })[Symbol.asyncIterator]()
+    ? readRawFrames(options.lumaFrom, { pixelFormat: 'gray', size, maxFrames: options.maxFrames, signal: options.signal })[
+        Symbol.asyncIterator
+      ]()
     : null;
   try {
     for await (const raw of readRawFrames(path, { pixelFormat: 'yuv420p', size, maxFrames: options.maxFrames, signal: options.signal })) {
       let y = raw.subarray(0, lumaBytes);
       if (sourceLuma) {
         const next = await sourceLuma.next();
-        if (next.done) throw new EngineError('bad-option', `${options.lumaFrom} has fewer frames than ${path}; the luma source must be the video it was made from.`);
+        if (next.done)
+          throw new EngineError(
+            'bad-option',
+            `${options.lumaFrom} has fewer frames than ${path}; the luma source must be the video it was made from.`,
+          );
         y = next.value;
       }
       flicker.push({

@@ -110,7 +110,11 @@ export async function* readRawFrames(file: string, options: RawFrameOptions): As
   try {
     const truncated = async () => {
       const code = await exited;
-      return new EngineError('ffmpeg-failed', `ffmpeg could not decode ${file}${code === 0 ? ' (it ended inside a frame)' : ''}; is it a valid video file?`, stderr);
+      return new EngineError(
+        'ffmpeg-failed',
+        `ffmpeg could not decode ${file}${code === 0 ? ' (it ended inside a frame)' : ''}; is it a valid video file?`,
+        stderr,
+      );
     };
     yield* fixedSizeFrames(child.stdout as AsyncIterable<Buffer>, bytes, truncated);
     const code = await exited;

@@ -93,13 +93,19 @@ class Meter {
 }
 
 /** The model's raw chroma for every frame of the clip, from the cache or the real inference process. */
-async function modelChroma(clip: string, maxFrames: number | undefined): Promise<{ frames: Float32Array[]; width: number; height: number }> {
+async function modelChroma(
+  clip: string,
+  maxFrames: number | undefined,
+): Promise<{ frames: Float32Array[]; width: number; height: number }> {
   const info = await probe(clip);
   const manifest = resolveModel(undefined, 'cpu', defaultModelsDirs());
   const render = renderSize(info.video.outputWidth, info.video.outputHeight, manifest.renderFactor.default, manifest.sizeMultiple);
   const n = render.width * render.height;
   const cacheDir = path.join(repoRoot, '.bench/replay');
-  const file = path.join(cacheDir, `${path.basename(clip)}.${manifest.sha256.slice(0, 12)}.${render.width}x${render.height}.${maxFrames ?? 'all'}.f32`);
+  const file = path.join(
+    cacheDir,
+    `${path.basename(clip)}.${manifest.sha256.slice(0, 12)}.${render.width}x${render.height}.${maxFrames ?? 'all'}.f32`,
+  );
   if (existsSync(file)) {
     const bytes = await readFile(file);
     const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
@@ -229,7 +235,9 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length !== 1) {
-    console.error("usage: npx tsx scripts/metrics/replay-stabilize.ts grey.mp4 [--max-frames N] [--strengths off,medium] [--variant 'name=JSON']... [--json]");
+    console.error(
+      "usage: npx tsx scripts/metrics/replay-stabilize.ts grey.mp4 [--max-frames N] [--strengths off,medium] [--variant 'name=JSON']... [--json]",
+    );
     return 2;
   }
   const strengths = values.strengths!.split(',').filter(Boolean) as StabilizeStrength[];

@@ -91,7 +91,8 @@ class JitterModel implements Colourizer {
         const l = this.lattice;
         const c = this.cols;
         const regional =
-          (l[y0 * c + x0] * (1 - fx) + l[y0 * c + x0 + 1] * fx) * (1 - fy) + (l[(y0 + 1) * c + x0] * (1 - fx) + l[(y0 + 1) * c + x0 + 1] * fx) * fy;
+          (l[y0 * c + x0] * (1 - fx) + l[y0 * c + x0 + 1] * fx) * (1 - fy) +
+          (l[(y0 + 1) * c + x0] * (1 - fx) + l[(y0 + 1) * c + x0 + 1] * fx) * fy;
         const angle = this.global + regional;
         const cos = Math.cos(angle);
         const sin = Math.sin(angle);
@@ -161,7 +162,7 @@ class RunMetrics {
     this.cdc.push(rgb);
     this.cf.push(rgb);
     for (let i = 0; i < moving.length; i++) {
-      const e = (127.5 * (Math.abs(frame.cb[i] - truth.cb[i]) + Math.abs(frame.cr[i] - truth.cr[i])));
+      const e = 127.5 * (Math.abs(frame.cb[i] - truth.cb[i]) + Math.abs(frame.cr[i] - truth.cr[i]));
       if (moving[i]) {
         this.errorMoving += e;
         this.countMoving++;
@@ -210,7 +211,14 @@ export async function simulate(
   const size = options.size ?? renderSize(await probeVideoSize(path));
   const { width, height } = size;
   const n = width * height;
-  const jitter: JitterOptions = { hueJitter: 0.35, correlation: 0.5, saturationJitter: 0.12, pixelNoise: 0.004, seed: 1, ...options.jitter };
+  const jitter: JitterOptions = {
+    hueJitter: 0.35,
+    correlation: 0.5,
+    saturationJitter: 0.12,
+    pixelNoise: 0.004,
+    seed: 1,
+    ...options.jitter,
+  };
   const model: Colourizer = options.model ? await OnnxColourizer.load(options.model) : new JitterModel(jitter);
   const strengths = options.strengths ?? ['off', 'low', 'medium', 'high'];
   const runs = strengths.map((strength) => ({
@@ -313,7 +321,9 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length !== 1) {
-    console.error('usage: npx tsx scripts/metrics/simulate-stabilize.ts clip.mp4 [--size WxH] [--max-frames N] [--jitter rad] [--correlation 0-1] [--json]');
+    console.error(
+      'usage: npx tsx scripts/metrics/simulate-stabilize.ts clip.mp4 [--size WxH] [--max-frames N] [--jitter rad] [--correlation 0-1] [--json]',
+    );
     return 2;
   }
   const match = values.size?.match(/^(\d+)x(\d+)$/);

@@ -97,15 +97,38 @@ function run(command: string, args: string[]): Promise<string> {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${path.basename(command)} ${args.slice(0, 3).join(' ')}… failed (${code}):\n${stderr}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`${path.basename(command)} ${args.slice(0, 3).join(' ')}… failed (${code}):\n${stderr}`)),
+    );
   });
 }
 
 /** The grey version of a clip: luma only, stored losslessly so the engine sees the clip's own luma. */
 export async function makeGrey(input: string, output: string, seconds: number): Promise<void> {
   await run(FFMPEG, [
-    '-v', 'error', '-nostdin', '-y', '-i', input, '-t', String(seconds), '-map', '0:v:0', '-an', '-sn',
-    '-vf', 'format=gray,format=yuv420p', '-c:v', 'libx264', '-qp', '0', '-preset', 'veryfast', output,
+    '-v',
+    'error',
+    '-nostdin',
+    '-y',
+    '-i',
+    input,
+    '-t',
+    String(seconds),
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-vf',
+    'format=gray,format=yuv420p',
+    '-c:v',
+    'libx264',
+    '-qp',
+    '0',
+    '-preset',
+    'veryfast',
+    output,
   ]);
 }
 
@@ -117,7 +140,18 @@ const TIME = '/usr/bin/time';
  * CLI, its inference process and ffmpeg — which a busy machine disturbs far less than wall time.
  */
 export async function colorizeWithCli(input: string, output: string, strength: StabilizeStrength, extra: string[] = []): Promise<CliRun> {
-  const cli = [path.join(repoRoot, 'bin/chromareel.js'), 'colorize', input, '-o', output, '--stabilize', strength, '--json', '--overwrite', ...extra];
+  const cli = [
+    path.join(repoRoot, 'bin/chromareel.js'),
+    'colorize',
+    input,
+    '-o',
+    output,
+    '--stabilize',
+    strength,
+    '--json',
+    '--overwrite',
+    ...extra,
+  ];
   const timed = existsSync(TIME);
   const timeFile = `${output}.time`;
   const stdout = timed ? await run(TIME, ['-f', '%U %S', '-o', timeFile, process.execPath, ...cli]) : await run(process.execPath, cli);
@@ -133,7 +167,14 @@ export async function colorizeWithCli(input: string, output: string, strength: S
     cpuSec = Number.isFinite(user + system) ? user + system : null;
     await rm(timeFile, { force: true });
   }
-  return { output, frames: result.frames, elapsedSec: result.elapsedSec, fps: result.frames / result.elapsedSec, cpuSec, sceneCuts: result.sceneCuts };
+  return {
+    output,
+    frames: result.frames,
+    elapsedSec: result.elapsedSec,
+    fps: result.frames / result.elapsedSec,
+    cpuSec,
+    sceneCuts: result.sceneCuts,
+  };
 }
 
 /** The run with the best fps of several (the least disturbed by other work on the machine). */
@@ -166,7 +207,9 @@ export async function reportClip(
     log(`${name}: colourizing with --stabilize off`);
     offRuns.push(await colorizeWithCli(grey, path.join(options.outDir, `${name}.off.mp4`), 'off', options.cliArgs));
     log(`${name}: colourizing with --stabilize ${options.strength}`);
-    onRuns.push(await colorizeWithCli(grey, path.join(options.outDir, `${name}.${options.strength}.mp4`), options.strength, options.cliArgs));
+    onRuns.push(
+      await colorizeWithCli(grey, path.join(options.outDir, `${name}.${options.strength}.mp4`), options.strength, options.cliArgs),
+    );
   }
   const offRun = fastest(offRuns);
   const onRun = fastest(onRuns);
@@ -180,7 +223,11 @@ export async function reportClip(
   const real = await measureVideo(clip, { maxFrames: frames });
   const blackAndWhite = (real.colourfulness ?? 0) < GREY_SOURCE_CF;
   log(`${name}: timing the stabilizer stage on this clip`);
-  const stage = await measureStabilizerStageOnVideo(offRun.output, { ...options.renderSizeOf(on.width, on.height), strength: options.strength, maxFrames: frames });
+  const stage = await measureStabilizerStageOnVideo(offRun.output, {
+    ...options.renderSizeOf(on.width, on.height),
+    strength: options.strength,
+    maxFrames: frames,
+  });
   const flickerReduction = off.flicker && on.flicker !== null ? 1 - on.flicker / off.flicker : null;
   const cdcVsReal = !blackAndWhite && on.cdc !== null && real.cdc ? on.cdc / real.cdc : null;
   const cfChange = off.colourfulness && on.colourfulness !== null ? on.colourfulness / off.colourfulness - 1 : null;
@@ -214,7 +261,26 @@ const percent = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed
 const mark = (ok: boolean | null) => (ok === null ? '' : ok ? ' ✓' : ' ✗');
 
 export function formatReport(reports: ClipReport[], strength: StabilizeStrength, stage: StageCost | null): string {
-  const header = ['clip', 'frames', 'still %', 'flicker off', `flicker ${strength}`, 'reduction', 'CDC real', `CDC ${strength}`, '× real', 'CF off', `CF ${strength}`, 'CF change', 'fps off', `fps ${strength}`, 'cost', 'CPU cost', 'stage ms', 'stage share'];
+  const header = [
+    'clip',
+    'frames',
+    'still %',
+    'flicker off',
+    `flicker ${strength}`,
+    'reduction',
+    'CDC real',
+    `CDC ${strength}`,
+    '× real',
+    'CF off',
+    `CF ${strength}`,
+    'CF change',
+    'fps off',
+    `fps ${strength}`,
+    'cost',
+    'CPU cost',
+    'stage ms',
+    'stage share',
+  ];
   const rows = reports.map((r) => [
     r.clip.replace(/\.[^.]+$/, ''),
     String(r.frames),
@@ -298,7 +364,9 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('usage: npx tsx scripts/metrics/stabilization-report.ts [--clips DIR] [--seconds 10] [--strength medium] [--model ID|DIR] [--device cpu] [--only NAME]... [--repeat N] [--out DIR] [--no-build] [--json]');
+    console.log(
+      'usage: npx tsx scripts/metrics/stabilization-report.ts [--clips DIR] [--seconds 10] [--strength medium] [--model ID|DIR] [--device cpu] [--only NAME]... [--repeat N] [--out DIR] [--no-build] [--json]',
+    );
     return 0;
   }
   const seconds = Number(values.seconds);

@@ -146,7 +146,8 @@ describe('browser mode, end to end', () => {
     await page.keyboard.press('i');
     for (let i = 0; i < 11; i++) await page.keyboard.press('ArrowRight');
     await page.getByRole('button', { name: 'Set out' }).click();
-    const timecode = (frame: number) => `00:00:${String(Math.floor(frame / second)).padStart(2, '0')}:${String(frame % second).padStart(2, '0')}`;
+    const timecode = (frame: number) =>
+      `00:00:${String(Math.floor(frame / second)).padStart(2, '0')}:${String(frame % second).padStart(2, '0')}`;
     expect(await page.getByTestId('in-timecode').innerText()).toBe(timecode(6));
     expect(await page.getByTestId('out-timecode').innerText()).toBe(timecode(17));
     await page.getByTestId('timeline-range').waitFor();
@@ -163,7 +164,9 @@ describe('browser mode, end to end', () => {
     await page.getByTestId('preview-after').waitFor({ timeout: 120_000 });
     const firstFrameMs = performance.now() - previewStarted;
     await expect.poll(() => page.getByTestId('preview-status').innerText(), { timeout: 180_000 }).toBe('Previewed 12 frames');
-    console.info(`range preview: first frame shown after ${firstFrameMs.toFixed(0)} ms, all 12 after ${(performance.now() - previewStarted).toFixed(0)} ms`);
+    console.info(
+      `range preview: first frame shown after ${firstFrameMs.toFixed(0)} ms, all 12 after ${(performance.now() - previewStarted).toFixed(0)} ms`,
+    );
     expect(await playheadFrame(page)).toBe(6);
     expect(await page.getByTestId('provider-used').innerText()).toBe('Running on: CPU');
 
@@ -176,7 +179,9 @@ describe('browser mode, end to end', () => {
 
     // The split slider moves the boundary between before and after.
     await page.getByLabel('Before/after split').fill('30');
-    expect(await page.getByTestId('preview-before').evaluate((image) => (image as HTMLElement).style.clipPath)).toBe('inset(0px 70% 0px 0px)');
+    expect(await page.getByTestId('preview-before').evaluate((image) => (image as HTMLElement).style.clipPath)).toBe(
+      'inset(0px 70% 0px 0px)',
+    );
     await page.screenshot({ path: path.join(screenshotsDir, '02-preview-split.png') });
 
     await page.getByRole('button', { name: 'Side by side' }).click();
@@ -257,8 +262,16 @@ describe('browser mode, end to end', () => {
     const cuts = server.queue.list().find((entry) => entry.output === output)?.sceneCuts ?? [];
     console.info(`scene cuts reported by the render: ${cuts.join(', ') || 'none'}`);
     expect(cuts).toEqual([greyFilm.cutFrame]);
-    await page.getByRole('list', { name: 'Films on the server' }).getByRole('button', { name: new RegExp(FILM_NAME) }).click();
-    await expect.poll(() => page.getByTestId('timeline-cut').evaluateAll((markers) => markers.map((marker) => Number(marker.getAttribute('data-frame')))), { timeout: 30_000 }).toEqual(cuts);
+    await page
+      .getByRole('list', { name: 'Films on the server' })
+      .getByRole('button', { name: new RegExp(FILM_NAME) })
+      .click();
+    await expect
+      .poll(
+        () => page.getByTestId('timeline-cut').evaluateAll((markers) => markers.map((marker) => Number(marker.getAttribute('data-frame')))),
+        { timeout: 30_000 },
+      )
+      .toEqual(cuts);
     await page.getByRole('group', { name: 'Scene cuts' }).getByRole('button').first().click();
     expect(await playheadFrame(page)).toBe(cuts[0]);
     // Step back off the cut so that its dashed line shows beside the playhead in the screenshot.
@@ -292,9 +305,14 @@ describe('browser mode, end to end', () => {
     await page.getByRole('heading', { name: 'Open a black-and-white film' }).waitFor();
     await page.getByLabel('Film path').fill('/etc/hostname');
     await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await expect.poll(() => page.getByRole('alert').first().innerText(), { timeout: 30_000 }).toMatch(/may only open films inside the allowed folder/);
+    await expect
+      .poll(() => page.getByRole('alert').first().innerText(), { timeout: 30_000 })
+      .toMatch(/may only open films inside the allowed folder/);
 
-    await page.getByRole('list', { name: 'Films on the server' }).getByRole('button', { name: /not-a-film/ }).click();
+    await page
+      .getByRole('list', { name: 'Films on the server' })
+      .getByRole('button', { name: /not-a-film/ })
+      .click();
     await expect.poll(() => page.getByRole('alert').count(), { timeout: 30_000 }).toBe(2);
     const message = await page.getByRole('alert').nth(1).locator('span').innerText();
     console.info(`error shown for a file that is not a film: ${message}`);
@@ -337,14 +355,28 @@ describe('Electron window', () => {
       const preferences = await app.evaluate(({ BrowserWindow }) => {
         const win = BrowserWindow.getAllWindows()[0]!;
         const prefs = (win.webContents as unknown as { getLastWebPreferences(): Record<string, unknown> | null }).getLastWebPreferences();
-        return { count: BrowserWindow.getAllWindows().length, contextIsolation: prefs?.contextIsolation, sandbox: prefs?.sandbox, nodeIntegration: prefs?.nodeIntegration };
+        return {
+          count: BrowserWindow.getAllWindows().length,
+          contextIsolation: prefs?.contextIsolation,
+          sandbox: prefs?.sandbox,
+          nodeIntegration: prefs?.nodeIntegration,
+        };
       });
       expect(preferences).toEqual({ count: 1, contextIsolation: true, sandbox: true, nodeIntegration: false });
       // The page has the bridge and no Node.
       expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-      expect(await window.evaluate(() => typeof (window as unknown as { chromareel?: { call?: unknown } }).chromareel?.call)).toBe('function');
+      expect(await window.evaluate(() => typeof (window as unknown as { chromareel?: { call?: unknown } }).chromareel?.call)).toBe(
+        'function',
+      );
       // The CSP stops requests to other origins; new windows are refused (http: is not even sent to the browser).
-      expect(await window.evaluate(() => fetch('https://example.com/').then(() => 'loaded', () => 'blocked'))).toBe('blocked');
+      expect(
+        await window.evaluate(() =>
+          fetch('https://example.com/').then(
+            () => 'loaded',
+            () => 'blocked',
+          ),
+        ),
+      ).toBe('blocked');
       expect(await window.evaluate(() => globalThis.open('http://example.com/') === null)).toBe(true);
       expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
       await window.screenshot({ path: path.join(screenshotsDir, '08-electron-window.png') });

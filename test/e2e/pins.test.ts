@@ -67,7 +67,9 @@ async function previewColourAt(page: Page, fx: number, fy: number): Promise<Rgb>
 
 /** Every frame of a film as RGB (W x H), decoded by ffmpeg. */
 function rgbFrames(file: string): Buffer[] {
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, 'pipe:1'], { maxBuffer: 1 << 28 });
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, 'pipe:1'], {
+    maxBuffer: 1 << 28,
+  });
   const size = W * H * 3;
   const out: Buffer[] = [];
   for (let offset = 0; offset + size <= raw.length; offset += size) out.push(raw.subarray(offset, offset + size));
@@ -93,7 +95,10 @@ function patch(frame: Buffer, x: number, y: number): Rgb {
 }
 
 async function openFilm(page: Page, name: string): Promise<void> {
-  await page.getByRole('list', { name: 'Films on the server' }).getByRole('button', { name: new RegExp(name.replace('.', '\\.')) }).click();
+  await page
+    .getByRole('list', { name: 'Films on the server' })
+    .getByRole('button', { name: new RegExp(name.replace('.', '\\.')) })
+    .click();
   await page.getByTestId('fact-duration').waitFor();
 }
 
@@ -145,7 +150,10 @@ describe('colour pins in the app (browser mode)', () => {
 
     // The engine scans the film for its shots: the cut shows on the timeline.
     await expect
-      .poll(() => page.getByTestId('timeline-cut').evaluateAll((markers) => markers.map((marker) => Number(marker.getAttribute('data-frame')))), { timeout: 60_000 })
+      .poll(
+        () => page.getByTestId('timeline-cut').evaluateAll((markers) => markers.map((marker) => Number(marker.getAttribute('data-frame')))),
+        { timeout: 60_000 },
+      )
       .toEqual([cutFrame]);
 
     // Frame 0, coloured without pins first: the square is not red.
@@ -197,7 +205,9 @@ describe('colour pins in the app (browser mode)', () => {
         { timeout: 60_000, interval: 100 },
       )
       .toBeGreaterThan(60);
-    console.info(`preview at the square with the red pin: ${show(after)}, shown ${(performance.now() - chosenAt).toFixed(0)} ms after the colour was chosen`);
+    console.info(
+      `preview at the square with the red pin: ${show(after)}, shown ${(performance.now() - chosenAt).toFixed(0)} ms after the colour was chosen`,
+    );
     await page.screenshot({ path: path.join(screenshotsDir, '10-pin-preview.png') });
 
     // Render the whole film from the queue: it carries the pins.
@@ -217,7 +227,9 @@ describe('colour pins in the app (browser mode)', () => {
     expect(rendered).toHaveLength(frames);
     const shotA = rendered.slice(0, cutFrame).map((frame, index) => patch(frame, pinsSquareCentre(index).x, pinsSquareCentre(index).y));
     const shotB = rendered.slice(cutFrame).map((frame) => patch(frame, centre.x, centre.y));
-    console.info(`render, square in shot A: least red ${Math.min(...shotA.map(redness)).toFixed(0)} (${show(shotA[0]!)} … ${show(shotA.at(-1)!)}); same place in shot B: most red ${Math.max(...shotB.map(redness)).toFixed(0)} (${show(shotB[0]!)})`);
+    console.info(
+      `render, square in shot A: least red ${Math.min(...shotA.map(redness)).toFixed(0)} (${show(shotA[0]!)} … ${show(shotA.at(-1)!)}); same place in shot B: most red ${Math.max(...shotB.map(redness)).toFixed(0)} (${show(shotB[0]!)})`,
+    );
     for (const colour of shotA) expect(redness(colour)).toBeGreaterThan(60);
     for (const colour of shotB) expect(redness(colour)).toBeLessThan(20);
 
@@ -272,14 +284,20 @@ describe('colour pins in the app (browser mode)', () => {
     await page.getByLabel('Hints file', { exact: true }).fill(exported);
     await page.getByRole('button', { name: 'Export', exact: true }).click();
     await page.getByText(`Exported 1 pin to ${exported}.`).waitFor();
-    const file = JSON.parse(readFileSync(exported, 'utf8')) as { version: number; pins: { t: number; x: number; y: number; color: string }[] };
+    const file = JSON.parse(readFileSync(exported, 'utf8')) as {
+      version: number;
+      pins: { t: number; x: number; y: number; color: string }[];
+    };
     expect(file.version).toBe(1);
     expect(file.pins).toHaveLength(1);
     expect(file.pins[0]).toMatchObject({ t: 0.02, color: '#ff0000' });
     expect(file.pins[0]!.x).toBeCloseTo(movedX, 2);
     expect(file.pins[0]!.x).toBe(storedPins()[0]!.x);
     await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByText(/already exists/).first().waitFor();
+    await page
+      .getByText(/already exists/)
+      .first()
+      .waitFor();
 
     // Delete from the pin's menu: gone from the picture, the list and the timeline, and from the store.
     await dot.click({ button: 'right' });
@@ -290,7 +308,9 @@ describe('colour pins in the app (browser mode)', () => {
     await expect.poll(() => readdirSync(path.join(stateDir, 'pins')).length, { timeout: 10_000 }).toBe(0);
     // The frame is coloured again without the pin: the square is no longer red there.
     const spot = pinsSquareCentre(0);
-    await expect.poll(async () => redness(await previewColourAt(page, spot.x / W, spot.y / H)), { timeout: 60_000, interval: 100 }).toBeLessThan(40);
+    await expect
+      .poll(async () => redness(await previewColourAt(page, spot.x / W, spot.y / H)), { timeout: 60_000, interval: 100 })
+      .toBeLessThan(40);
 
     // Import the exported file: the pin is back where it was moved to.
     await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -298,7 +318,9 @@ describe('colour pins in the app (browser mode)', () => {
     await expect.poll(() => page.getByTestId('pin-dot').count()).toBe(1);
     await expect.poll(() => storedPins()[0]?.x ?? 0, { timeout: 10_000 }).toBe(file.pins[0]!.x);
 
-    await expect.poll(async () => redness(await previewColourAt(page, spot.x / W, spot.y / H)), { timeout: 60_000, interval: 100 }).toBeGreaterThan(60);
+    await expect
+      .poll(async () => redness(await previewColourAt(page, spot.x / W, spot.y / H)), { timeout: 60_000, interval: 100 })
+      .toBeGreaterThan(60);
 
     // Click a pin: its chooser opens to change the colour; Escape closes it; Delete removes the chosen pin.
     await page.getByTestId('pin-dot').click();
@@ -306,8 +328,14 @@ describe('colour pins in the app (browser mode)', () => {
     await chooser.waitFor();
     expect(await chooser.getByLabel('Hex colour').inputValue()).toBe('#ff0000');
     // Its suggestions include the model's own colour there without pins (the frame was seen so a moment ago).
-    const labels = () => chooser.getByRole('group', { name: 'Suggested colours' }).getByRole('button').evaluateAll((buttons) => buttons.map((button) => button.getAttribute('aria-label') ?? ''));
-    await expect.poll(async () => (await labels()).some((label) => label.startsWith('As the model colours it without pins')), { timeout: 10_000 }).toBe(true);
+    const labels = () =>
+      chooser
+        .getByRole('group', { name: 'Suggested colours' })
+        .getByRole('button')
+        .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('aria-label') ?? ''));
+    await expect
+      .poll(async () => (await labels()).some((label) => label.startsWith('As the model colours it without pins')), { timeout: 10_000 })
+      .toBe(true);
     await page.keyboard.press('Escape');
     await expect.poll(() => chooser.count()).toBe(0);
     await page.keyboard.press('Delete');

@@ -26,18 +26,48 @@ function make(name: string, args: (output: string) => string[]): string {
 /** 2 s of a moving grey test pattern, 160x120, 24 fps, no sound. */
 export function greyClip(): string {
   return make('grey-160x120-2s.mp4', (output) => [
-    '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=24:duration=2',
-    '-vf', 'format=gray,format=yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '20', '-f', 'mp4', output,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=160x120:rate=24:duration=2',
+    '-vf',
+    'format=gray,format=yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '20',
+    '-f',
+    'mp4',
+    output,
   ]);
 }
 
 /** 2 s, 160x120, 24 fps, grey, no sound: 1 s of one test pattern, then a hard cut to another at frame 24. */
 export function cutClip(): string {
   return make('grey-cut-160x120-2s.mp4', (output) => [
-    '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=24:duration=1',
-    '-f', 'lavfi', '-i', 'mandelbrot=size=160x120:rate=24',
-    '-filter_complex', '[1:v]trim=end_frame=24,setpts=PTS-STARTPTS[b];[0:v][b]concat=n=2:v=1:a=0,format=gray,format=yuv420p[v]',
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '20', '-f', 'mp4', output,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=160x120:rate=24:duration=1',
+    '-f',
+    'lavfi',
+    '-i',
+    'mandelbrot=size=160x120:rate=24',
+    '-filter_complex',
+    '[1:v]trim=end_frame=24,setpts=PTS-STARTPTS[b];[0:v][b]concat=n=2:v=1:a=0,format=gray,format=yuv420p[v]',
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '20',
+    '-f',
+    'mp4',
+    output,
   ]);
 }
 
@@ -61,18 +91,58 @@ export function greyFilmClip(): string {
     `[${input}:v]fps=${fps},scale=${width}:-2,setsar=1,trim=end_frame=${count},setpts=PTS-STARTPTS[${label}]`;
   // Cached under its own name (the film is shown as greyFilm.name): made from the committed cuts.
   return make('grey-film-320-3s-from-fixtures.mp4', (output) => [
-    '-ss', '6.4', '-t', '2', '-i', peopleClipSource,
-    '-t', '2', '-i', trafficClipSource,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${frames / fps}`,
-    '-filter_complex', `${shot(0, cutFrame, 'a')};${shot(1, frames - cutFrame, 'b')};[a][b]concat=n=2:v=1:a=0,format=gray,format=yuv420p[v]`,
-    '-map', '[v]', '-map', '2:a:0', '-t', String(frames / fps),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-ac', '1', '-b:a', '64k', '-f', 'mp4', output,
+    '-ss',
+    '6.4',
+    '-t',
+    '2',
+    '-i',
+    peopleClipSource,
+    '-t',
+    '2',
+    '-i',
+    trafficClipSource,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=44100:duration=${frames / fps}`,
+    '-filter_complex',
+    `${shot(0, cutFrame, 'a')};${shot(1, frames - cutFrame, 'b')};[a][b]concat=n=2:v=1:a=0,format=gray,format=yuv420p[v]`,
+    '-map',
+    '[v]',
+    '-map',
+    '2:a:0',
+    '-t',
+    String(frames / fps),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '18',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-ac',
+    '1',
+    '-b:a',
+    '64k',
+    '-f',
+    'mp4',
+    output,
   ]);
 }
 
 /** The colour-pin film's shape: shot A (a grey square moving right over a dark ground), then a hard cut to shot B. */
-export const pinsFilm = { name: 'pins-two-shot-320-2s.mp4', fps: 25, frames: 50, cutFrame: 25, width: 320, height: 180, square: { x: 100, y: 60, width: 80, height: 60, step: 2 } } as const;
+export const pinsFilm = {
+  name: 'pins-two-shot-320-2s.mp4',
+  fps: 25,
+  frames: 50,
+  cutFrame: 25,
+  width: 320,
+  height: 180,
+  square: { x: 100, y: 60, width: 80, height: 60, step: 2 },
+} as const;
 
 /** Centre of the grey square in frame `frame` of shot A, in pixels. */
 export function pinsSquareCentre(frame: number): { x: number; y: number } {
@@ -90,8 +160,23 @@ export function pinsTwoShotClip(): string {
   const a = `color=c=0x202020:s=${width}x${height}:r=${fps}:d=${cutFrame / fps}[bg];color=c=0x909090:s=${square.width}x${square.height}:r=${fps}:d=${cutFrame / fps}[sq];[bg][sq]overlay=x='${square.x}+${square.step}*n':y=${square.y}:shortest=1,format=gray[a]`;
   const b = `color=c=0xc0c0c0:s=${width}x${height}:r=${fps}:d=${(frames - cutFrame) / fps},drawbox=x=0:y=120:w=${width}:h=30:color=0x303030:t=fill,drawbox=x=20:y=20:w=60:h=60:color=0x707070:t=fill,format=gray[b]`;
   return make(pinsFilm.name, (output) => [
-    '-f', 'lavfi', '-i', `${a};${b};[a][b]concat=n=2:v=1:a=0,format=yuv420p`,
-    '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '10', '-pix_fmt', 'yuv420p', '-f', 'mp4', output,
+    '-f',
+    'lavfi',
+    '-i',
+    `${a};${b};[a][b]concat=n=2:v=1:a=0,format=yuv420p`,
+    '-frames:v',
+    String(frames),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '10',
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'mp4',
+    output,
   ]);
 }
 
@@ -117,8 +202,24 @@ export interface FfprobeSummary {
 /** Counts the frames of a film's first video stream by decoding it (exact, not from the header). */
 export function ffprobeSummary(file: string): FfprobeSummary {
   const json = JSON.parse(
-    execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_type,codec_name,width,height,nb_read_frames:format=duration', '-of', 'json', file], { encoding: 'utf8' }),
-  ) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number; nb_read_frames?: string }[]; format: { duration: string } };
+    execFileSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-show_entries',
+        'stream=codec_type,codec_name,width,height,nb_read_frames:format=duration',
+        '-of',
+        'json',
+        file,
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as {
+    streams: { codec_type: string; codec_name: string; width?: number; height?: number; nb_read_frames?: string }[];
+    format: { duration: string };
+  };
   const video = json.streams.find((stream) => stream.codec_type === 'video');
   if (!video) throw new Error(`${file} has no video stream`);
   return {

@@ -81,7 +81,11 @@ export function upgradeRequest(port: number, pathQuery: string, origin: string):
 }
 
 /** A raw TCP connection that completed the WebSocket handshake; `received` collects what follows. */
-export function rawWebSocket(port: number, token: string, origin: string): Promise<{ socket: net.Socket; received: () => Buffer; closed: Promise<void> }> {
+export function rawWebSocket(
+  port: number,
+  token: string,
+  origin: string,
+): Promise<{ socket: net.Socket; received: () => Buffer; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let head = Buffer.alloc(0);
@@ -170,7 +174,10 @@ export function openClient(url: string, origin: string): Promise<WebSocket> {
 export function rpc(socket: WebSocket) {
   let next = 1;
   const pending = new Map<number, (message: ServerMessage & { type: 'result' }) => void>();
-  const streams = new Map<number, { items: unknown[]; end: (result: { items: unknown[]; error?: { code: string; message: string } }) => void }>();
+  const streams = new Map<
+    number,
+    { items: unknown[]; end: (result: { items: unknown[]; error?: { code: string; message: string } }) => void }
+  >();
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const message = decodeMessage(isBinary ? new Uint8Array(data) : data.toString()) as ServerMessage;
     if (message.type === 'result') pending.get(message.id)?.(message);
@@ -186,7 +193,8 @@ export function rpc(socket: WebSocket) {
   // A connection the server closed (its answer to a malformed message) ends whatever was waiting on it.
   socket.on('close', (code) => {
     const closed = { code: 'closed', message: `connection closed (${code})` };
-    for (const resolve of pending.values()) resolve({ type: 'result', id: 0, envelope: { ok: false, error: closed } } as ServerMessage & { type: 'result' });
+    for (const resolve of pending.values())
+      resolve({ type: 'result', id: 0, envelope: { ok: false, error: closed } } as ServerMessage & { type: 'result' });
     for (const stream of streams.values()) stream.end({ items: stream.items, error: closed });
     pending.clear();
     streams.clear();

@@ -149,7 +149,13 @@ export async function makeClip(spec: ClipSpec): Promise<string> {
       const each = (duration * 1000) / spec.chapters;
       const text = [';FFMETADATA1'];
       for (let c = 0; c < spec.chapters; c++) {
-        text.push('[CHAPTER]', 'TIMEBASE=1/1000', `START=${Math.round(c * each)}`, `END=${Math.round((c + 1) * each)}`, `title=Chapter ${c + 1}`);
+        text.push(
+          '[CHAPTER]',
+          'TIMEBASE=1/1000',
+          `START=${Math.round(c * each)}`,
+          `END=${Math.round((c + 1) * each)}`,
+          `title=Chapter ${c + 1}`,
+        );
       }
       await writeFile(meta, `${text.join('\n')}\n`);
       sidecars.push(meta);
@@ -173,7 +179,14 @@ export async function makeClip(spec: ClipSpec): Promise<string> {
       if (spec.lossless) video.push('-qp', '0');
       if (spec.interlaced) video.push('-flags', '+ildct+ilme', '-x264opts', 'tff=1', '-field_order', 'tt');
     } else if (codec === 'h265') {
-      video.push('-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', `log-level=error:keyint=${spec.gop ?? 12}:bframes=${spec.bframes ?? 2}`);
+      video.push(
+        '-c:v',
+        'libx265',
+        '-preset',
+        'ultrafast',
+        '-x265-params',
+        `log-level=error:keyint=${spec.gop ?? 12}:bframes=${spec.bframes ?? 2}`,
+      );
     } else {
       video.push('-c:v', 'ffv1', '-g', String(spec.gop ?? 12));
     }
@@ -188,8 +201,10 @@ export async function makeClip(spec: ClipSpec): Promise<string> {
       ...codecArgs,
       ...Object.entries(spec.tags ?? {}).flatMap(([key, value]) => ['-metadata', `${key}=${value}`]),
       ...(spec.faststart && (container === 'mp4' || container === 'mov') ? ['-movflags', '+faststart'] : []),
-      '-strict', 'experimental',
-      '-f', muxer,
+      '-strict',
+      'experimental',
+      '-f',
+      muxer,
     ];
     try {
       if (!spec.rotation) {
@@ -213,9 +228,13 @@ export async function makeClip(spec: ClipSpec): Promise<string> {
 async function addRotation(source: string, target: string, clockwise: number, muxer: string): Promise<void> {
   for (const tag of [(360 - clockwise) % 360, clockwise]) {
     await runFfmpegTool('ffmpeg', ['-y', '-i', source, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${tag}`, '-f', muxer, target]);
-    const probed = await ffprobeJson<{ streams: Array<{ side_data_list?: Array<{ rotation?: number }> }> }>(target, ['-select_streams', 'v:0', '-show_streams']);
+    const probed = await ffprobeJson<{ streams: Array<{ side_data_list?: Array<{ rotation?: number }> }> }>(target, [
+      '-select_streams',
+      'v:0',
+      '-show_streams',
+    ]);
     const ccw = probed.streams[0]?.side_data_list?.find((sd) => typeof sd.rotation === 'number')?.rotation ?? 0;
-    if ((((-ccw % 360) + 360) % 360) === clockwise) return;
+    if (((-ccw % 360) + 360) % 360 === clockwise) return;
   }
   throw new Error(`could not store a ${clockwise}° rotation with this ffmpeg`);
 }
@@ -225,7 +244,18 @@ export function makeAudioOnly(name: string, codec: AudioCodec = 'aac', durationS
   const ext = codec === 'aac' ? 'm4a' : codec === 'mp3' ? 'mp3' : 'mka';
   const file = path.join(CLIPS_DIR, `${name}-${specHash({ codec, durationSec })}.${ext}`);
   return cached(file, (temp) =>
-    runFfmpegTool('ffmpeg', ['-y', '-f', 'lavfi', '-i', `sine=duration=${durationSec}`, '-c:a', AUDIO_ENCODERS[codec], '-f', ext === 'm4a' ? 'mp4' : ext === 'mp3' ? 'mp3' : 'matroska', temp]).then(() => undefined),
+    runFfmpegTool('ffmpeg', [
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=duration=${durationSec}`,
+      '-c:a',
+      AUDIO_ENCODERS[codec],
+      '-f',
+      ext === 'm4a' ? 'mp4' : ext === 'mp3' ? 'mp3' : 'matroska',
+      temp,
+    ]).then(() => undefined),
   );
 }
 
@@ -233,7 +263,20 @@ export function makeAudioOnly(name: string, codec: AudioCodec = 'aac', durationS
 export function makeStillImage(name: string, ext: 'png' | 'jpg' = 'png', width = 64, height = 48): Promise<string> {
   const file = path.join(CLIPS_DIR, `${name}-${specHash({ ext, width, height })}.${ext}`);
   return cached(file, (temp) =>
-    runFfmpegTool('ffmpeg', ['-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}`, '-frames:v', '1', '-f', 'image2', '-c:v', ext === 'png' ? 'png' : 'mjpeg', temp]).then(() => undefined),
+    runFfmpegTool('ffmpeg', [
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}`,
+      '-frames:v',
+      '1',
+      '-f',
+      'image2',
+      '-c:v',
+      ext === 'png' ? 'png' : 'mjpeg',
+      temp,
+    ]).then(() => undefined),
   );
 }
 
@@ -250,14 +293,20 @@ export async function makeTruncatedCopy(source: string, fileName: string, fracti
 }
 
 /** Raw frames ffmpeg decodes from a file (reference for comparisons). */
-export function rawVideo(file: string, options: { pixFmt?: string; filters?: string; inputArgs?: string[]; outputArgs?: string[] } = {}): Promise<Buffer> {
+export function rawVideo(
+  file: string,
+  options: { pixFmt?: string; filters?: string; inputArgs?: string[]; outputArgs?: string[] } = {},
+): Promise<Buffer> {
   return runFfmpegTool('ffmpeg', [
     ...(options.inputArgs ?? []),
-    '-i', file,
-    '-map', '0:v:0',
+    '-i',
+    file,
+    '-map',
+    '0:v:0',
     ...(options.filters ? ['-vf', options.filters] : []),
     ...(options.outputArgs ?? []),
-    '-f', 'rawvideo',
+    '-f',
+    'rawvideo',
     ...(options.pixFmt ? ['-pix_fmt', options.pixFmt] : []),
     'pipe:1',
   ]);
@@ -301,8 +350,24 @@ export function makeZeroFrameClip(name: string): Promise<string> {
   const file = path.join(CLIPS_DIR, `${name}-${specHash({ zero: 1 })}.mkv`);
   return cached(file, (temp) =>
     runFfmpegTool('ffmpeg', [
-      '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:duration=1', '-f', 'lavfi', '-i', 'sine=duration=1',
-      '-vf', 'select=0', '-c:v', 'libx264', '-c:a', 'aac', '-f', 'matroska', temp,
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x48:duration=1',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=1',
+      '-vf',
+      'select=0',
+      '-c:v',
+      'libx264',
+      '-c:a',
+      'aac',
+      '-f',
+      'matroska',
+      temp,
     ]).then(() => undefined),
   );
 }

@@ -10,7 +10,8 @@ export const fixtureModelsDir = path.join(repoRoot, 'test/fixtures/generated/mod
 /** The trained model, when the training work has produced it (CHROMAREEL_REAL_MODEL_DIR points elsewhere). */
 export const realModelDir = process.env.CHROMAREEL_REAL_MODEL_DIR ?? path.join(repoRoot, 'native-models/fast');
 
-export type FixtureModelId = 'fixture-chroma' | 'fixture-rgb' | 'fixture-rgb-normalized' | 'fixture-bad-hash' | 'fixture-wrong-contract' | 'fixture-pins';
+export type FixtureModelId =
+  'fixture-chroma' | 'fixture-rgb' | 'fixture-rgb-normalized' | 'fixture-bad-hash' | 'fixture-wrong-contract' | 'fixture-pins';
 
 let made = false;
 

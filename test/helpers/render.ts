@@ -99,20 +99,32 @@ export interface StreamProbe {
   tags?: Record<string, string>;
 }
 
-export async function probeStreams(file: string, countFrames = false): Promise<{ streams: StreamProbe[]; format: { duration: string; start_time?: string } }> {
+export async function probeStreams(
+  file: string,
+  countFrames = false,
+): Promise<{ streams: StreamProbe[]; format: { duration: string; start_time?: string } }> {
   return ffprobeJson(file, [...(countFrames ? ['-count_frames'] : []), '-show_streams', '-show_format']);
 }
 
 /** Frames in the first video stream, counted by decoding (not the container's claim). */
 export async function decodedFrameCount(file: string): Promise<number> {
-  const probed = await ffprobeJson<{ streams: StreamProbe[] }>(file, ['-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames']);
+  const probed = await ffprobeJson<{ streams: StreamProbe[] }>(file, [
+    '-count_frames',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=nb_read_frames',
+  ]);
   return Number(probed.streams[0].nb_read_frames);
 }
 
 /** Presentation times (seconds) of every frame of the first video stream. */
 export async function framePtsSec(file: string): Promise<number[]> {
   const probed = await ffprobeJson<{ frames: Array<{ pts_time?: string; best_effort_timestamp_time?: string }> }>(file, [
-    '-select_streams', 'v:0', '-show_entries', 'frame=pts_time,best_effort_timestamp_time',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'frame=pts_time,best_effort_timestamp_time',
   ]);
   return probed.frames.map((f) => Number(f.best_effort_timestamp_time ?? f.pts_time));
 }
@@ -121,10 +133,20 @@ export async function framePtsSec(file: string): Promise<number[]> {
  * The Y plane of every frame as ffmpeg decodes it (autorotated like a player, unless
  * noautorotate). `filters` run before the plane is taken.
  */
-export async function lumaFrames(file: string, width: number, height: number, options: { filters?: string; noautorotate?: boolean } = {}): Promise<Buffer[]> {
+export async function lumaFrames(
+  file: string,
+  width: number,
+  height: number,
+  options: { filters?: string; noautorotate?: boolean } = {},
+): Promise<Buffer[]> {
   const filters = [options.filters, 'extractplanes=y'].filter(Boolean).join(',');
   // passthrough: the stream's own frames, never duplicated or dropped to make a constant rate.
-  const raw = await rawVideo(file, { filters, inputArgs: options.noautorotate ? ['-noautorotate'] : [], outputArgs: ['-fps_mode', 'passthrough'], pixFmt: 'gray' });
+  const raw = await rawVideo(file, {
+    filters,
+    inputArgs: options.noautorotate ? ['-noautorotate'] : [],
+    outputArgs: ['-fps_mode', 'passthrough'],
+    pixFmt: 'gray',
+  });
   const size = width * height;
   if (raw.length % size !== 0) throw new Error(`${file}: ${raw.length} bytes of luma is not a whole number of ${width}x${height} frames`);
   const frames: Buffer[] = [];
@@ -140,7 +162,12 @@ export async function streamMd5(file: string, stream: string): Promise<string> {
 
 /** Decoded samples of one audio stream as seconds (decodes it: exact, whatever the container says). */
 export async function decodedAudioSec(file: string, stream = '0:a:0'): Promise<number> {
-  const probed = await ffprobeJson<{ streams: Array<{ sample_rate: string; channels: number }> }>(file, ['-select_streams', stream.replace(/^0:/, ''), '-show_entries', 'stream=sample_rate,channels']);
+  const probed = await ffprobeJson<{ streams: Array<{ sample_rate: string; channels: number }> }>(file, [
+    '-select_streams',
+    stream.replace(/^0:/, ''),
+    '-show_entries',
+    'stream=sample_rate,channels',
+  ]);
   const { sample_rate: rate, channels } = probed.streams[0];
   const pcm = await runFfmpegTool('ffmpeg', ['-i', file, '-map', stream, '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1']);
   return pcm.length / 2 / channels / Number(rate);
@@ -150,7 +177,8 @@ export async function decodedAudioSec(file: string, stream = '0:a:0'): Promise<n
 export async function meanChromaDistance(file: string, width: number, height: number, filters?: string): Promise<number> {
   const raw = await rawVideo(file, { pixFmt: 'yuv444p', filters, outputArgs: ['-fps_mode', 'passthrough'] });
   const plane = width * height;
-  if (raw.length === 0 || raw.length % (3 * plane) !== 0) throw new Error(`${file}: ${raw.length} bytes is not a whole number of ${width}x${height} yuv444p frames`);
+  if (raw.length === 0 || raw.length % (3 * plane) !== 0)
+    throw new Error(`${file}: ${raw.length} bytes is not a whole number of ${width}x${height} yuv444p frames`);
   let sum = 0;
   let count = 0;
   for (let frame = 0; frame < raw.length; frame += 3 * plane) {

@@ -143,8 +143,7 @@ export function makeSyntheticClip(options: SceneOptions = {}): SyntheticClip {
   const squareCr = 0.22;
   const squareY = Math.floor(height / 2 - size / 2);
   const withSquare = options.withSquare ?? true;
-  const squareRect = (frame: number) =>
-    withSquare && frame < shotAFrames ? { x: 6 + Math.round(speed * frame), y: squareY, size } : null;
+  const squareRect = (frame: number) => (withSquare && frame < shotAFrames ? { x: 6 + Math.round(speed * frame), y: squareY, size } : null);
 
   const frames: SyntheticFrame[] = [];
   for (let t = 0; t < shotAFrames + shotBFrames; t++) {

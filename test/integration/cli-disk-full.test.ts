@@ -10,7 +10,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
-import { defaultWorkDirOf, jsonLines, readJob, runCli, segmentedLosslessArgs, startCli, streamMd5, tempDir, waitFor } from '../helpers/render.js';
+import {
+  defaultWorkDirOf,
+  jsonLines,
+  readJob,
+  runCli,
+  segmentedLosslessArgs,
+  startCli,
+  streamMd5,
+  tempDir,
+  waitFor,
+} from '../helpers/render.js';
 
 const FRAMES = 100; // 4 s at 25 fps in segments of 10 frames
 
@@ -56,7 +66,14 @@ describe('CLI: the disk fills up during a render', () => {
       console.log(`disk-full test skipped: ${skipReason}`);
       return;
     }
-    film = await makeClip({ name: 'disk-full-film', width: 320, height: 240, durationSec: FRAMES / 25, gop: 12, audio: [{ codec: 'aac', freq: 660 }] });
+    film = await makeClip({
+      name: 'disk-full-film',
+      width: 320,
+      height: 240,
+      durationSec: FRAMES / 25,
+      gop: 12,
+      audio: [{ codec: 'aac', freq: 660 }],
+    });
     const output = path.join(work, 'reference.mp4');
     const run = await runCli(args(output));
     expect(run.code, run.stderr).toBe(0);

@@ -12,7 +12,10 @@ import { makeAudioOnly, makeClip, makeFileWithContent, makeTruncatedCopy, makeZe
 import { fixtureModelDir } from '../helpers/models.js';
 import { jsonLines, listDir, runCli, tempDir } from '../helpers/render.js';
 
-const sha = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 async function canWrite(dir: string): Promise<boolean> {
   const probe = path.join(dir, '.write-probe');
@@ -66,7 +69,10 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
     const moovAtEnd = await makeClip({ name: 'errors-moov-end', durationSec: 2 });
     const mkv = await makeClip({ name: 'errors-mkv', container: 'mkv', durationSec: 2, audio: [{ codec: 'flac' }] });
     inputs.notAVideo = await makeFileWithContent('errors-shopping-list.mp4', 'This is a shopping list, not a film.\nMilk\nBread\n');
-    inputs.randomBytes = await makeFileWithContent('errors-noise.mkv', new Uint8Array(64 * 1024).map((_, i) => (i * 7919 + 13) & 255));
+    inputs.randomBytes = await makeFileWithContent(
+      'errors-noise.mkv',
+      new Uint8Array(64 * 1024).map((_, i) => (i * 7919 + 13) & 255),
+    );
     inputs.notAPhoto = await makeFileWithContent('errors-not-a-photo.jpg', 'Not a picture at all.\n');
     inputs.folder = path.join(work, 'a-folder.mp4');
     await mkdir(inputs.folder);
@@ -88,7 +94,11 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
    * Runs `colorize input -o dir/out.mp4 ...` in a fresh folder and checks the failure contract;
    * returns the one message line.
    */
-  async function expectFailure(input: string, extra: string[] = [], options: { outputDir?: string; output?: string } = {}): Promise<string> {
+  async function expectFailure(
+    input: string,
+    extra: string[] = [],
+    options: { outputDir?: string; output?: string } = {},
+  ): Promise<string> {
     const dir = options.outputDir ?? (await mkdtemp(path.join(work, 'case-')));
     const output = options.output ?? path.join(dir, 'out.mp4');
     const before = (await stat(input).catch(() => null))?.isFile() ? await sha(input) : null;
@@ -119,7 +129,11 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
     ['a text file named .mp4', 'notAVideo', /not a video file.*; choose a film/],
     ['random bytes named .mkv', 'randomBytes', /not a video file.*; choose a film/],
     ['an MP4 cut in half (index at the end)', 'truncatedMoovAtEnd', /damaged or incomplete.*; copy or download it again/],
-    ['an MP4 cut in half (index at the front)', 'truncatedFaststart', /cut short or damaged.*stops at about \d.*; copy or download it again/],
+    [
+      'an MP4 cut in half (index at the front)',
+      'truncatedFaststart',
+      /cut short or damaged.*stops at about \d.*; copy or download it again/,
+    ],
     ['a Matroska file cut in half', 'truncatedMkv', /(cut short|damaged).*; copy or download it again/],
     ['an audio-only file', 'audioOnly', /has sound but no picture.*; choose a film/],
     ['a folder instead of a file', 'folder', /is not a file; choose a video file/],
@@ -136,7 +150,9 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
   });
 
   it('a model whose outputs break its contract', async () => {
-    expect(await expectFailure(film, model('fixture-wrong-contract'))).toMatch(/says contract chroma but its output has 3 channels.*; fix its model\.json/);
+    expect(await expectFailure(film, model('fixture-wrong-contract'))).toMatch(
+      /says contract chroma but its output has 3 channels.*; fix its model\.json/,
+    );
   });
 
   it('a model that does not exist', async () => {
@@ -163,9 +179,13 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
       expect(await expectFailure(input, model(), { outputDir: dir, output: path.join(dir, name) })).toMatch(pattern);
     }
     const photo = path.join(work, 'photo.png');
-    await sharp({ create: { width: 32, height: 24, channels: 3, background: '#777' } }).png().toFile(photo);
+    await sharp({ create: { width: 32, height: 24, channels: 3, background: '#777' } })
+      .png()
+      .toFile(photo);
     const dir = await mkdtemp(path.join(work, 'case-'));
-    expect(await expectFailure(photo, model(), { outputDir: dir, output: path.join(dir, 'photo.mp4') })).toMatch(/photo can be written as \.jpg, \.png, \.webp or \.tif, not "photo\.mp4"/);
+    expect(await expectFailure(photo, model(), { outputDir: dir, output: path.join(dir, 'photo.mp4') })).toMatch(
+      /photo can be written as \.jpg, \.png, \.webp or \.tif, not "photo\.mp4"/,
+    );
   });
 
   it('an existing output without --overwrite is left alone', async () => {
@@ -182,11 +202,15 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
     const input = path.join(dir, 'film.mp4');
     await copyFile(film, input);
     for (const output of [input, path.join(dir, '..', path.basename(dir), 'film.mp4')]) {
-      expect(await expectFailure(input, [...model(), '--overwrite'], { outputDir: dir, output })).toMatch(/would replace the input film; choose another output name/);
+      expect(await expectFailure(input, [...model(), '--overwrite'], { outputDir: dir, output })).toMatch(
+        /would replace the input film; choose another output name/,
+      );
     }
     const { symlink } = await import('node:fs/promises');
     await symlink(input, path.join(dir, 'link.mp4'));
-    expect(await expectFailure(input, [...model(), '--overwrite'], { outputDir: dir, output: path.join(dir, 'link.mp4') })).toMatch(/would replace the input film/);
+    expect(await expectFailure(input, [...model(), '--overwrite'], { outputDir: dir, output: path.join(dir, 'link.mp4') })).toMatch(
+      /would replace the input film/,
+    );
     expect(await sha(input)).toBe(await sha(film));
   });
 
@@ -208,7 +232,10 @@ describe('CLI: bad input gives one clear sentence and leaves nothing behind', ()
     expect(run.code, run.stderr).toBe(0);
     const events = jsonLines(run.stdout);
     const warning = events.find((e) => e.type === 'notice' && e.code === 'damaged-input');
-    expect(warning).toMatchObject({ level: 'warning', message: expect.stringMatching(/damaged near \d+(\.\d)? s.*copy or download the film again/) });
+    expect(warning).toMatchObject({
+      level: 'warning',
+      message: expect.stringMatching(/damaged near \d+(\.\d)? s.*copy or download the film again/),
+    });
     expect(events.at(-1)).toMatchObject({ type: 'result', frames: 50 });
   });
 });

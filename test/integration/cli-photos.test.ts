@@ -56,9 +56,12 @@ describe('CLI: colourizing still photos with the default model', () => {
     greySource = path.join(work, 'source.png');
     await runFfmpegTool('ffmpeg', [
       ...(existsSync(film) ? ['-ss', '5', '-i', film] : ['-ss', '7', '-i', roomClip]),
-      '-frames:v', '1',
-      '-vf', `scale=${WIDTH + 1}:${HEIGHT + 1},crop=${WIDTH}:${HEIGHT}:0:0,format=gray`,
-      '-y', greySource,
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${WIDTH + 1}:${HEIGHT + 1},crop=${WIDTH}:${HEIGHT}:0:0,format=gray`,
+      '-y',
+      greySource,
     ]);
     photos.jpeg = path.join(work, 'photo.jpg');
     photos.png = path.join(work, 'photo.png');
@@ -78,7 +81,14 @@ describe('CLI: colourizing still photos with the default model', () => {
     const output = path.join(work, `${kind}-colour.png`);
     const run = await runCli(['colorize', input, '-o', output, '--json']);
     expect(run.code, run.stderr).toBe(0);
-    expect(jsonLines(run.stdout).at(-1)).toMatchObject({ type: 'result', output, width: WIDTH, height: HEIGHT, model: 'fast', provider: 'cpu' });
+    expect(jsonLines(run.stdout).at(-1)).toMatchObject({
+      type: 'result',
+      output,
+      width: WIDTH,
+      height: HEIGHT,
+      model: 'fast',
+      provider: 'cpu',
+    });
 
     const [before, after] = await Promise.all([readRgb(input), readRgb(output)]);
     expect((await sharp(output).metadata()).format).toBe('png');
@@ -101,7 +111,11 @@ describe('CLI: colourizing still photos with the default model', () => {
   });
 
   it('writes JPEG, WebP and TIFF outputs by the output name, and refuses to overwrite without --overwrite', async () => {
-    for (const [ext, format] of [['jpg', 'jpeg'], ['webp', 'webp'], ['tif', 'tiff']] as const) {
+    for (const [ext, format] of [
+      ['jpg', 'jpeg'],
+      ['webp', 'webp'],
+      ['tif', 'tiff'],
+    ] as const) {
       const output = path.join(work, `out.${ext}`);
       const run = await runCli(['colorize', photos.png, '-o', output]);
       expect(run.code, run.stderr).toBe(0);

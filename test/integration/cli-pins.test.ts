@@ -65,17 +65,36 @@ describe('colour pins', () => {
   };
 
   it('refuses a bad hints file with one plain sentence, a non-zero exit and nothing written', async () => {
-    const bad = await hintsFile('bad.json', { version: 1, pins: [{ t: 0, x: 0.5, y: 0.5, color: '#c02020' }, { t: 0, x: 0.5, y: 0.5, color: 'crimson' }] });
+    const bad = await hintsFile('bad.json', {
+      version: 1,
+      pins: [
+        { t: 0, x: 0.5, y: 0.5, color: '#c02020' },
+        { t: 0, x: 0.5, y: 0.5, color: 'crimson' },
+      ],
+    });
     const output = path.join(work, 'bad.mp4');
     const result = await runCli(['colorize', film, '-o', output, '--model', fixtureModelDir('fixture-pins'), '--hints', bad]);
     expect(result.code).not.toBe(0);
-    expect(result.stderr.trim()).toBe(`Error: The hints file ${bad} is not valid: pins[1].color must be a colour like #b22222; fix the file.`);
+    expect(result.stderr.trim()).toBe(
+      `Error: The hints file ${bad} is not valid: pins[1].color must be a colour like #b22222; fix the file.`,
+    );
     expect(existsSync(output)).toBe(false);
     expect(existsSync(path.join(work, '.bad.mp4.chromareel-work'))).toBe(false);
 
     const notJson = await hintsFile('not-json.json', '{"version": 1, "pins": [');
     const previewDir = path.join(work, 'bad-preview');
-    const preview = await runCli(['preview', film, '--at', '0', '--out', previewDir, '--model', fixtureModelDir('fixture-pins'), '--hints', notJson]);
+    const preview = await runCli([
+      'preview',
+      film,
+      '--at',
+      '0',
+      '--out',
+      previewDir,
+      '--model',
+      fixtureModelDir('fixture-pins'),
+      '--hints',
+      notJson,
+    ]);
     expect(preview.code).not.toBe(0);
     expect(preview.stderr.trim().split('\n')).toHaveLength(1);
     expect(preview.stderr).toMatch(/^Error: The hints file .* is not valid JSON/);
@@ -93,11 +112,27 @@ describe('colour pins', () => {
     const hints = await hintsFile('square.json', { version: 1, pins: [{ t: 0, x: cx / W, y: cy / H, color: red }] });
     const output = path.join(work, 'square.mp4');
     const result = await runCli([
-      'colorize', film, '-o', output, '--model', fixtureModelDir('fixture-pins'), '--hints', hints,
-      '--render-factor', '8', '--lossless', '--preset', 'ultrafast', '--json',
+      'colorize',
+      film,
+      '-o',
+      output,
+      '--model',
+      fixtureModelDir('fixture-pins'),
+      '--hints',
+      hints,
+      '--render-factor',
+      '8',
+      '--lossless',
+      '--preset',
+      'ultrafast',
+      '--json',
     ]);
     expect(result.code, result.stderr).toBe(0);
-    expect(jsonLines(result.stdout).filter((e) => e.type === 'scene-cut').map((e) => e.frame)).toEqual([SHOT_A]);
+    expect(
+      jsonLines(result.stdout)
+        .filter((e) => e.type === 'scene-cut')
+        .map((e) => e.frame),
+    ).toEqual([SHOT_A]);
     const cr = await crPlanes(output);
     expect(cr).toHaveLength(75);
     for (let f = 0; f < SHOT_A; f += 7) {
@@ -118,7 +153,22 @@ describe('colour pins', () => {
     const [cx, cy] = squareCentre(0);
     const hints = await hintsFile('square-rgb.json', { version: 1, pins: [{ t: 0, x: cx / W, y: cy / H, color: red }] });
     const output = path.join(work, 'square-rgb.mp4');
-    const result = await runCli(['colorize', film, '-o', output, '--model', fixtureModelDir('fixture-rgb'), '--hints', hints, '--render-factor', '8', '--to', '1.6', '--preset', 'ultrafast']);
+    const result = await runCli([
+      'colorize',
+      film,
+      '-o',
+      output,
+      '--model',
+      fixtureModelDir('fixture-rgb'),
+      '--hints',
+      hints,
+      '--render-factor',
+      '8',
+      '--to',
+      '1.6',
+      '--preset',
+      'ultrafast',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const cr = await crPlanes(output);
     for (const f of [0, 15, 30, 39]) {
@@ -132,7 +182,22 @@ describe('colour pins', () => {
     const [cx, cy] = squareCentre(f0);
     const hints = await hintsFile('later.json', { version: 1, pins: [{ t: f0 / FPS, x: cx / W, y: cy / H, color: red }] });
     const out = path.join(work, 'preview-later');
-    const result = await runCli(['preview', film, '--at', String(35 / FPS), '--frames', '1', '--out', out, '--model', fixtureModelDir('fixture-pins'), '--hints', hints, '--render-factor', '8']);
+    const result = await runCli([
+      'preview',
+      film,
+      '--at',
+      String(35 / FPS),
+      '--frames',
+      '1',
+      '--out',
+      out,
+      '--model',
+      fixtureModelDir('fixture-pins'),
+      '--hints',
+      hints,
+      '--render-factor',
+      '8',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const { data, info } = await sharp(path.join(out, 'frame-000035-after.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const [x, y] = squareCentre(35);
@@ -145,8 +210,25 @@ describe('colour pins', () => {
     await runFfmpegTool('ffmpeg', ['-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x240', '-frames:v', '1', '-vf', 'format=gray', photo]);
     // Two flat regions split by a strong vertical edge: the post-process keeps a pin's colour on its side.
     const split = path.join(work, 'split.png');
-    await runFfmpegTool('ffmpeg', ['-y', '-f', 'lavfi', '-i', 'color=c=0x303030:s=320x240,format=gray', '-vf', "geq=lum='if(lt(X,160),60,150)'", '-frames:v', '1', split]);
-    const hints = await hintsFile('photo.json', { version: 1, pins: [{ x: 0.25, y: 0.5, color: red }, { x: 0.75, y: 0.5, color: '#2040c0' }] });
+    await runFfmpegTool('ffmpeg', [
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=0x303030:s=320x240,format=gray',
+      '-vf',
+      "geq=lum='if(lt(X,160),60,150)'",
+      '-frames:v',
+      '1',
+      split,
+    ]);
+    const hints = await hintsFile('photo.json', {
+      version: 1,
+      pins: [
+        { x: 0.25, y: 0.5, color: red },
+        { x: 0.75, y: 0.5, color: '#2040c0' },
+      ],
+    });
     const pixel = async (file: string, x: number, y: number) => {
       const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
       const i = (y * info.width + x) * 3;
@@ -182,7 +264,15 @@ describe('colour pins', () => {
         const events: RenderEvent[] = [];
         await engine
           .render(
-            { input: film, output, model: fixtureModelDir('fixture-pins'), hints, segmentSeconds: 0.4, preset: 'ultrafast', renderFactor: 4 },
+            {
+              input: film,
+              output,
+              model: fixtureModelDir('fixture-pins'),
+              hints,
+              segmentSeconds: 0.4,
+              preset: 'ultrafast',
+              renderFactor: 4,
+            },
             (event) => {
               events.push(event);
               if (event.type === 'progress' && event.segmentsDone >= 2) controller.abort();
@@ -197,7 +287,10 @@ describe('colour pins', () => {
       expect(resumedNotice(await interruptedRender(pins('#20c020')))).toBe(false); // other pins: not resumed
       expect(resumedNotice(await interruptedRender(pins('#20c020')))).toBe(true); // same pins: resumed
       const events: RenderEvent[] = [];
-      const result = await engine.render({ input: film, output, model: fixtureModelDir('fixture-pins'), segmentSeconds: 0.4, preset: 'ultrafast', renderFactor: 4 }, (e) => events.push(e));
+      const result = await engine.render(
+        { input: film, output, model: fixtureModelDir('fixture-pins'), segmentSeconds: 0.4, preset: 'ultrafast', renderFactor: 4 },
+        (e) => events.push(e),
+      );
       expect(resumedNotice(events)).toBe(false); // no pins at all: not the pinned job either
       expect(result.resumedFromFrame).toBe(0);
     } finally {

@@ -51,7 +51,18 @@ describe('CLI in a terminal', () => {
 
   it('draws a progress bar with frames, fps and ETA, redrawn in place, and ends at 100%', async () => {
     const output = path.join(work, 'film.mp4');
-    const { code, screen } = await runInTerminal(['colorize', film, '-o', output, '--model', fixtureModelDir('fixture-chroma'), '--preset', 'ultrafast', '--segment-seconds', '1']);
+    const { code, screen } = await runInTerminal([
+      'colorize',
+      film,
+      '-o',
+      output,
+      '--model',
+      fixtureModelDir('fixture-chroma'),
+      '--preset',
+      'ultrafast',
+      '--segment-seconds',
+      '1',
+    ]);
     expect(code, screen).toBe(0);
     expect(existsSync(output)).toBe(true);
     expect(await decodedFrameCount(output)).toBe(FRAMES);

@@ -27,7 +27,16 @@ function freshEngine(modelsDirs = [ensureFixtureModels()]): Engine {
   return engine;
 }
 
-const previewOf = (options: Partial<PreviewOptions> = {}): PreviewOptions => ({ input: clip, at: 0.5, frames: 2, maxSize: 80, model: 'fixture-chroma', device: 'cpu', stabilize: 'off', ...options });
+const previewOf = (options: Partial<PreviewOptions> = {}): PreviewOptions => ({
+  input: clip,
+  at: 0.5,
+  frames: 2,
+  maxSize: 80,
+  model: 'fixture-chroma',
+  device: 'cpu',
+  stabilize: 'off',
+  ...options,
+});
 
 beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), 'chromareel-prepare-'));

@@ -17,9 +17,28 @@ let engine: Engine;
 function makeCutFilm(output: string): void {
   const shot = (source: string) => `${source}=size=192x144:rate=24,trim=duration=0.5,format=gray`;
   execFileSync('ffmpeg', [
-    '-v', 'error', '-f', 'lavfi', '-i', shot('testsrc2'), '-f', 'lavfi', '-i', shot('mandelbrot'),
-    '-filter_complex', '[0:v][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]', '-map', '[v]',
-    '-c:v', 'libx264', '-crf', '12', '-g', '6', '-y', output,
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    shot('testsrc2'),
+    '-f',
+    'lavfi',
+    '-i',
+    shot('mandelbrot'),
+    '-filter_complex',
+    '[0:v][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]',
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-crf',
+    '12',
+    '-g',
+    '6',
+    '-y',
+    output,
   ]);
 }
 

@@ -18,7 +18,17 @@ import { createEngine, isEngineError } from '../../electron/engine/index.js';
 import { loadManifest } from '../../electron/engine/model/manifest.js';
 import { mulberry32 } from '../../scripts/seeded-random.mjs';
 import { greyClip } from '../helpers/app.js';
-import { filesUnder, httpStatus, openClient, rawWebSocket, rpc, startAttackBench, within, wsFrame, type AttackBench } from '../helpers/attack.js';
+import {
+  filesUnder,
+  httpStatus,
+  openClient,
+  rawWebSocket,
+  rpc,
+  startAttackBench,
+  within,
+  wsFrame,
+  type AttackBench,
+} from '../helpers/attack.js';
 import { makeClip } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
 import { decodedFrameCount, tempDir } from '../helpers/render.js';
@@ -33,7 +43,10 @@ const bytes = (random: Random, length: number) => Buffer.from(Array.from({ lengt
 
 /** [label, from, to] for running `count` seeded cases in steps of `size`, one test per step. */
 const steps = (count: number, size: number) =>
-  Array.from({ length: Math.ceil(count / size) }, (_, i) => [`${i * size}–${Math.min(count, (i + 1) * size) - 1}`, i * size, Math.min(count, (i + 1) * size)] as const);
+  Array.from(
+    { length: Math.ceil(count / size) },
+    (_, i) => [`${i * size}–${Math.min(count, (i + 1) * size) - 1}`, i * size, Math.min(count, (i + 1) * size)] as const,
+  );
 
 /** The outcome of one case, as a person would see it: a sentence, or a success. */
 function expectPlain(error: unknown, what: string): void {
@@ -61,7 +74,9 @@ describe('fuzz: the WebSocket server', () => {
     const random = mulberry32(SEED);
     return Array.from({ length: 40 }, () => {
       const payload = bytes(random, int(random, 0, 300));
-      return random() < 0.3 ? bytes(random, int(random, 1, 64)) : wsFrame(int(random, 0, 15), payload, { mask: random() < 0.8, fin: random() < 0.8 });
+      return random() < 0.3
+        ? bytes(random, int(random, 1, 64))
+        : wsFrame(int(random, 0, 15), payload, { mask: random() < 0.8, fin: random() < 0.8 });
     });
   })();
   it.for(steps(frames.length, 10))('survives random frames from a connected page (frames %s)', async ([, from, to]) => {
@@ -77,23 +92,62 @@ describe('fuzz: the WebSocket server', () => {
 
   describe('random messages: answered in plain words or the connection closed, nothing read or written outside', () => {
     const random = mulberry32(SEED + 1);
-    const methods = ['app:info', 'files:list', 'engine:probe', 'engine:models', 'queue:list', 'queue:add', 'queue:pause', 'queue:resume', 'queue:cancel', 'queue:remove', 'files:reveal', 'nope', '__proto__', 'constructor'];
+    const methods = [
+      'app:info',
+      'files:list',
+      'engine:probe',
+      'engine:models',
+      'queue:list',
+      'queue:add',
+      'queue:pause',
+      'queue:resume',
+      'queue:cancel',
+      'queue:remove',
+      'files:reveal',
+      'nope',
+      '__proto__',
+      'constructor',
+    ];
     const streams = ['engine:thumbnails', 'engine:preview', 'toString', ''];
     // Set once the bench is up (beforeAll above runs before any of these tests).
     let paths: string[] = [];
     const anyValue = (depth = 0): unknown => {
       switch (int(random, 0, depth > 1 ? 5 : 7)) {
-        case 0: return pick(random, paths);
-        case 1: return random() * 1e6 - 5e5;
-        case 2: return pick(random, [0, -1, 1, 1.5, Number.MAX_SAFE_INTEGER, null, true, false]);
-        case 3: return bytes(random, int(random, 0, 12)).toString('latin1');
-        case 4: return pick(random, ['fixture-chroma', 'off', 'medium', 'cpu', 'jpeg', 'h264', '../..', 'a'.repeat(5000)]);
-        case 5: return undefined;
-        case 6: return Array.from({ length: int(random, 0, 3) }, () => anyValue(depth + 1));
-        default: return randomRequest(depth + 1);
+        case 0:
+          return pick(random, paths);
+        case 1:
+          return random() * 1e6 - 5e5;
+        case 2:
+          return pick(random, [0, -1, 1, 1.5, Number.MAX_SAFE_INTEGER, null, true, false]);
+        case 3:
+          return bytes(random, int(random, 0, 12)).toString('latin1');
+        case 4:
+          return pick(random, ['fixture-chroma', 'off', 'medium', 'cpu', 'jpeg', 'h264', '../..', 'a'.repeat(5000)]);
+        case 5:
+          return undefined;
+        case 6:
+          return Array.from({ length: int(random, 0, 3) }, () => anyValue(depth + 1));
+        default:
+          return randomRequest(depth + 1);
       }
     };
-    const keys = ['path', 'input', 'output', 'count', 'height', 'at', 'frames', 'model', 'options', 'id', 'from', 'to', 'overwrite', 'suggestedPath', 'extra'];
+    const keys = [
+      'path',
+      'input',
+      'output',
+      'count',
+      'height',
+      'at',
+      'frames',
+      'model',
+      'options',
+      'id',
+      'from',
+      'to',
+      'overwrite',
+      'suggestedPath',
+      'extra',
+    ];
     const randomRequest = (depth = 0): Record<string, unknown> => {
       const request: Record<string, unknown> = {};
       for (let k = int(random, 0, 4); k > 0; k--) request[pick(random, keys)] = anyValue(depth);
@@ -105,7 +159,18 @@ describe('fuzz: the WebSocket server', () => {
     let socket: Awaited<ReturnType<typeof openClient>> | undefined;
     let client: ReturnType<typeof rpc>;
     beforeAll(() => {
-      paths = [film, path.join(bench.outside, 'secret.txt'), path.join(bench.films, 'fuzz-out.mp4'), path.join(bench.films, '..', 'outside', 'secret.txt'), '/etc/passwd', 'relative.mp4', '', `${film}\0.mp4`, bench.films, '/dev/zero'];
+      paths = [
+        film,
+        path.join(bench.outside, 'secret.txt'),
+        path.join(bench.films, 'fuzz-out.mp4'),
+        path.join(bench.films, '..', 'outside', 'secret.txt'),
+        '/etc/passwd',
+        'relative.mp4',
+        '',
+        `${film}\0.mp4`,
+        bench.films,
+        '/dev/zero',
+      ];
     });
     afterAll(() => socket?.close());
 
@@ -122,7 +187,14 @@ describe('fuzz: the WebSocket server', () => {
         if (kind < 0.15) {
           // Not even a message of the protocol: the server closes with 1008 or 1003.
           const closedCode = new Promise<number>((resolve) => current.once('close', (code) => resolve(code)));
-          const garbage = pick(random, [bytes(random, 20).toString('latin1'), '{"type":"call"}', '[]', 'null', JSON.stringify({ type: 'call', id: -1, method: 'x', request: 1 }), JSON.stringify({ type: 'stream', id: 1.5 })]);
+          const garbage = pick(random, [
+            bytes(random, 20).toString('latin1'),
+            '{"type":"call"}',
+            '[]',
+            'null',
+            JSON.stringify({ type: 'call', id: -1, method: 'x', request: 1 }),
+            JSON.stringify({ type: 'stream', id: 1.5 }),
+          ]);
           current.send(random() < 0.2 ? Buffer.from(garbage) : garbage);
           expect([1003, 1008], `message ${i}`).toContain(await closedCode);
         } else if (kind < 0.75) {
@@ -166,7 +238,11 @@ describe('fuzz: random bytes and damaged films as input', () => {
   let engine: Engine;
   // 8 files of random bytes behind a film-like (or playlist) head, 6 truncated copies and 4 bit-flipped
   // copies of a real 1 s film with sound, drawn from the seed in beforeAll (the copies need the film).
-  const kinds = [...Array.from({ length: 8 }, (_, i) => `noise ${i}`), ...Array.from({ length: 6 }, (_, i) => `truncated ${i}`), ...Array.from({ length: 4 }, (_, i) => `bit-flipped ${i}`)];
+  const kinds = [
+    ...Array.from({ length: 8 }, (_, i) => `noise ${i}`),
+    ...Array.from({ length: 6 }, (_, i) => `truncated ${i}`),
+    ...Array.from({ length: 4 }, (_, i) => `bit-flipped ${i}`),
+  ];
   const cases: Array<{ name: string; data: Buffer }> = [];
 
   beforeAll(async () => {
@@ -174,9 +250,20 @@ describe('fuzz: random bytes and damaged films as input', () => {
     const source = await makeClip({ name: 'fuzz-film', durationSec: 1, audio: [{ codec: 'aac' }] });
     const random = mulberry32(SEED + 2);
     const real = readFileSync(source);
-    const heads = [Buffer.alloc(0), Buffer.from('\x00\x00\x00\x18ftypisom', 'latin1'), Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from('#EXTM3U\n'), Buffer.from('ffconcat version 1.0\n'), Buffer.from('RIFF\x00\x00\x00\x00AVI ', 'latin1'), Buffer.from([0, 0, 0, 1, 0x67])];
+    const heads = [
+      Buffer.alloc(0),
+      Buffer.from('\x00\x00\x00\x18ftypisom', 'latin1'),
+      Buffer.from([0x1a, 0x45, 0xdf, 0xa3]),
+      Buffer.from('#EXTM3U\n'),
+      Buffer.from('ffconcat version 1.0\n'),
+      Buffer.from('RIFF\x00\x00\x00\x00AVI ', 'latin1'),
+      Buffer.from([0, 0, 0, 1, 0x67]),
+    ];
     for (let i = 0; i < 8; i++) {
-      cases.push({ name: `noise-${i}${pick(random, ['.mp4', '.mkv', '.avi', '.mov', '.m2ts', ''])}`, data: Buffer.concat([pick(random, heads), bytes(random, int(random, 0, 4096))]) });
+      cases.push({
+        name: `noise-${i}${pick(random, ['.mp4', '.mkv', '.avi', '.mov', '.m2ts', ''])}`,
+        data: Buffer.concat([pick(random, heads), bytes(random, int(random, 0, 4096))]),
+      });
     }
     for (let i = 0; i < 6; i++) {
       cases.push({ name: `cut-${i}.mp4`, data: real.subarray(0, Math.floor(real.length * random())) });
@@ -194,30 +281,33 @@ describe('fuzz: random bytes and damaged films as input', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it.for(kinds.map((kind, index) => [kind, index] as const))('%s: renders correctly or says in a sentence why not, leaving the input as it was', async ([, index]) => {
-    const { name, data } = cases[index]!;
-    const dir = path.join(work, name.replace(/\W/g, '_'));
-    mkdirSync(dir);
-    const input = path.join(dir, name);
-    writeFileSync(input, data);
-    const before = sha(input);
-    const output = path.join(dir, 'colour.mp4');
-    let rendered = false;
-    try {
-      await engine.render({ input, output, model: 'fixture-chroma', stabilize: 'off', preset: 'ultrafast' });
-      rendered = true;
-    } catch (error) {
-      expectPlain(error, name);
-    }
-    expect(sha(input), name).toBe(before);
-    const left = readdirSync(dir).sort();
-    if (rendered) {
-      expect(left, name).toEqual([name, 'colour.mp4'].sort());
-      expect(await decodedFrameCount(output), name).toBeGreaterThan(0);
-    } else {
-      expect(left, name).toEqual([name]);
-    }
-  });
+  it.for(kinds.map((kind, index) => [kind, index] as const))(
+    '%s: renders correctly or says in a sentence why not, leaving the input as it was',
+    async ([, index]) => {
+      const { name, data } = cases[index]!;
+      const dir = path.join(work, name.replace(/\W/g, '_'));
+      mkdirSync(dir);
+      const input = path.join(dir, name);
+      writeFileSync(input, data);
+      const before = sha(input);
+      const output = path.join(dir, 'colour.mp4');
+      let rendered = false;
+      try {
+        await engine.render({ input, output, model: 'fixture-chroma', stabilize: 'off', preset: 'ultrafast' });
+        rendered = true;
+      } catch (error) {
+        expectPlain(error, name);
+      }
+      expect(sha(input), name).toBe(before);
+      const left = readdirSync(dir).sort();
+      if (rendered) {
+        expect(left, name).toEqual([name, 'colour.mp4'].sort());
+        expect(await decodedFrameCount(output), name).toBeGreaterThan(0);
+      } else {
+        expect(left, name).toEqual([name]);
+      }
+    },
+  );
 });
 
 describe('fuzz: manifests with random values', () => {
@@ -237,7 +327,8 @@ describe('fuzz: manifests with random values', () => {
     // rules), sometimes a value of the wrong kind anywhere.
     const number = () => (random() < 0.5 ? -1 : 1) * 10 ** (random() * 640 - 320);
     const smallInt = () => int(random, -2, 70);
-    const odd = (): unknown => pick(random, [null, true, 'NaN', '', '../model.onnx', '/etc/passwd', '.', [], {}, 'x'.repeat(300), Number.MAX_VALUE]);
+    const odd = (): unknown =>
+      pick(random, [null, true, 'NaN', '', '../model.onnx', '/etc/passwd', '.', [], {}, 'x'.repeat(300), Number.MAX_VALUE]);
     const channels = () => Array.from({ length: pick(random, [1, 1, 1, 3, 0, 2]) }, () => (random() < 0.5 ? random() * 2 : number()));
     const fields: Array<(m: Record<string, any>) => void> = [
       (m) => (m.input.mean = channels()),

@@ -12,7 +12,15 @@ import { loadManifest } from '../../electron/engine/model/manifest.js';
 import type { ChildMessage } from '../../electron/engine/model/protocol.js';
 import { listAvailableProviders } from '../../electron/engine/model/providers.js';
 import type { NoticeEvent } from '../../electron/common/types.js';
-import { conv3x3, ensureFixtureModels, fixtureModelDir, fixtureWeights, maxAbsDiff, sampleLuma, trackingLauncher } from '../helpers/models.js';
+import {
+  conv3x3,
+  ensureFixtureModels,
+  fixtureModelDir,
+  fixtureWeights,
+  maxAbsDiff,
+  sampleLuma,
+  trackingLauncher,
+} from '../helpers/models.js';
 
 /** Cb the fixture-chroma model must give: 0.5·tanh of its convolution's first channel. */
 function expectedCb(luma: Float32Array, n: number, h: number, w: number): Float32Array {
@@ -32,7 +40,9 @@ beforeAll(() => {
 describe('model problems', () => {
   it('says the model file is damaged before starting any process', async () => {
     const { launcher, children } = trackingLauncher();
-    const error = await startInference({ manifest: loadManifest(fixtureModelDir('fixture-bad-hash')), device: 'cpu', launcher }).catch((e) => e);
+    const error = await startInference({ manifest: loadManifest(fixtureModelDir('fixture-bad-hash')), device: 'cpu', launcher }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(EngineError);
     expect(error.code).toBe('model-hash-mismatch');
     expect(children).toHaveLength(0);
@@ -40,7 +50,12 @@ describe('model problems', () => {
 
   it('refuses a model whose network breaks its contract, in a plain sentence', async () => {
     const { launcher, children } = trackingLauncher();
-    const error = await startInference({ manifest: loadManifest(fixtureModelDir('fixture-wrong-contract')), device: 'cpu', threads: 1, launcher }).catch((e) => e);
+    const error = await startInference({
+      manifest: loadManifest(fixtureModelDir('fixture-wrong-contract')),
+      device: 'cpu',
+      threads: 1,
+      launcher,
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(EngineError);
     expect(error.code).toBe('model-contract');
     expect(error.message).toContain('The model "fixture-wrong-contract" says contract chroma but its output has 3 channels instead of 2');
@@ -53,7 +68,10 @@ describe('model problems', () => {
       const garbage = Buffer.from('this is not an ONNX protobuf at all');
       writeFileSync(path.join(dir, 'model.onnx'), garbage);
       const json = JSON.parse(readFileSync(path.join(fixtureModelDir('fixture-chroma'), 'model.json'), 'utf8'));
-      writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...json, id: 'corrupt', sha256: createHash('sha256').update(garbage).digest('hex') }));
+      writeFileSync(
+        path.join(dir, 'model.json'),
+        JSON.stringify({ ...json, id: 'corrupt', sha256: createHash('sha256').update(garbage).digest('hex') }),
+      );
       const error = await startInference({ manifest: loadManifest(dir), device: 'cpu', threads: 1 }).catch((e) => e);
       expect(error).toBeInstanceOf(EngineError);
       expect(error.code).toBe('model-invalid');
@@ -96,7 +114,13 @@ describe('provider fallback', () => {
       expect(maxAbsDiff(cb, expectedCb(luma, 1, 8, 8))).toBeLessThan(1e-4);
       if (!listAvailableProviders().includes('cuda')) {
         expect(session.provider).toBe('cpu');
-        expect(notices).toContainEqual(expect.objectContaining({ code: 'provider-fallback', level: 'warning', message: expect.stringMatching(/^CUDA was asked for but/) }));
+        expect(notices).toContainEqual(
+          expect.objectContaining({
+            code: 'provider-fallback',
+            level: 'warning',
+            message: expect.stringMatching(/^CUDA was asked for but/),
+          }),
+        );
       }
     } finally {
       await session.close();
@@ -120,14 +144,26 @@ describe('provider fallback', () => {
             if (message.type === 'ready') listener({ ...message, provider: 'cuda' });
             else if (message.type === 'result' && !failedOnce) {
               failedOnce = true;
-              listener({ type: 'infer-error', id: message.id, kind: 'provider', message: 'CUDA failure 700: an illegal memory access was encountered' });
+              listener({
+                type: 'infer-error',
+                id: message.id,
+                kind: 'provider',
+                message: 'CUDA failure 700: an illegal memory access was encountered',
+              });
             } else listener(message);
           });
         },
       };
     };
     const notices: NoticeEvent[] = [];
-    const session = await startInference({ manifest: chromaManifest(), device: 'auto', threads: 1, launcher, onNotice: (n) => notices.push(n), availableProviders: ['cpu'] });
+    const session = await startInference({
+      manifest: chromaManifest(),
+      device: 'auto',
+      threads: 1,
+      launcher,
+      onNotice: (n) => notices.push(n),
+      availableProviders: ['cpu'],
+    });
     try {
       expect(session.provider).toBe('cuda');
       const batches = [21, 22, 23].map((seed) => sampleLuma(1, 8, 16, seed));
@@ -153,7 +189,14 @@ describe('provider fallback', () => {
       return child;
     };
     const notices: NoticeEvent[] = [];
-    const session = await startInference({ manifest: chromaManifest(), device: 'webgpu', threads: 1, launcher, onNotice: (n) => notices.push(n), availableProviders: ['cpu', 'webgpu'] });
+    const session = await startInference({
+      manifest: chromaManifest(),
+      device: 'webgpu',
+      threads: 1,
+      launcher,
+      onNotice: (n) => notices.push(n),
+      availableProviders: ['cpu', 'webgpu'],
+    });
     try {
       expect(session.provider).toBe('cpu');
       expect(started).toBe(2);

@@ -17,7 +17,7 @@ function expectedChromaModel(luma: Float32Array, n: number, h: number, w: number
   const cr = new Float32Array(n * plane);
   for (let i = 0; i < n; i++) {
     for (let p = 0; p < plane; p++) {
-      cb[i * plane + p] = 0.5 * Math.tanh(out[(i * 2) * plane + p]);
+      cb[i * plane + p] = 0.5 * Math.tanh(out[i * 2 * plane + p]);
       cr[i * plane + p] = 0.5 * Math.tanh(out[(i * 2 + 1) * plane + p]);
     }
   }
@@ -73,7 +73,12 @@ afterEach(async () => {
 describe('inference through the forked process', () => {
   it('runs a chroma model and returns the Cb/Cr its weights give', async () => {
     const notices: NoticeEvent[] = [];
-    session = await startInference({ manifest: loadManifest(fixtureModelDir('fixture-chroma')), device: 'cpu', threads: 1, onNotice: (n) => notices.push(n) });
+    session = await startInference({
+      manifest: loadManifest(fixtureModelDir('fixture-chroma')),
+      device: 'cpu',
+      threads: 1,
+      onNotice: (n) => notices.push(n),
+    });
     expect(session.provider).toBe('cpu');
     expect(session.alive).toBe(true);
     expect(notices.filter((n) => n.level === 'warning')).toEqual([]);

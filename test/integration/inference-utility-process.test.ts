@@ -18,7 +18,11 @@ const parentPortShim = pathToFileURL(path.join(repoRoot, 'test/helpers/electron-
 
 /** utilityProcess.fork's shape over child_process.fork: postMessage, 'message', 'exit' with a code. */
 const forkLikeElectron: UtilityFork & { forks: { modulePath: string; serviceName: string }[] } = Object.assign(
-  (modulePath: string, args: string[], options: { serviceName: string; stdio: Array<'pipe' | 'ignore' | 'inherit'>; execArgv?: string[] }): UtilityChild => {
+  (
+    modulePath: string,
+    args: string[],
+    options: { serviceName: string; stdio: Array<'pipe' | 'ignore' | 'inherit'>; execArgv?: string[] },
+  ): UtilityChild => {
     forkLikeElectron.forks.push({ modulePath, serviceName: options.serviceName });
     const child = fork(modulePath, args, {
       execArgv: ['--import', parentPortShim, ...(options.execArgv ?? [])],
@@ -72,7 +76,8 @@ describe('inference in a utility process (the launcher Electron uses)', () => {
     const before = forkLikeElectron.forks.length;
     try {
       const frames = [];
-      for await (const frame of engine.preview({ input: greyClip(), at: 0.5, frames: 3, model: 'fixture-chroma', maxSize: 160 })) frames.push(frame);
+      for await (const frame of engine.preview({ input: greyClip(), at: 0.5, frames: 3, model: 'fixture-chroma', maxSize: 160 }))
+        frames.push(frame);
       expect(frames.map((frame) => frame.frame)).toEqual([12, 13, 14]);
       expect(frames.every((frame) => frame.provider === 'cpu' && frame.after.byteLength > 0)).toBe(true);
       expect(forkLikeElectron.forks.length).toBe(before + 1);

@@ -21,11 +21,19 @@ async function decodeAll(info: MediaInfo, startFrame = 0, frameCount?: number, d
 }
 
 /** The Y plane of every frame of ffmpeg's own decode in the source's pixel format. */
-async function referenceLuma(file: string, pixFmt: string, width: number, height: number, bytesPerSample = 1, chromaFactor = 1.5): Promise<Buffer[]> {
+async function referenceLuma(
+  file: string,
+  pixFmt: string,
+  width: number,
+  height: number,
+  bytesPerSample = 1,
+  chromaFactor = 1.5,
+): Promise<Buffer[]> {
   const raw = await rawVideo(file, { pixFmt });
   const frameBytes = Math.round(width * height * chromaFactor) * bytesPerSample;
   const frames: Buffer[] = [];
-  for (let offset = 0; offset + frameBytes <= raw.length; offset += frameBytes) frames.push(raw.subarray(offset, offset + width * height * bytesPerSample));
+  for (let offset = 0; offset + frameBytes <= raw.length; offset += frameBytes)
+    frames.push(raw.subarray(offset, offset + width * height * bytesPerSample));
   return frames;
 }
 
@@ -47,7 +55,15 @@ describe('decodeLuma', () => {
       vfr: { name: 'dec-vfr', vfr: true, fps: 30, durationSec: 3, width: 96, height: 64 },
       interlaced: { name: 'dec-interlaced', interlaced: true, durationSec: 2 },
       // MPEG-TS has no keyframe index: its seeks land anywhere, and with 4 s GOPs usually too late.
-      mpegTs: { name: 'dec-ts', container: 'ts' as const, gop: 100, durationSec: 6, width: 64, height: 48, audio: [{ codec: 'aac' as const }] },
+      mpegTs: {
+        name: 'dec-ts',
+        container: 'ts' as const,
+        gop: 100,
+        durationSec: 6,
+        width: 64,
+        height: 48,
+        audio: [{ codec: 'aac' as const }],
+      },
     };
     for (const [key, spec] of Object.entries(specs)) clips[key] = await makeClip(spec);
   });
@@ -170,6 +186,8 @@ describe('decodeLuma', () => {
     const seekMs = Date.now() - started;
     const full = await decodeAll(info, 0, k + 3);
     expectSameFrames(part, full.slice(k, k + 3));
-    console.info(`${path.basename(realFilm)}: 3 frames at ${k} took ${seekMs} ms; frames 0..${k + 2} took ${Date.now() - started - seekMs} ms`);
+    console.info(
+      `${path.basename(realFilm)}: 3 frames at ${k} took ${seekMs} ms; frames 0..${k + 2} took ${Date.now() - started - seekMs} ms`,
+    );
   });
 });

@@ -62,7 +62,15 @@ function planes(frames: YuvFrame[]): Buffer {
 }
 
 interface ProbedStreams {
-  streams: Array<{ codec_type: string; codec_name: string; nb_frames?: string; duration?: string; color_range?: string; color_space?: string; tags?: Record<string, string> }>;
+  streams: Array<{
+    codec_type: string;
+    codec_name: string;
+    nb_frames?: string;
+    duration?: string;
+    color_range?: string;
+    color_space?: string;
+    tags?: Record<string, string>;
+  }>;
   chapters: unknown[];
   format: { duration: string; tags?: Record<string, string> };
 }
@@ -120,7 +128,13 @@ describe('segment encoder and mux', () => {
   it('abort stops ffmpeg and leaves no file; a wrong frame size is refused', async () => {
     const dir = await mkdtemp(path.join(work, 'abort-'));
     const frames = await colourFrames(infos.film, 5);
-    const encoder = await createSegmentEncoder({ path: path.join(dir, 'seg.mp4'), width: 160, height: 120, frameRate: { num: 25, den: 1 }, colorRange: 'tv' });
+    const encoder = await createSegmentEncoder({
+      path: path.join(dir, 'seg.mp4'),
+      width: 160,
+      height: 120,
+      frameRate: { num: 25, den: 1 },
+      colorRange: 'tv',
+    });
     for (const frame of frames) await encoder.write(frame);
     await expect(encoder.write({ ...frames[0], width: 80 })).rejects.toMatchObject({ code: 'bad-option' });
     await encoder.abort();
@@ -132,7 +146,14 @@ describe('segment encoder and mux', () => {
     const info = infos.film;
     const { segments, counts } = await encodeSegments(info, await colourFrames(info), dir, 30);
     const output = path.join(dir, 'colour film.mp4');
-    const { notices } = await muxOutput({ segments, segmentFrameCounts: counts, source: info, output, fromSec: 0, toSec: info.video.frameCount / info.video.fps });
+    const { notices } = await muxOutput({
+      segments,
+      segmentFrameCounts: counts,
+      source: info,
+      output,
+      fromSec: 0,
+      toSec: info.video.frameCount / info.video.fps,
+    });
     expect(notices).toEqual([]);
 
     const result = await probe(output);
@@ -158,7 +179,14 @@ describe('segment encoder and mux', () => {
     const whole = { segments, segmentFrameCounts: counts, source: info, fromSec: 0, toSec: info.video.frameCount / info.video.fps };
 
     const mp4 = await muxOutput({ ...whole, output: path.join(dir, 'out.mp4') });
-    expect(mp4.notices).toEqual([expect.objectContaining({ type: 'notice', code: 'audio-transcoded', level: 'warning', message: expect.stringContaining('pcm_s16le') })]);
+    expect(mp4.notices).toEqual([
+      expect.objectContaining({
+        type: 'notice',
+        code: 'audio-transcoded',
+        level: 'warning',
+        message: expect.stringContaining('pcm_s16le'),
+      }),
+    ]);
     expect((await probe(path.join(dir, 'out.mp4'))).audio.map((a) => a.codec)).toEqual(['aac']);
 
     const mkv = await muxOutput({ ...whole, output: path.join(dir, 'out.mkv') });
@@ -174,7 +202,14 @@ describe('segment encoder and mux', () => {
     const frames = (await colourFrames(info, last)).slice(first);
     const { segments, counts } = await encodeSegments(info, frames, dir, 16);
     const output = path.join(dir, 'range.mp4');
-    await muxOutput({ segments, segmentFrameCounts: counts, source: info, output, fromSec: first / info.video.fps, toSec: last / info.video.fps });
+    await muxOutput({
+      segments,
+      segmentFrameCounts: counts,
+      source: info,
+      output,
+      fromSec: first / info.video.fps,
+      toSec: last / info.video.fps,
+    });
 
     const result = await probe(output);
     expect(result.video.frameCount).toBe(30);
@@ -189,7 +224,12 @@ describe('segment encoder and mux', () => {
     const { segments, counts } = await encodeSegments(info, await colourFrames(info), dir, 25);
     const output = path.join(dir, 'ntsc.mp4');
     await muxOutput({ segments, segmentFrameCounts: counts, source: info, output, fromSec: 0, toSec: 100 });
-    const packets = await ffprobeJson<{ packets: Array<{ pts: number }> }>(output, ['-select_streams', 'v:0', '-show_entries', 'packet=pts']);
+    const packets = await ffprobeJson<{ packets: Array<{ pts: number }> }>(output, [
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'packet=pts',
+    ]);
     const pts = packets.packets.map((p) => p.pts).sort((a, b) => a - b);
     expect(pts).toHaveLength(info.video.frameCount);
     const steps = new Set(pts.slice(1).map((p, i) => p - pts[i]));

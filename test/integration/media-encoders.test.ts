@@ -17,15 +17,33 @@ const quality = { crf: 18, preset: 'medium' };
 
 describe('encoder arguments', () => {
   it('maps CRF and the preset to each hardware encoder’s own scale', () => {
-    const args = (family: Parameters<typeof encoderFor>[0], codec: 'h264' | 'h265' = 'h264') => encoderArgs(encoderFor(family, codec), quality);
+    const args = (family: Parameters<typeof encoderFor>[0], codec: 'h264' | 'h265' = 'h264') =>
+      encoderArgs(encoderFor(family, codec), quality);
     expect(args('nvenc').codec).toEqual(['-c:v', 'h264_nvenc', '-preset', 'p5', '-tune', 'hq', '-rc', 'vbr', '-cq', '18', '-b:v', '0']);
     expect(args('nvenc', 'h265').codec[1]).toBe('hevc_nvenc');
     expect(args('qsv').codec).toEqual(['-c:v', 'h264_qsv', '-preset', 'medium', '-global_quality', '18']);
     expect(args('qsv').filters).toEqual(['format=nv12']);
-    expect(args('vaapi')).toMatchObject({ input: ['-vaapi_device', '/dev/dri/renderD128'], filters: ['format=nv12', 'hwupload'], pixFmt: null });
+    expect(args('vaapi')).toMatchObject({
+      input: ['-vaapi_device', '/dev/dri/renderD128'],
+      filters: ['format=nv12', 'hwupload'],
+      pixFmt: null,
+    });
     expect(args('vaapi').codec).toEqual(['-c:v', 'h264_vaapi', '-rc_mode', 'CQP', '-qp', '18']);
     expect(args('videotoolbox').codec).toEqual(['-c:v', 'h264_videotoolbox', '-q:v', '65']);
-    expect(args('amf').codec).toEqual(['-c:v', 'h264_amf', '-quality', 'balanced', '-rc', 'cqp', '-qp_i', '18', '-qp_p', '18', '-qp_b', '18']);
+    expect(args('amf').codec).toEqual([
+      '-c:v',
+      'h264_amf',
+      '-quality',
+      'balanced',
+      '-rc',
+      'cqp',
+      '-qp_i',
+      '18',
+      '-qp_p',
+      '18',
+      '-qp_b',
+      '18',
+    ]);
   });
 
   it('puts the hardware set-up into the segment encode and keeps x264 as it was', () => {
@@ -38,7 +56,9 @@ describe('encoder arguments', () => {
     expect(vaapi.slice(vaapi.indexOf('-vf'), vaapi.indexOf('-vf') + 2)).toEqual(['-vf', 'setsar=4/3,format=nv12,hwupload']);
     // VAAPI frames live on the GPU after hwupload: no software pixel format is asked of the output.
     expect(vaapi.slice(vaapi.indexOf('pipe:0'))).not.toContain('-pix_fmt');
-    expect(() => segmentEncoderArgs({ ...base, encoder: encoderFor('nvenc', 'h264'), lossless: true }, '/tmp/x.mp4')).toThrow('Lossless output needs x264 or x265');
+    expect(() => segmentEncoderArgs({ ...base, encoder: encoderFor('nvenc', 'h264'), lossless: true }, '/tmp/x.mp4')).toThrow(
+      'Lossless output needs x264 or x265',
+    );
   });
 });
 
@@ -54,7 +74,9 @@ describe('choosing an encoder on this machine', () => {
   it('uses x264 and x265 as asked, with no trial', async () => {
     expect(await resolveEncoder('x264')).toEqual({ encoder: { family: 'x264', codec: 'h264', name: 'libx264', hardware: false } });
     expect((await resolveEncoder('x265')).encoder.name).toBe('libx265');
-    await expect(resolveEncoder('x265', { codec: 'h264' })).rejects.toThrow('The x265 encoder writes H.265; choose codec h265 or another encoder.');
+    await expect(resolveEncoder('x265', { codec: 'h264' })).rejects.toThrow(
+      'The x265 encoder writes H.265; choose codec h265 or another encoder.',
+    );
   });
 
   it('tries the hardware encoders with a trial encode, caches the verdicts and falls back to x264 loudly', async () => {
@@ -72,7 +94,9 @@ describe('choosing an encoder on this machine', () => {
     expect(first.encoder.name).toBe('libx264');
     expect(first.notice?.level).toBe('warning');
     expect(first.notice?.code).toBe('encoder-fallback');
-    expect(first.notice?.message).toMatch(/^No hardware encoder worked here \(.*h264_nvenc: .+\); encoding with x264 on the CPU instead, which is slower\.$/);
+    expect(first.notice?.message).toMatch(
+      /^No hardware encoder worked here \(.*h264_nvenc: .+\); encoding with x264 on the CPU instead, which is slower\.$/,
+    );
     for (const name of tried) expect(cache.trials[name]).toMatchObject({ ok: false, reason: expect.any(String) });
 
     // The verdicts come from the cache next time: one marked as working is chosen without a trial.
@@ -88,10 +112,13 @@ describe('choosing an encoder on this machine', () => {
 
   it('names the encoder it could not use when one was asked for, and keeps lossless on x264', async () => {
     const nvenc = await resolveEncoder('nvenc', { platform: 'linux' });
-    if (!nvenc.encoder.hardware) expect(nvenc.notice?.message).toMatch(/^No hardware encoder worked here \(h264_nvenc: .+\); encoding with x264 on the CPU instead/);
+    if (!nvenc.encoder.hardware)
+      expect(nvenc.notice?.message).toMatch(/^No hardware encoder worked here \(h264_nvenc: .+\); encoding with x264 on the CPU instead/);
     const lossless = await resolveEncoder('nvenc', { lossless: true });
     expect(lossless.encoder.name).toBe('libx264');
-    expect(lossless.notice?.message).toBe('Lossless output needs x264 on the CPU (hardware encoders are not lossless), so nvenc is not used.');
+    expect(lossless.notice?.message).toBe(
+      'Lossless output needs x264 on the CPU (hardware encoders are not lossless), so nvenc is not used.',
+    );
     expect((await resolveEncoder('auto', { platform: 'aix' })).encoder.name).toBe('libx264');
   });
 });
@@ -116,7 +143,13 @@ describe('a render with encoder auto', () => {
     await engine.render({ input: film, output, model: fixtureModelDir('fixture-chroma'), encoder: 'auto' }, (e) => events.push(e));
     const notice = events.find((e) => e.type === 'notice' && (e.code === 'encoder' || e.code === 'encoder-fallback'));
     expect(notice).toBeDefined();
-    const probe = await ffprobeJson<{ streams: { codec_name: string; nb_read_frames: string }[] }>(output, ['-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames', '-select_streams', 'v:0']);
+    const probe = await ffprobeJson<{ streams: { codec_name: string; nb_read_frames: string }[] }>(output, [
+      '-count_frames',
+      '-show_entries',
+      'stream=codec_name,nb_read_frames',
+      '-select_streams',
+      'v:0',
+    ]);
     expect(probe.streams[0].codec_name).toBe('h264');
     expect(Number(probe.streams[0].nb_read_frames)).toBeGreaterThan(20);
   });
@@ -138,7 +171,12 @@ describe('the CLI', () => {
     const hevc = path.join(work, 'x265.mp4');
     const x265 = await runCli(['colorize', film, '-o', hevc, '--model', model, '--encoder', 'x265', '--preset', 'ultrafast']);
     expect(x265.code).toBe(0);
-    const probe = await ffprobeJson<{ streams: { codec_name: string }[] }>(hevc, ['-show_entries', 'stream=codec_name', '-select_streams', 'v:0']);
+    const probe = await ffprobeJson<{ streams: { codec_name: string }[] }>(hevc, [
+      '-show_entries',
+      'stream=codec_name',
+      '-select_streams',
+      'v:0',
+    ]);
     expect(probe.streams[0].codec_name).toBe('hevc');
 
     const auto = await runCli(['colorize', film, '-o', path.join(work, 'auto.mp4'), '--model', model, '--encoder', 'auto', '--json']);
@@ -146,7 +184,18 @@ describe('the CLI', () => {
     const notices = jsonLines(auto.stdout).filter((e) => e.type === 'notice' && String(e.code).startsWith('encoder'));
     expect(notices).toHaveLength(1);
 
-    const mismatch = await runCli(['colorize', film, '-o', path.join(work, 'bad.mp4'), '--model', model, '--encoder', 'x265', '--codec', 'h264']);
+    const mismatch = await runCli([
+      'colorize',
+      film,
+      '-o',
+      path.join(work, 'bad.mp4'),
+      '--model',
+      model,
+      '--encoder',
+      'x265',
+      '--codec',
+      'h264',
+    ]);
     expect(mismatch.code).not.toBe(0);
     expect(mismatch.stderr.trim().split('\n').at(-1)).toBe('Error: The x265 encoder writes H.265; choose codec h265 or another encoder.');
     const bogus = await runCli(['colorize', film, '-o', path.join(work, 'bad.mp4'), '--model', model, '--encoder', 'libx264']);

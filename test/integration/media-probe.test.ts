@@ -43,15 +43,25 @@ describe('locateFfmpeg', () => {
 
   it('takes FFMPEG_PATH/FFPROBE_PATH before PATH', async () => {
     const found = await locateFfmpeg();
-    const viaEnv = await findFfmpeg({ useStaticPackages: false, env: { FFMPEG_PATH: found.ffmpeg, FFPROBE_PATH: found.ffprobe, PATH: '' } });
+    const viaEnv = await findFfmpeg({
+      useStaticPackages: false,
+      env: { FFMPEG_PATH: found.ffmpeg, FFPROBE_PATH: found.ffprobe, PATH: '' },
+    });
     expect(viaEnv).toMatchObject({ source: 'env', ffmpeg: found.ffmpeg, ffprobe: found.ffprobe });
     const viaPath = await findFfmpeg({ useStaticPackages: false, env: { PATH: path.dirname(found.ffmpeg) } });
     expect(viaPath.source).toBe('path');
   });
 
   it('says what to install when there is no ffmpeg', async () => {
-    const missing = findFfmpeg({ useStaticPackages: false, platform: 'linux', env: { PATH: '/nonexistent', FFMPEG_PATH: '/nonexistent/ffmpeg' } });
-    await expect(missing).rejects.toMatchObject({ code: 'ffmpeg-missing', message: expect.stringContaining('sudo apt-get install ffmpeg') });
+    const missing = findFfmpeg({
+      useStaticPackages: false,
+      platform: 'linux',
+      env: { PATH: '/nonexistent', FFMPEG_PATH: '/nonexistent/ffmpeg' },
+    });
+    await expect(missing).rejects.toMatchObject({
+      code: 'ffmpeg-missing',
+      message: expect.stringContaining('sudo apt-get install ffmpeg'),
+    });
     await expect(missing).rejects.toMatchObject({ message: expect.stringContaining('FFMPEG_PATH') });
   });
 });
@@ -59,7 +69,10 @@ describe('locateFfmpeg', () => {
 describe('runFfmpeg', () => {
   it('turns a failed run into an ffmpeg-failed EngineError with the stderr tail as detail', async () => {
     const failed = runFfmpeg(['-i', path.join(CLIPS_DIR, 'no-such-input.mp4'), '-f', 'null', '-'], { what: 'read a missing file' });
-    await expect(failed).rejects.toMatchObject({ code: 'ffmpeg-failed', message: expect.stringMatching(/^ffmpeg could not read a missing file: .*No such file/) });
+    await expect(failed).rejects.toMatchObject({
+      code: 'ffmpeg-failed',
+      message: expect.stringMatching(/^ffmpeg could not read a missing file: .*No such file/),
+    });
     await expect(failed).rejects.toMatchObject({ detail: expect.stringContaining('no-such-input.mp4') });
   });
 
@@ -118,7 +131,14 @@ describe('probe', () => {
       looksMonochrome: false,
     });
     expect(info.audio).toHaveLength(2);
-    expect(info.audio[0]).toMatchObject({ codec: 'aac', channels: 1, sampleRate: 48000, language: 'eng', title: 'Main', mp4Compatible: true });
+    expect(info.audio[0]).toMatchObject({
+      codec: 'aac',
+      channels: 1,
+      sampleRate: 48000,
+      language: 'eng',
+      title: 'Main',
+      mp4Compatible: true,
+    });
     expect(info.audio[1]).toMatchObject({ codec: 'pcm_s16le', channels: 2, sampleRate: 44100, language: 'fra', mp4Compatible: false });
     expect(info.subtitles).toEqual([expect.objectContaining({ codec: 'subrip', language: 'eng', mp4Compatible: true })]);
     expect(info.chapters).toBe(3);
@@ -130,7 +150,8 @@ describe('probe', () => {
     const info = await probe(clips.grey);
     expect(info.video.frameRate).toEqual({ num: 30000, den: 1001 });
     expect(info.video.frameCountExact).toBe(true);
-    const nbFrames = (await ffprobeJson<{ streams: Array<{ nb_frames: string }> }>(clips.grey, ['-select_streams', 'v:0', '-show_streams'])).streams[0].nb_frames;
+    const nbFrames = (await ffprobeJson<{ streams: Array<{ nb_frames: string }> }>(clips.grey, ['-select_streams', 'v:0', '-show_streams']))
+      .streams[0].nb_frames;
     expect(info.video.frameCount).toBe(Number(nbFrames));
     expect(info.video.looksMonochrome).toBe(true);
     expect(await countDecoded(info)).toBe(info.video.frameCount);
@@ -208,7 +229,10 @@ describe('probe', () => {
 
     it('an MP4 cut in half with its index at the front → corrupt-input naming where the data stops', async () => {
       const file = await makeTruncatedCopy(clips.faststart, 'half-faststart.mp4', 0.5);
-      await expect(probe(file)).rejects.toMatchObject({ code: 'corrupt-input', message: expect.stringMatching(/cut short.*stops at about \d/) });
+      await expect(probe(file)).rejects.toMatchObject({
+        code: 'corrupt-input',
+        message: expect.stringMatching(/cut short.*stops at about \d/),
+      });
     });
 
     it('a Matroska file cut in half either probes to a frame count the decoder honours or raises corrupt-input', async () => {

@@ -38,7 +38,11 @@ describe('engine API and CLI commands', () => {
     it('streams before/after frames of a short range, in order, at the film size', async () => {
       const frames: PreviewFrame[] = [];
       for await (const frame of engine.preview({ input: film, at: 0.4, frames: 3, model: model(), format: 'png' })) frames.push(frame);
-      expect(frames.map((f) => [f.index, f.frame])).toEqual([[0, 10], [1, 11], [2, 12]]);
+      expect(frames.map((f) => [f.index, f.frame])).toEqual([
+        [0, 10],
+        [1, 11],
+        [2, 12],
+      ]);
       expect(frames[0].timeSec).toBeCloseTo(0.4, 6);
       const sourceLuma = await lumaFrames(film, 160, 120);
       for (const frame of frames) {
@@ -48,13 +52,22 @@ describe('engine API and CLI commands', () => {
         const after = await sharp(frame.after).removeAlpha().raw().toBuffer({ resolveWithObject: true });
         expect([before.info.width, before.info.height, after.info.width, after.info.height]).toEqual([160, 120, 160, 120]);
         // "Before" is the film's own grey picture of that frame; "after" is coloured.
-        const grey = before.info.channels === 1 ? before.data : Buffer.from(Array.from({ length: 160 * 120 }, (_, i) => before.data[i * before.info.channels]));
+        const grey =
+          before.info.channels === 1
+            ? before.data
+            : Buffer.from(Array.from({ length: 160 * 120 }, (_, i) => before.data[i * before.info.channels]));
         const y = sourceLuma[frame.frame];
         let worst = 0;
-        for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(Math.min(255, Math.max(0, Math.round(((y[i] - 16) * 255) / 219))) - grey[i]));
+        for (let i = 0; i < y.length; i++)
+          worst = Math.max(worst, Math.abs(Math.min(255, Math.max(0, Math.round(((y[i] - 16) * 255) / 219))) - grey[i]));
         expect(worst).toBeLessThanOrEqual(1);
         let coloured = 0;
-        for (let p = 0; p < after.data.length; p += 3) if (Math.max(after.data[p], after.data[p + 1], after.data[p + 2]) - Math.min(after.data[p], after.data[p + 1], after.data[p + 2]) > 8) coloured++;
+        for (let p = 0; p < after.data.length; p += 3)
+          if (
+            Math.max(after.data[p], after.data[p + 1], after.data[p + 2]) - Math.min(after.data[p], after.data[p + 1], after.data[p + 2]) >
+            8
+          )
+            coloured++;
         expect(coloured).toBeGreaterThan(160 * 120 * 0.1);
       }
     });
@@ -73,10 +86,16 @@ describe('engine API and CLI commands', () => {
       );
       expect(isEngineError(error) && error.code).toBe('cancelled');
       expect(seen).toEqual([0, 1]);
-      await waitFor(() => !descendantsOf(process.pid).some((p) => p.cmdline.includes('ffmpeg') && p.cmdline.includes(path.basename(film))), 'the preview decoder to stop', 10_000);
+      await waitFor(
+        () => !descendantsOf(process.pid).some((p) => p.cmdline.includes('ffmpeg') && p.cmdline.includes(path.basename(film))),
+        'the preview decoder to stop',
+        10_000,
+      );
       // An abort before anything started rejects at once, too.
       const aborted = AbortSignal.abort();
-      await expect(engine.preview({ input: film, at: 0, model: model() }, aborted)[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: 'cancelled' });
+      await expect(engine.preview({ input: film, at: 0, model: model() }, aborted)[Symbol.asyncIterator]().next()).rejects.toMatchObject({
+        code: 'cancelled',
+      });
       // The engine stays usable after a cancel.
       const next = await engine.preview({ input: film, at: 1, model: model() })[Symbol.asyncIterator]().next();
       expect(next.value).toMatchObject({ frame: 25 });
@@ -123,7 +142,10 @@ describe('engine API and CLI commands', () => {
           got.push(thumbnail.index);
           controller.abort();
         }
-      })().then(() => null, (e: unknown) => e);
+      })().then(
+        () => null,
+        (e: unknown) => e,
+      );
       await local.close();
       expect(isEngineError(error) && error.code).toBe('cancelled');
       expect(got).toEqual([0]);
@@ -136,7 +158,10 @@ describe('engine API and CLI commands', () => {
       const copy = path.join(work, 'rotated-copy.mp4');
       await copyFile(rotated, copy);
       const before = await collect(copy, cacheDir, 2, 64);
-      expect(before.map((t) => [t.width, t.height])).toEqual([[48, 64], [48, 64]]);
+      expect(before.map((t) => [t.width, t.height])).toEqual([
+        [48, 64],
+        [48, 64],
+      ]);
       const later = new Date(Date.now() + 5000);
       await utimes(copy, later, later);
       await collect(copy, cacheDir, 2, 64);
@@ -184,7 +209,19 @@ describe('engine API and CLI commands', () => {
 
     it('colorize --json: one JSON object per line, progress through every phase, then the result', async () => {
       const output = path.join(work, 'json.mp4');
-      const run = await runCli(['colorize', film, '-o', output, '--model', model(), '--preset', 'ultrafast', '--segment-seconds', '0.8', '--json']);
+      const run = await runCli([
+        'colorize',
+        film,
+        '-o',
+        output,
+        '--model',
+        model(),
+        '--preset',
+        'ultrafast',
+        '--segment-seconds',
+        '0.8',
+        '--json',
+      ]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toBe('');
       const lines = run.stdout.trim().split('\n');
@@ -218,7 +255,8 @@ describe('engine API and CLI commands', () => {
       expect(run.stderr).toMatch(/Wrote 2 before\/after pair\(s\)/);
       const files = (await readdir(out)).sort();
       expect(files).toEqual(['frame-000025-after.png', 'frame-000025-before.png', 'frame-000026-after.png', 'frame-000026-before.png']);
-      for (const file of files) expect(await sharp(path.join(out, file)).metadata()).toMatchObject({ format: 'png', width: 160, height: 120 });
+      for (const file of files)
+        expect(await sharp(path.join(out, file)).metadata()).toMatchObject({ format: 'png', width: 160, height: 120 });
     });
   });
 
@@ -226,10 +264,17 @@ describe('engine API and CLI commands', () => {
     async function cancelAfterSegments(output: string, extra: Record<string, unknown> = {}): Promise<void> {
       const controller = new AbortController();
       const error = await engine
-        .render({ input: film, output, model: model(), preset: 'ultrafast', segmentFrames: 8, ...extra }, (event) => {
-          if (event.type === 'progress' && event.segmentsDone >= 2) controller.abort();
-        }, controller.signal)
-        .then(() => null, (e: unknown) => e);
+        .render(
+          { input: film, output, model: model(), preset: 'ultrafast', segmentFrames: 8, ...extra },
+          (event) => {
+            if (event.type === 'progress' && event.segmentsDone >= 2) controller.abort();
+          },
+          controller.signal,
+        )
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(isEngineError(error) && error.code).toBe('cancelled');
       expect(existsSync(output)).toBe(false);
     }
@@ -238,7 +283,9 @@ describe('engine API and CLI commands', () => {
       const same = path.join(work, 'resume-same.mp4');
       await cancelAfterSegments(same);
       const events: RenderEvent[] = [];
-      const resumed = await engine.render({ input: film, output: same, model: model(), preset: 'ultrafast', segmentFrames: 8 }, (e) => events.push(e));
+      const resumed = await engine.render({ input: film, output: same, model: model(), preset: 'ultrafast', segmentFrames: 8 }, (e) =>
+        events.push(e),
+      );
       expect(events.some((e) => e.type === 'notice' && e.code === 'resumed')).toBe(true);
       expect(resumed.resumedFromFrame).toBeGreaterThanOrEqual(16);
       expect(resumed.frames).toBe(50);
@@ -246,7 +293,10 @@ describe('engine API and CLI commands', () => {
       const changed = path.join(work, 'resume-changed.mp4');
       await cancelAfterSegments(changed);
       const fresh: RenderEvent[] = [];
-      const result = await engine.render({ input: film, output: changed, model: model(), preset: 'ultrafast', segmentFrames: 8, saturation: 1.5 }, (e) => fresh.push(e));
+      const result = await engine.render(
+        { input: film, output: changed, model: model(), preset: 'ultrafast', segmentFrames: 8, saturation: 1.5 },
+        (e) => fresh.push(e),
+      );
       expect(fresh.some((e) => e.type === 'notice' && e.code === 'resumed')).toBe(false);
       expect(result).toMatchObject({ resumedFromFrame: 0, frames: 50 });
     });
@@ -256,7 +306,9 @@ describe('engine API and CLI commands', () => {
       const huge = { ...info, video: { ...info.video, outputWidth: 100_000, outputHeight: 100_000 } };
       await expect(checkDiskSpace(work, huge, 1_000_000, true)).rejects.toMatchObject({
         code: 'disk-full',
-        message: expect.stringMatching(/^Not enough disk space in .*: about [\d.]+ GB is needed and [\d.]+ GB is free; free some space or choose another output folder\.$/),
+        message: expect.stringMatching(
+          /^Not enough disk space in .*: about [\d.]+ GB is needed and [\d.]+ GB is free; free some space or choose another output folder\.$/,
+        ),
       });
       await expect(checkDiskSpace(work, info, 50, true)).resolves.toBeUndefined();
     });
@@ -273,7 +325,9 @@ describe('engine API and CLI commands', () => {
       // Engine: a warning notice before the work starts, and the job runs on CPU.
       const events: RenderEvent[] = [];
       const output = path.join(work, `device-${device}.mp4`);
-      const result = await engine.render({ input: film, output, model: model(), device, to: 0.4, preset: 'ultrafast' }, (e) => events.push(e));
+      const result = await engine.render({ input: film, output, model: model(), device, to: 0.4, preset: 'ultrafast' }, (e) =>
+        events.push(e),
+      );
       const fallback = events.filter((e) => e.type === 'notice' && e.code === 'provider-fallback');
       if (result.provider === device) {
         // A machine where it does run (a GPU with a WebGPU adapter): no fallback, and no false alarm.
@@ -282,12 +336,30 @@ describe('engine API and CLI commands', () => {
       }
       expect(result.provider).toBe('cpu');
       expect(fallback).toHaveLength(1);
-      expect(fallback[0]).toMatchObject({ level: 'warning', message: expect.stringMatching(new RegExp(`^${label} .*colourizing on CPU instead`)) });
-      expect(events.findIndex((e) => e === fallback[0])).toBeLessThan(events.findIndex((e) => e.type === 'progress' && e.phase === 'colorizing'));
+      expect(fallback[0]).toMatchObject({
+        level: 'warning',
+        message: expect.stringMatching(new RegExp(`^${label} .*colourizing on CPU instead`)),
+      });
+      expect(events.findIndex((e) => e === fallback[0])).toBeLessThan(
+        events.findIndex((e) => e.type === 'progress' && e.phase === 'colorizing'),
+      );
 
       // CLI: the same warning on stderr, marked as such.
       const cliOutput = path.join(work, `device-${device}-cli.mp4`);
-      const run = await runCli(['colorize', film, '-o', cliOutput, '--model', model(), '--device', device, '--to', '0.4', '--preset', 'ultrafast']);
+      const run = await runCli([
+        'colorize',
+        film,
+        '-o',
+        cliOutput,
+        '--model',
+        model(),
+        '--device',
+        device,
+        '--to',
+        '0.4',
+        '--preset',
+        'ultrafast',
+      ]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toMatch(new RegExp(`^WARNING: ${label} .*colourizing on CPU instead, which is slower\\.$`, 'm'));
       expect(run.stderr).toMatch(/model fixture-chroma on cpu\.$/m);

@@ -24,9 +24,24 @@ const CLIPS = {
       { codec: 'pcm_s16le', freq: 770, sampleRate: 44100 },
     ],
   },
-  mp3InMp4: { name: 'render-mp3-mp4', durationSec: 2, audio: [{ codec: 'mp3', freq: 330, channels: 2 }, { codec: 'aac', freq: 880 }] },
+  mp3InMp4: {
+    name: 'render-mp3-mp4',
+    durationSec: 2,
+    audio: [
+      { codec: 'mp3', freq: 330, channels: 2 },
+      { codec: 'aac', freq: 880 },
+    ],
+  },
   // Matroska trims MP3/Opus padding at the end with per-packet side data that MP4 has no place for.
-  paddedInMkv: { name: 'render-mp3-opus-mkv', container: 'mkv', durationSec: 2, audio: [{ codec: 'mp3', freq: 330 }, { codec: 'opus', freq: 990 }] },
+  paddedInMkv: {
+    name: 'render-mp3-opus-mkv',
+    container: 'mkv',
+    durationSec: 2,
+    audio: [
+      { codec: 'mp3', freq: 330 },
+      { codec: 'opus', freq: 990 },
+    ],
+  },
   // 997 Hz never repeats within the clip, so a sound cut in the wrong place cannot match by chance.
   range: { name: 'render-range', durationSec: 3, gop: 12, audio: [{ codec: 'aac', freq: 997 }] },
 } satisfies Record<string, ClipSpec>;
@@ -61,7 +76,11 @@ describe('render: sound', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  async function render(input: string, name: string, extra: Partial<RenderOptions> = {}): Promise<{ output: string; result: RenderResult; notices: NoticeEvent[] }> {
+  async function render(
+    input: string,
+    name: string,
+    extra: Partial<RenderOptions> = {},
+  ): Promise<{ output: string; result: RenderResult; notices: NoticeEvent[] }> {
     const output = path.join(work, name);
     const events: RenderEvent[] = [];
     const result = await engine.render(
@@ -120,18 +139,26 @@ describe('render: sound', () => {
     for (const track of [0, 1, 2, 3]) expect(await audioMd5(output, `0:a:${track}`)).toBe(await audioMd5(clips.talkie, `0:a:${track}`));
     // And MP3/Opus from Matroska stay bit-identical in Matroska, end padding trimmed as in the source.
     const padded = await render(clips.paddedInMkv, 'padded.mkv');
-    for (const track of [0, 1]) expect(await audioMd5(padded.output, `0:a:${track}`)).toBe(await audioMd5(clips.paddedInMkv, `0:a:${track}`));
+    for (const track of [0, 1])
+      expect(await audioMd5(padded.output, `0:a:${track}`)).toBe(await audioMd5(clips.paddedInMkv, `0:a:${track}`));
   });
 
   it('MP3/Opus from Matroska into MP4: the packets are copied unchanged and the sound is the same up to the encoder padding MP4 cannot trim', async () => {
     const source = clips.paddedInMkv;
     const { output } = await render(source, 'padded.mp4');
-    for (const [track, frameSamples] of [[0, 1152], [1, 960]] as const) {
+    for (const [track, frameSamples] of [
+      [0, 1152],
+      [1, 960],
+    ] as const) {
       expect(await packetMd5s(output, `0:a:${track}`)).toEqual(await packetMd5s(source, `0:a:${track}`));
       const [original, copied] = await Promise.all([pcm(source, `0:a:${track}`), pcm(output, `0:a:${track}`)]);
       expect(copied.length).toBeGreaterThanOrEqual(original.length);
       expect(copied.length - original.length).toBeLessThan(frameSamples);
-      expect(Buffer.from(copied.buffer, copied.byteOffset, original.length * 2).equals(Buffer.from(original.buffer, original.byteOffset, original.byteLength))).toBe(true);
+      expect(
+        Buffer.from(copied.buffer, copied.byteOffset, original.length * 2).equals(
+          Buffer.from(original.buffer, original.byteOffset, original.byteLength),
+        ),
+      ).toBe(true);
     }
   });
 

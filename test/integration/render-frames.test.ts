@@ -11,7 +11,15 @@ import { createEngine, type Engine } from '../../electron/engine/index.js';
 import type { RenderEvent, RenderOptions, RenderResult } from '../../electron/common/types.js';
 import { SHARED_VIDEO_DIR, makeClip, type ClipSpec } from '../helpers/clips.js';
 import { fixtureModelDir } from '../helpers/models.js';
-import { decodedFrameCount, framePtsSec, lumaFrames, meanChromaDistance, probeStreams, tempDir, type StreamProbe } from '../helpers/render.js';
+import {
+  decodedFrameCount,
+  framePtsSec,
+  lumaFrames,
+  meanChromaDistance,
+  probeStreams,
+  tempDir,
+  type StreamProbe,
+} from '../helpers/render.js';
 
 const CLIPS = {
   cfr: { name: 'render-cfr', durationSec: 2, audio: [{ codec: 'aac' }] },
@@ -68,7 +76,11 @@ describe('render: exact frames, timing and shape', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  async function render(input: string, name: string, extra: Partial<RenderOptions> = {}): Promise<{ output: string; result: RenderResult; events: RenderEvent[] }> {
+  async function render(
+    input: string,
+    name: string,
+    extra: Partial<RenderOptions> = {},
+  ): Promise<{ output: string; result: RenderResult; events: RenderEvent[] }> {
     const output = path.join(work, name);
     const events: RenderEvent[] = [];
     const result = await engine.render(
@@ -118,8 +130,13 @@ describe('render: exact frames, timing and shape', () => {
     const [width, height] = real ? [920, 672] : [320, 240];
     const { output, result, events } = await render(source, 'real-model.mp4', { model: undefined, from: 10, to: 10.8 });
     expect(result).toMatchObject({ model: 'fast', provider: 'cpu', frames: 20 });
-    expect(events.find((e) => e.type === 'notice' && e.code === 'provider')).toMatchObject({ message: expect.stringMatching(/ChromaReel Fast.* on CPU/) });
-    expectSameFrames(await lumaFrames(output, width, height), await lumaFrames(source, width, height, { filters: 'select=between(n\\,250\\,269)' }));
+    expect(events.find((e) => e.type === 'notice' && e.code === 'provider')).toMatchObject({
+      message: expect.stringMatching(/ChromaReel Fast.* on CPU/),
+    });
+    expectSameFrames(
+      await lumaFrames(output, width, height),
+      await lumaFrames(source, width, height, { filters: 'select=between(n\\,250\\,269)' }),
+    );
     expect(await meanChromaDistance(source, width, height, 'select=between(n\\,250\\,251)')).toBeLessThan(1);
     expect(await meanChromaDistance(output, width, height)).toBeGreaterThan(3);
   });

@@ -107,7 +107,18 @@ describe('CLI under attack', () => {
     expect(sha(tiny)).toBe(tinySha);
 
     const raw = path.join(work, 'raw-stream.mp4');
-    await runFfmpegTool('ffmpeg', ['-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=1', '-c:v', 'libx264', '-f', 'h264', raw]);
+    await runFfmpegTool('ffmpeg', [
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x48:rate=10:duration=1',
+      '-c:v',
+      'libx264',
+      '-f',
+      'h264',
+      raw,
+    ]);
     const rawSha = sha(raw);
     expectPlainFailure(await runCli(['colorize', raw, '-o', path.join(work, 'raw-colour.mp4')]), /raw video stream without a container/);
     expectPlainFailure(await runCli(['probe', raw]), /raw video stream without a container/);

@@ -67,10 +67,13 @@ describe('browser-mode server under attack', () => {
         socket.once('connect', () => {
           socket.write(upgradeRequest(bench.server.port, '/api', bench.origin));
           // Half the time at once, half after the refusal may have started: both used to crash it.
-          setTimeout(() => {
-            socket.resetAndDestroy();
-            resolve();
-          }, i % 2 === 0 ? 0 : 2);
+          setTimeout(
+            () => {
+              socket.resetAndDestroy();
+              resolve();
+            },
+            i % 2 === 0 ? 0 : 2,
+          );
         });
       });
     }
@@ -82,7 +85,11 @@ describe('browser-mode server under attack', () => {
     const attacks: Array<[string, Buffer, number]> = [
       ['an unmasked frame', wsFrame(0x1, Buffer.from('{"type":"cancel","id":1}'), { mask: false }), 1002],
       ['invalid UTF-8 in a text frame', wsFrame(0x1, Buffer.from([0x7b, 0xff, 0xfe, 0xfd, 0x7d])), 1007],
-      ['a message over 1 MiB', Buffer.concat([wsFrame(0x1, Buffer.alloc(0), { declaredLength: 2 * 1024 * 1024 }), Buffer.alloc(4096, 0x20)]), 1009],
+      [
+        'a message over 1 MiB',
+        Buffer.concat([wsFrame(0x1, Buffer.alloc(0), { declaredLength: 2 * 1024 * 1024 }), Buffer.alloc(4096, 0x20)]),
+        1009,
+      ],
       ['a reserved opcode', wsFrame(0x3, Buffer.from('x')), 1002],
     ];
     for (const [what, bytes, code] of attacks) {
@@ -107,7 +114,15 @@ describe('browser-mode server under attack', () => {
     // The attack is real: ffprobe on its own follows the list to the film outside.
     const { ffprobe } = await locateFfmpeg();
     for (const file of [concat, hls]) {
-      const unguarded = execFileSync(ffprobe, ['-v', 'error', '-show_entries', 'stream=width', '-of', 'csv=p=0', `file:${file}`]).toString();
+      const unguarded = execFileSync(ffprobe, [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=width',
+        '-of',
+        'csv=p=0',
+        `file:${file}`,
+      ]).toString();
       expect(unguarded.trim().split('\n')).toContain('96');
     }
     // With the film input arguments ffmpeg itself refuses to open such a file.
@@ -158,7 +173,13 @@ describe('browser-mode server under attack', () => {
     const planted = (version: number) =>
       JSON.stringify({
         version,
-        entries: [0, 1].map((index) => ({ index, timeSec: index, width: 160, height: 90, file: path.relative(path.join(cacheDir, entry), path.join(bench.outside, 'secret.txt')) })),
+        entries: [0, 1].map((index) => ({
+          index,
+          timeSec: index,
+          width: 160,
+          height: 90,
+          file: path.relative(path.join(cacheDir, entry), path.join(bench.outside, 'secret.txt')),
+        })),
       });
     for (const version of [1, 2]) {
       writeFileSync(path.join(cacheDir, entry, 'index.json'), planted(version));
@@ -178,7 +199,11 @@ describe('browser-mode server under attack', () => {
     const client = rpc(socket);
     const waiting = path.join(bench.films, 'waiting.mp4');
     copyFileSync(greyClip(), waiting);
-    const first = await client.call('queue:add', { input: film, output: path.join(bench.films, 'first-colour.mp4'), options: { ...options, renderFactor: 20 } });
+    const first = await client.call('queue:add', {
+      input: film,
+      output: path.join(bench.films, 'first-colour.mp4'),
+      options: { ...options, renderFactor: 20 },
+    });
     const second = await client.call('queue:add', { input: waiting, output: path.join(bench.films, 'waiting-colour.mp4'), options });
     expect(first.ok && second.ok).toBe(true);
     // While the first renders, the second's film becomes a link to a film outside the allowed folder.
@@ -221,7 +246,9 @@ describe('browser-mode server under attack', () => {
       const results = await Promise.all(
         sockets.map(rpc).flatMap((client, connection) =>
           // Eight different requests per connection (the height is part of the cache key), all at once.
-          Array.from({ length: 8 }, (_, stream) => client.stream('engine:thumbnails', { input: film, count: 1, height: 24 + ((connection + stream) % 8) * 2 })),
+          Array.from({ length: 8 }, (_, stream) =>
+            client.stream('engine:thumbnails', { input: film, count: 1, height: 24 + ((connection + stream) % 8) * 2 }),
+          ),
         ),
       );
       expect(results.filter((result) => result.error)).toEqual([]);

@@ -31,7 +31,8 @@ function ffmpeg(args: string[]): Buffer {
   return execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args], { maxBuffer: 1 << 28 });
 }
 
-const shot = (source: string) => `${source}=size=${WIDTH}x${HEIGHT}:rate=${FPS},trim=start_frame=0:end_frame=${SHOT_FRAMES},setpts=PTS-STARTPTS`;
+const shot = (source: string) =>
+  `${source}=size=${WIDTH}x${HEIGHT}:rate=${FPS},trim=start_frame=0:end_frame=${SHOT_FRAMES},setpts=PTS-STARTPTS`;
 const lossless = ['-c:v', 'libx264', '-qp', '0', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '12'];
 
 /** Decoded 8-bit Cb planes (4:2:0), one per frame. */
@@ -63,8 +64,20 @@ beforeAll(() => {
   shotA = path.join(work, 'shot-a.mp4');
   shotB = path.join(work, 'shot-b.mp4');
   ffmpeg([
-    '-f', 'lavfi', '-i', shot('testsrc2'), '-f', 'lavfi', '-i', shot('testsrc'),
-    '-filter_complex', '[0:v][1:v]concat=n=2:v=1:a=0[v]', '-map', '[v]', ...lossless, cutFilm,
+    '-f',
+    'lavfi',
+    '-i',
+    shot('testsrc2'),
+    '-f',
+    'lavfi',
+    '-i',
+    shot('testsrc'),
+    '-filter_complex',
+    '[0:v][1:v]concat=n=2:v=1:a=0[v]',
+    '-map',
+    '[v]',
+    ...lossless,
+    cutFilm,
   ]);
   // Cut from the film itself (decoded and re-encoded losslessly), so the pixels are the same.
   ffmpeg(['-i', cutFilm, '-vf', `trim=start_frame=${SHOT_FRAMES},setpts=PTS-STARTPTS`, ...lossless, shotB]);
@@ -109,7 +122,9 @@ describe('scene cuts through engine.render', () => {
     const aloneChroma = chromaPlanes(alone.result.output);
     expect(bothChroma).toHaveLength(2 * SHOT_FRAMES);
     expect(aloneChroma).toHaveLength(SHOT_FRAMES);
-    const differing = aloneChroma.map((plane, k) => (plane.equals(bothChroma[SHOT_FRAMES + k]) ? -1 : SHOT_FRAMES + k)).filter((k) => k >= 0);
+    const differing = aloneChroma
+      .map((plane, k) => (plane.equals(bothChroma[SHOT_FRAMES + k]) ? -1 : SHOT_FRAMES + k))
+      .filter((k) => k >= 0);
     expect(differing).toEqual([]);
     // And nothing of shot B reached back into shot A through the look-ahead: before the cut the film
     // has exactly the colours of shot A rendered alone.

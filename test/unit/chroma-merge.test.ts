@@ -101,7 +101,10 @@ describe('upscaleChroma (model chroma → 4:2:0 planes)', () => {
     [64, 64, 32, 32], // reduction
   ];
   for (const [sw, sh, cw, ch] of cases) {
-    for (const [range, saturation] of [['tv', 1], ['pc', 1.3]] as const) {
+    for (const [range, saturation] of [
+      ['tv', 1],
+      ['pc', 1.3],
+    ] as const) {
       it(`${sw}x${sh} → ${cw}x${ch}, ${range}, saturation ${saturation}: identical to the bilinear oracle`, () => {
         const cb = randomOffsets(sw * sh, sw + 1);
         const cr = randomOffsets(sw * sh, sh + 2);

@@ -38,13 +38,17 @@ function contract(name: string, setup: () => { client: () => EngineClient; clip:
 
     it('prepares the model previews will use and says what it runs on', async () => {
       expect(await client().prepare({ model: 'fixture-chroma', device: 'cpu' })).toEqual({ provider: 'cpu', model: 'fixture-chroma' });
-      const refused = await client().prepare({ model: '../fixture-chroma' }).catch((caught: unknown) => caught);
+      const refused = await client()
+        .prepare({ model: '../fixture-chroma' })
+        .catch((caught: unknown) => caught);
       expect(refused).toBeInstanceOf(ClientError);
       expect((refused as ClientError).code).toBe('bad-request');
     });
 
     it('turns host refusals into ClientErrors with their code', async () => {
-      const error = await client().probe(outside()).catch((caught: unknown) => caught);
+      const error = await client()
+        .probe(outside())
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ClientError);
       expect((error as ClientError).code).toBe('not-allowed');
     });

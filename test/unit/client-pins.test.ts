@@ -23,7 +23,18 @@ describe('pin colours', () => {
     const suggestions = suggestColours({ model, luma }, ['#ff0000', '#a88967']);
     expect(suggestions[0]).toEqual({ color: '#a88967', label: 'As the model colours it' });
     const hues = suggestions.filter((entry) => !['As the model colours it', 'No colour (grey)', 'Used recently'].includes(entry.label));
-    expect(hues.map((entry) => entry.label)).toEqual(['Red', 'Orange', 'Yellow', 'Skin', 'Brown', 'Green', 'Teal', 'Blue', 'Purple', 'Pink']);
+    expect(hues.map((entry) => entry.label)).toEqual([
+      'Red',
+      'Orange',
+      'Yellow',
+      'Skin',
+      'Brown',
+      'Green',
+      'Teal',
+      'Blue',
+      'Purple',
+      'Pink',
+    ]);
     // Each hue keeps the spot's brightness (the film keeps its own; the swatch shows what it will look like).
     for (const hue of hues) expect(Math.abs(lumaOf(rgbOf(hue.color)) - luma)).toBeLessThan(2.5);
     expect(suggestions.find((entry) => entry.label === 'No colour (grey)')?.color).toBe('#909090');
@@ -45,7 +56,8 @@ describe('pin colours', () => {
 
   it('remembers the latest colours first, each once, six at most', () => {
     let recent: string[] = [];
-    for (const color of ['#000001', '#000002', '#000003', '#000001', '#000004', '#000005', '#000006', '#000007']) recent = rememberColour(recent, color);
+    for (const color of ['#000001', '#000002', '#000003', '#000001', '#000004', '#000005', '#000006', '#000007'])
+      recent = rememberColour(recent, color);
     expect(recent).toEqual(['#000007', '#000006', '#000005', '#000004', '#000001', '#000003']);
   });
 });
@@ -78,8 +90,20 @@ describe('shots and pins', () => {
     ];
     const groups = pinsByShot(pins, shots, fps);
     expect(groups.map((group) => [group.shot.index, group.pins.map((entry) => [entry.index, entry.frame])])).toEqual([
-      [0, [[3, 0], [1, 3]]],
-      [1, [[2, 26], [0, 30]]],
+      [
+        0,
+        [
+          [3, 0],
+          [1, 3],
+        ],
+      ],
+      [
+        1,
+        [
+          [2, 26],
+          [0, 30],
+        ],
+      ],
     ]);
     // On a frame: the pins of its shot put there or earlier.
     expect(activePins(pins, shots, fps, 2).map((entry) => entry.index)).toEqual([3]);

@@ -12,7 +12,11 @@ describe('wire codec (binary WebSocket frames)', () => {
   it('carries image bytes as raw blobs, not as JSON numbers or base64', () => {
     const before = new Uint8Array(50_000).map((_, i) => (i * 7) % 256);
     const after = new Uint8Array(40_000).map((_, i) => (i * 13) % 256);
-    const message = { type: 'stream', id: 3, message: { streamId: '3', kind: 'item', item: { frame: 12, before, after, mime: 'image/jpeg' } } };
+    const message = {
+      type: 'stream',
+      id: 3,
+      message: { streamId: '3', kind: 'item', item: { frame: 12, before, after, mime: 'image/jpeg' } },
+    };
     const encoded = encodeMessage(message);
     expect(encoded).toBeInstanceOf(Uint8Array);
     const bytes = encoded as Uint8Array;
@@ -28,7 +32,9 @@ describe('wire codec (binary WebSocket frames)', () => {
   it('finds bytes nested in arrays', () => {
     expect(containsBinary({ a: [{ b: new Uint8Array(1) }] })).toBe(true);
     expect(containsBinary({ a: [{ b: [1, 2, 3] }] })).toBe(false);
-    const decoded = decodeMessage(encodeMessage({ list: [new Uint8Array([1, 2]), new Uint8Array([3])] }) as Uint8Array) as { list: Uint8Array[] };
+    const decoded = decodeMessage(encodeMessage({ list: [new Uint8Array([1, 2]), new Uint8Array([3])] }) as Uint8Array) as {
+      list: Uint8Array[];
+    };
     expect(decoded.list.map((blob) => [...blob])).toEqual([[1, 2], [3]]);
   });
 

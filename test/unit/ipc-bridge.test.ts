@@ -119,7 +119,11 @@ describe('IPC bridge (registerIpc)', () => {
 
   it('streams items to the page that asked, then ends', async () => {
     const app = page('app://chromareel/index.html', 2);
-    ipc.emit(app.event, IPC.streamOpen, { streamId: 'thumbs-1', name: 'engine:thumbnails', request: { input: clip, count: 4, height: 32 } });
+    ipc.emit(app.event, IPC.streamOpen, {
+      streamId: 'thumbs-1',
+      name: 'engine:thumbnails',
+      request: { input: clip, count: 4, height: 32 },
+    });
     const last = await app.ended('thumbs-1');
     expect(last.kind).toBe('end');
     const items = app.messages.filter((message) => message.kind === 'item');

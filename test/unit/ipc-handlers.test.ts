@@ -125,7 +125,10 @@ describe('host handlers (createIpcHandlers)', () => {
     }
     expect(asked).toEqual([]);
 
-    expect(valueOf(await spied.call('engine:prepare', { model: 'fixture-chroma', device: 'cpu' }))).toEqual({ provider: 'cpu', model: 'fixture-chroma' });
+    expect(valueOf(await spied.call('engine:prepare', { model: 'fixture-chroma', device: 'cpu' }))).toEqual({
+      provider: 'cpu',
+      model: 'fixture-chroma',
+    });
     expect(asked).toEqual([{ model: 'fixture-chroma', device: 'cpu' }]);
     // A well-formed id the engine does not know: the engine's own error, with its code.
     expect(errorOf(await spied.call('engine:prepare', { model: 'no-such-model', device: 'cpu' })).code).toBe('model-not-found');

@@ -41,7 +41,12 @@ describe('render queue', () => {
   it('renders a range, reports progress, saves the queue, and cleans its work folder', async () => {
     const file = path.join(work, 'queue-a.json');
     const snapshots: QueueJob[][] = [];
-    const queue = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(file), onChange: (jobs) => snapshots.push(jobs) });
+    const queue = await RenderQueue.open({
+      engine,
+      workRoot: path.join(work, 'jobs'),
+      store: createFileQueueStore(file),
+      onChange: (jobs) => snapshots.push(jobs),
+    });
     const output = path.join(work, 'range.mp4');
     const job = queue.add({ input: clip, output, from: 0.5, to: 1.5, options });
     await queue.whenIdle();
@@ -64,7 +69,11 @@ describe('render queue', () => {
   });
 
   it('pauses a running render, resumes it to the end, and cancels another', async () => {
-    const queue = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(path.join(work, 'queue-b.json')) });
+    const queue = await RenderQueue.open({
+      engine,
+      workRoot: path.join(work, 'jobs'),
+      store: createFileQueueStore(path.join(work, 'queue-b.json')),
+    });
     const output = path.join(work, 'paused.mp4');
     const job = queue.add({ input: clip, output, options: { ...options, renderFactor: 20 } });
     await waitFor(queue, job.id, (entry) => entry.status === 'running');
@@ -114,7 +123,12 @@ describe('render queue', () => {
   it('keeps the scene cuts the engine reports, while rendering and after a restart', async () => {
     const file = path.join(work, 'queue-e.json');
     const snapshots: QueueJob[][] = [];
-    const queue = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(file), onChange: (jobs) => snapshots.push(jobs) });
+    const queue = await RenderQueue.open({
+      engine,
+      workRoot: path.join(work, 'jobs'),
+      store: createFileQueueStore(file),
+      onChange: (jobs) => snapshots.push(jobs),
+    });
     // A hard cut at frame 24 of 48; the detector runs at every stabilization strength.
     const job = queue.add({ input: cutClip(), output: path.join(work, 'cut.mp4'), options: { ...options, stabilize: 'low' } });
     await queue.whenIdle();
@@ -131,7 +145,11 @@ describe('render queue', () => {
   });
 
   it('fails a job in plain words and lets it be retried', async () => {
-    const queue = await RenderQueue.open({ engine, workRoot: path.join(work, 'jobs'), store: createFileQueueStore(path.join(work, 'queue-d.json')) });
+    const queue = await RenderQueue.open({
+      engine,
+      workRoot: path.join(work, 'jobs'),
+      store: createFileQueueStore(path.join(work, 'queue-d.json')),
+    });
     const job = queue.add({ input: notAFilm(), output: path.join(work, 'never.mp4'), options });
     await queue.whenIdle();
     const failed = queue.list().find((entry) => entry.id === job.id)!;

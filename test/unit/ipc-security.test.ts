@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_URL, appProtocolResponse } from '../../electron/main/app-protocol.js';
 import { buildMenuTemplate } from '../../electron/main/menu.js';
 import { EventEmitter } from 'node:events';
-import { guardWebContents, isExternalLinkAllowed, isNavigationAllowed, isTrustedSenderUrl, secureWebPreferences } from '../../electron/main/security.js';
+import {
+  guardWebContents,
+  isExternalLinkAllowed,
+  isNavigationAllowed,
+  isTrustedSenderUrl,
+  secureWebPreferences,
+} from '../../electron/main/security.js';
 import { contentSecurityPolicy, securityHeaders } from '../../electron/host/security-headers.js';
 import { resolveStaticPath } from '../../electron/host/static-path.js';
 import type { MenuCommand } from '../../electron/common/protocol.js';
@@ -89,7 +95,11 @@ describe('the window', () => {
       },
     });
     const opened: string[] = [];
-    guardWebContents(contents, () => APP_URL, (url) => opened.push(url));
+    guardWebContents(
+      contents,
+      () => APP_URL,
+      (url) => opened.push(url),
+    );
     const attempt = (event: string, url?: string) => {
       let prevented = false;
       contents.emit(event, { preventDefault: () => (prevented = true) }, url);
@@ -139,7 +149,12 @@ describe('serving the page from app://', () => {
 describe('application menu', () => {
   it('routes its commands to the page and shows developer tools only in development', () => {
     const sent: MenuCommand[] = [];
-    const template = buildMenuTemplate({ isMac: false, isDev: false, appName: 'ChromaReel', actions: { command: (command) => sent.push(command), openWebsite: () => undefined } });
+    const template = buildMenuTemplate({
+      isMac: false,
+      isDev: false,
+      appName: 'ChromaReel',
+      actions: { command: (command) => sent.push(command), openWebsite: () => undefined },
+    });
     const file = template.find((menu) => menu.label === 'File');
     const items = (file?.submenu ?? []) as { label?: string; click?: () => void }[];
     items.find((item) => item.label === 'Open Film…')?.click?.();
@@ -147,6 +162,15 @@ describe('application menu', () => {
     expect(sent).toEqual(['open-film', 'queue-range']);
     const serialized = JSON.stringify(template);
     expect(serialized).not.toContain('toggleDevTools');
-    expect(JSON.stringify(buildMenuTemplate({ isMac: true, isDev: true, appName: 'ChromaReel', actions: { command: () => undefined, openWebsite: () => undefined } }))).toContain('toggleDevTools');
+    expect(
+      JSON.stringify(
+        buildMenuTemplate({
+          isMac: true,
+          isDev: true,
+          appName: 'ChromaReel',
+          actions: { command: () => undefined, openWebsite: () => undefined },
+        }),
+      ),
+    ).toContain('toggleDevTools');
   });
 });

@@ -32,8 +32,14 @@ describe('the layers import one way only', () => {
 
   it.each([
     ['electron/engine/probe-layer.ts', "import type { MediaInfo } from '../common/types.js';\nexport type Used = MediaInfo;"],
-    ['electron/host/probe-layer.ts', "import { createEngine } from '../engine/index.js';\nimport { IPC } from '../common/protocol.js';\nexport const used = [createEngine, IPC];"],
-    ['electron/main/probe-layer.ts', "import { createIpcHandlers } from '../host/handlers.js';\nimport { app } from 'electron';\nexport const used = [createIpcHandlers, app];"],
+    [
+      'electron/host/probe-layer.ts',
+      "import { createEngine } from '../engine/index.js';\nimport { IPC } from '../common/protocol.js';\nexport const used = [createEngine, IPC];",
+    ],
+    [
+      'electron/main/probe-layer.ts',
+      "import { createIpcHandlers } from '../host/handlers.js';\nimport { app } from 'electron';\nexport const used = [createIpcHandlers, app];",
+    ],
     ['electron/cli/probe-layer.ts', "import { createEngine } from '../engine/index.js';\nexport const used = [createEngine];"],
     ['renderer/src/probe-layer.ts', "import { IPC } from '../../electron/common/protocol.js';\nexport const used = [IPC];"],
   ])('%s: the allowed direction passes', async (file, source) => {

@@ -25,7 +25,9 @@ describe('image', () => {
 
   it('reads a PNG photo as BT.601 full-range luma', async () => {
     const file = path.join(dir, 'photo.png');
-    await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(file);
+    await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .png()
+      .toFile(file);
     const photo = await readPhotoLuma(file);
     expect([photo.width, photo.height]).toEqual([width, height]);
     let worst = 0;
@@ -40,12 +42,17 @@ describe('image', () => {
     const grey = new Uint8Array(width * height).map((_, i) => (i * 13) & 255);
     const file = path.join(dir, 'grey-rotated.jpg');
     // Orientation 6: stored landscape, displayed rotated 90° clockwise (portrait).
-    await sharp(grey, { raw: { width, height, channels: 1 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(file);
+    await sharp(grey, { raw: { width, height, channels: 1 } })
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toFile(file);
     const photo = await readPhotoLuma(file);
     expect([photo.width, photo.height]).toEqual([height, width]);
 
     const png = path.join(dir, 'grey.png');
-    await sharp(grey, { raw: { width, height, channels: 1 } }).png().toFile(png);
+    await sharp(grey, { raw: { width, height, channels: 1 } })
+      .png()
+      .toFile(png);
     expect(Buffer.from((await readPhotoLuma(png)).y).equals(Buffer.from(grey))).toBe(true);
   });
 
@@ -67,7 +74,11 @@ describe('image', () => {
     for (let i = 0; i < pixels; i++) {
       const [Y, Cb, Cr] = ycbcr(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
       [y[i], u[i], v[i]] = [Math.round(Y), Math.round(Cb), Math.round(Cr)];
-      [yTv[i], uTv[i], vTv[i]] = [Math.round(16 + (Y * 219) / 255), Math.round(128 + ((Cb - 128) * 224) / 255), Math.round(128 + ((Cr - 128) * 224) / 255)];
+      [yTv[i], uTv[i], vTv[i]] = [
+        Math.round(16 + (Y * 219) / 255),
+        Math.round(128 + ((Cb - 128) * 224) / 255),
+        Math.round(128 + ((Cr - 128) * 224) / 255),
+      ];
     }
     for (const [range, planes] of [
       ['pc', { y, u, v }],
@@ -104,7 +115,9 @@ describe('image', () => {
     expect([info.width, info.height, info.format]).toEqual([width, height, 'raw']);
     expect([...new Set(data)]).toEqual([200]);
     expect((await readdir(dir)).filter((f) => f.includes('partial'))).toEqual([]);
-    await expect(writeYuvImage(path.join(dir, 'out.gif'), { width, height, y, u, v }, { range: 'pc' })).rejects.toMatchObject({ code: 'bad-option' });
+    await expect(writeYuvImage(path.join(dir, 'out.gif'), { width, height, y, u, v }, { range: 'pc' })).rejects.toMatchObject({
+      code: 'bad-option',
+    });
 
     const preview = await encodeImage(rgb, width, height, { format: 'jpeg', maxSize: 20 });
     expect([preview.width, preview.height]).toEqual([20, 12]);

@@ -83,7 +83,15 @@ describe('frame rate, rotation and size rules', () => {
   const tb = { num: 1, den: 1000 };
   it('keeps a CFR rate, tolerating millisecond timestamp rounding', () => {
     const pts = Array.from({ length: 60 }, (_, i) => Math.round((i * 1001) / 30));
-    expect(chooseFrameRate({ rFrameRate: { num: 30000, den: 1001 }, avgFrameRate: { num: 30000, den: 1001 }, packetPts: pts, timeBase: tb, interlaced: false })).toEqual({
+    expect(
+      chooseFrameRate({
+        rFrameRate: { num: 30000, den: 1001 },
+        avgFrameRate: { num: 30000, den: 1001 },
+        packetPts: pts,
+        timeBase: tb,
+        interlaced: false,
+      }),
+    ).toEqual({
       frameRate: { num: 30000, den: 1001 },
       variableFrameRate: false,
     });
@@ -91,20 +99,40 @@ describe('frame rate, rotation and size rules', () => {
 
   it('calls a stream VFR when packet intervals vary or the rates disagree', () => {
     const pts = [...Array.from({ length: 30 }, (_, i) => i * 40), ...Array.from({ length: 10 }, (_, i) => 1200 + i * 80)];
-    const byIntervals = chooseFrameRate({ rFrameRate: { num: 25, den: 1 }, avgFrameRate: { num: 25, den: 1 }, packetPts: pts, timeBase: tb, interlaced: false });
+    const byIntervals = chooseFrameRate({
+      rFrameRate: { num: 25, den: 1 },
+      avgFrameRate: { num: 25, den: 1 },
+      packetPts: pts,
+      timeBase: tb,
+      interlaced: false,
+    });
     expect(byIntervals.variableFrameRate).toBe(true);
-    const byRates = chooseFrameRate({ rFrameRate: { num: 30, den: 1 }, avgFrameRate: { num: 450, den: 19 }, packetPts: [], timeBase: tb, interlaced: false });
+    const byRates = chooseFrameRate({
+      rFrameRate: { num: 30, den: 1 },
+      avgFrameRate: { num: 450, den: 19 },
+      packetPts: [],
+      timeBase: tb,
+      interlaced: false,
+    });
     // Rendered at the base rate, so no frame of the full-rate parts is dropped.
     expect(byRates).toEqual({ frameRate: { num: 30, den: 1 }, variableFrameRate: true });
   });
 
   it('renders a VFR stream at the average rate when its base rate is implausible (millisecond timestamps)', () => {
-    const vfr = chooseFrameRate({ rFrameRate: { num: 1000, den: 1 }, avgFrameRate: { num: 450, den: 19 }, packetPts: [], timeBase: tb, interlaced: false });
+    const vfr = chooseFrameRate({
+      rFrameRate: { num: 1000, den: 1 },
+      avgFrameRate: { num: 450, den: 19 },
+      packetPts: [],
+      timeBase: tb,
+      interlaced: false,
+    });
     expect(vfr).toEqual({ frameRate: { num: 592, den: 25 }, variableFrameRate: true });
   });
 
   it('does not mistake an interlaced field rate for VFR', () => {
-    expect(chooseFrameRate({ rFrameRate: { num: 50, den: 1 }, avgFrameRate: { num: 25, den: 1 }, packetPts: [], interlaced: true })).toEqual({
+    expect(
+      chooseFrameRate({ rFrameRate: { num: 50, den: 1 }, avgFrameRate: { num: 25, den: 1 }, packetPts: [], interlaced: true }),
+    ).toEqual({
       frameRate: { num: 25, den: 1 },
       variableFrameRate: false,
     });
@@ -149,7 +177,17 @@ describe('decode plan', () => {
   });
 
   it('deinterlaces before rotating, reads deep sources at their depth, crops odd sizes', () => {
-    const info = film({ interlaced: true, fieldOrder: 'tt', rotation: 90, width: 641, height: 480, outputWidth: 480, outputHeight: 640, pixelFormat: 'yuv420p10le', bitDepth: 10 });
+    const info = film({
+      interlaced: true,
+      fieldOrder: 'tt',
+      rotation: 90,
+      width: 641,
+      height: 480,
+      outputWidth: 480,
+      outputHeight: 640,
+      pixelFormat: 'yuv420p10le',
+      bitDepth: 10,
+    });
     const plan = planLumaDecode(info, { startFrame: 0, deinterlace: true });
     const filters = plan.args[plan.args.indexOf('-vf') + 1];
     expect(filters.indexOf('bwdif')).toBeLessThan(filters.indexOf('transpose=clock'));
@@ -173,7 +211,14 @@ describe('decode plan', () => {
 
 describe('encode and mux plans', () => {
   it('encodes lossless with qp 0 (x264) or lossless=1 (x265), BT.601 tags and the range, and refuses odd sizes', () => {
-    const base = { path: '/work/seg-00001.mp4', width: 320, height: 240, frameRate: { num: 24000, den: 1001 }, colorRange: 'pc' as const, sar: '4:3' };
+    const base = {
+      path: '/work/seg-00001.mp4',
+      width: 320,
+      height: 240,
+      frameRate: { num: 24000, den: 1001 },
+      colorRange: 'pc' as const,
+      sar: '4:3',
+    };
     const x264 = segmentEncoderArgs({ ...base, lossless: true }, '/work/.tmp');
     expect(x264.join(' ')).toContain('-c:v libx264 -preset medium -qp 0');
     expect(x264.join(' ')).toContain('-colorspace smpte170m -color_primaries smpte170m -color_trc smpte170m -color_range pc');

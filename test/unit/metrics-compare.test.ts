@@ -13,7 +13,21 @@ const clip = (name: string) => path.join(dir, name);
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'chromareel-metrics-'));
   const encode = (input: string[], output: string, filters?: string) =>
-    execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...input, ...(filters ? ['-vf', filters] : []), '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p', output]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-nostdin',
+      '-y',
+      ...input,
+      ...(filters ? ['-vf', filters] : []),
+      '-c:v',
+      'libx264',
+      '-qp',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      output,
+    ]);
   encode(['-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=1'], clip('colour.mp4'));
   encode(['-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=1'], clip('grey.mp4'), 'hue=s=0');
   // Luma stays put while the hue turns by 120° every frame.

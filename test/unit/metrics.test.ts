@@ -141,10 +141,22 @@ describe('static-region chroma flicker', () => {
 
 describe('pipeline frame conversion', () => {
   it('turns zero chroma into grey and known chroma into the JFIF colours', () => {
-    const grey = chromaFrameToRgb({ width: 2, height: 1, luma: Float32Array.of(0.2, 0.8), cb: new Float32Array(2), cr: new Float32Array(2) });
+    const grey = chromaFrameToRgb({
+      width: 2,
+      height: 1,
+      luma: Float32Array.of(0.2, 0.8),
+      cb: new Float32Array(2),
+      cr: new Float32Array(2),
+    });
     expect(Array.from(grey.rgb)).toEqual([51, 51, 51, 204, 204, 204]);
     // Pure red in JFIF: Y = 76.245, Cb = −43.0, Cr = 127.5 (offsets from 128) → (255, 0, 0).
-    const red = chromaFrameToRgb({ width: 1, height: 1, luma: Float32Array.of(76.245 / 255), cb: Float32Array.of(-43.0 / 255), cr: Float32Array.of(127.5 / 255) });
+    const red = chromaFrameToRgb({
+      width: 1,
+      height: 1,
+      luma: Float32Array.of(76.245 / 255),
+      cb: Float32Array.of(-43.0 / 255),
+      cr: Float32Array.of(127.5 / 255),
+    });
     expect(Array.from(red.rgb)).toEqual([255, 0, 0]);
   });
 });

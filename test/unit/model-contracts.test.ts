@@ -3,9 +3,19 @@ import { EngineError } from '../../electron/engine/errors.js';
 import { checkOutputDims, extractChroma, prepareInput, rgbToCbCr } from '../../electron/engine/model/contracts.js';
 import { shortReason } from '../../electron/engine/model/onnx-session.js';
 
-const chroma = { id: 'c', contract: 'chroma' as const, input: { name: 'luma', mean: [0], std: [1] }, output: { name: 'chroma', range: 'cbcr-offset' as const } };
+const chroma = {
+  id: 'c',
+  contract: 'chroma' as const,
+  input: { name: 'luma', mean: [0], std: [1] },
+  output: { name: 'chroma', range: 'cbcr-offset' as const },
+};
 const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-const rgb01 = { id: 'r', contract: 'rgb' as const, input: { name: 'image', ...imagenet }, output: { name: 'rgb', range: 'rgb-01' as const } };
+const rgb01 = {
+  id: 'r',
+  contract: 'rgb' as const,
+  input: { name: 'image', ...imagenet },
+  output: { name: 'rgb', range: 'rgb-01' as const },
+};
 const rgbNorm = { ...rgb01, id: 'rn', output: { name: 'rgb', range: 'rgb-normalized' as const } };
 
 describe('prepareInput', () => {
@@ -17,7 +27,13 @@ describe('prepareInput', () => {
   });
 
   it('normalizes a chroma model input with its mean and std', () => {
-    const input = prepareInput({ ...chroma, input: { name: 'luma', mean: [0.5], std: [0.25] } }, Float32Array.from([0, 0.5, 1, 0.75]), 1, 2, 2);
+    const input = prepareInput(
+      { ...chroma, input: { name: 'luma', mean: [0.5], std: [0.25] } },
+      Float32Array.from([0, 0.5, 1, 0.75]),
+      1,
+      2,
+      2,
+    );
     expect(Array.from(input.data)).toEqual([-2, 0, 2, 1]);
   });
 

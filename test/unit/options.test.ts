@@ -29,7 +29,8 @@ import type { Settings } from '../../renderer/src/settings/use-settings.js';
 import { repoRoot, runCli } from '../helpers/render.js';
 
 const preview = (options: Record<string, unknown>) => previewRequestSchema.safeParse({ input: '/films/a.mp4', at: 0, ...options }).success;
-const job = (options: Record<string, unknown>) => jobSpecSchema.safeParse({ input: '/films/a.mp4', output: '/films/b.mp4', options }).success;
+const job = (options: Record<string, unknown>) =>
+  jobSpecSchema.safeParse({ input: '/films/a.mp4', output: '/films/b.mp4', options }).success;
 
 describe('options are defined once', () => {
   it('the host schemas accept exactly the listed values and bounds', () => {
@@ -55,7 +56,10 @@ describe('options are defined once', () => {
     const resolved = resolveColorizeOptions({});
     expect(resolved).toMatchObject(COLORIZE_DEFAULTS);
     expect(resolveColorizeOptions({}, { renderFactor: { default: 16 } }).renderFactor).toBe(16);
-    expect(resolveColorizeOptions({ renderFactor: 20, stabilize: 'off' }, { renderFactor: { default: 16 } })).toMatchObject({ renderFactor: 20, stabilize: 'off' });
+    expect(resolveColorizeOptions({ renderFactor: 20, stabilize: 'off' }, { renderFactor: { default: 16 } })).toMatchObject({
+      renderFactor: 20,
+      stabilize: 'off',
+    });
   });
 
   it('every photo ending the CLI treats as a photo can be written', () => {
@@ -66,7 +70,8 @@ describe('options are defined once', () => {
     const { stdout, code } = await runCli(['colorize', '--help']);
     expect(code).toBe(0);
     const help = stdout.replace(/\s+/g, ' ');
-    const choices = (values: readonly string[], fallback: string) => `(choices: ${values.map((v) => `"${v}"`).join(', ')}, default: "${fallback}")`;
+    const choices = (values: readonly string[], fallback: string) =>
+      `(choices: ${values.map((v) => `"${v}"`).join(', ')}, default: "${fallback}")`;
     expect(help).toContain(choices(DEVICES, COLORIZE_DEFAULTS.device));
     expect(help).toContain(choices(STABILIZE_STRENGTHS, COLORIZE_DEFAULTS.stabilize));
     expect(help).toContain(choices(VIDEO_CODECS, OUTPUT_DEFAULTS.codec));
@@ -79,9 +84,19 @@ describe('options are defined once', () => {
   });
 
   it('the settings panel offers the same devices, strengths and codecs', () => {
-    const settings: Settings = { model: '', renderFactor: null, ...COLORIZE_DEFAULTS, codec: OUTPUT_DEFAULTS.codec, encoder: SOFTWARE_ENCODER[OUTPUT_DEFAULTS.codec], crf: OUTPUT_DEFAULTS.crf };
+    const settings: Settings = {
+      model: '',
+      renderFactor: null,
+      ...COLORIZE_DEFAULTS,
+      codec: OUTPUT_DEFAULTS.codec,
+      encoder: SOFTWARE_ENCODER[OUTPUT_DEFAULTS.codec],
+      crf: OUTPUT_DEFAULTS.crf,
+    };
     const html = renderToStaticMarkup(createElement(SettingsPanel, { settings, onChange: () => undefined, models: [], provider: null }));
-    const optionsOf = (id: string) => [...(html.match(new RegExp(`<select id="${id}"[^>]*>(.*?)</select>`))?.[1] ?? '').matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]);
+    const optionsOf = (id: string) =>
+      [...(html.match(new RegExp(`<select id="${id}"[^>]*>(.*?)</select>`))?.[1] ?? '').matchAll(/<option value="([^"]*)"/g)].map(
+        (m) => m[1],
+      );
     expect(optionsOf('setting-device')).toEqual([...DEVICES]);
     expect(optionsOf('setting-stabilize')).toEqual([...STABILIZE_STRENGTHS]);
     expect(optionsOf('setting-codec')).toEqual([...VIDEO_CODECS]);
@@ -98,7 +113,9 @@ describe('options are defined once', () => {
     expect(line('--device')).toMatch(new RegExp(`${DEVICES.join(' \\| ')}\\s+\\(default ${COLORIZE_DEFAULTS.device}\\)`));
     expect(line('--stabilize')).toMatch(new RegExp(`${STABILIZE_STRENGTHS.join(' \\| ')}\\s+\\(default ${COLORIZE_DEFAULTS.stabilize}\\)`));
     expect(line('--codec')).toContain(`--codec ${VIDEO_CODECS.join('|')}`);
-    expect(line('--codec')).toContain(`(default ${OUTPUT_DEFAULTS.codec}, CRF ${OUTPUT_DEFAULTS.crf} of ${CRF.min}–${CRF.max}, ${OUTPUT_DEFAULTS.preset})`);
+    expect(line('--codec')).toContain(
+      `(default ${OUTPUT_DEFAULTS.codec}, CRF ${OUTPUT_DEFAULTS.crf} of ${CRF.min}–${CRF.max}, ${OUTPUT_DEFAULTS.preset})`,
+    );
     expect(line('--encoder')).toContain(`--encoder <e>              ${ENCODER_CHOICES.join(' | ')}`);
     expect(line('--render-factor')).toContain(`(${RENDER_FACTOR.min}–${RENDER_FACTOR.max}, default the model's own;`);
     expect(line('--saturation')).toContain(`(${SATURATION.min}–${SATURATION.max}, default ${SATURATION.default})`);

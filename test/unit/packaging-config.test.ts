@@ -22,7 +22,13 @@ interface Matcher {
 }
 const fileMatcher = require(path.join(builderLib, 'out/fileMatcher.js')) as {
   FileMatcher: new (from: string, to: string, expand: (pattern: string) => string, patterns?: string[]) => Matcher;
-  getNodeModuleFileMatcher(appDir: string, destination: string, expand: (pattern: string) => string, platformOptions: unknown, packager: unknown): Matcher;
+  getNodeModuleFileMatcher(
+    appDir: string,
+    destination: string,
+    expand: (pattern: string) => string,
+    platformOptions: unknown,
+    packager: unknown,
+  ): Matcher;
   getFileMatchers(config: unknown, name: string, destination: string, options: unknown): Matcher[] | null;
 };
 
@@ -105,13 +111,15 @@ describe('electron-builder.yml', () => {
     }
   });
 
-  it.each(targets)("keeps only the $os-$arch onnxruntime binaries and unpacks them from the asar", ({ os, arch, platform }) => {
+  it.each(targets)('keeps only the $os-$arch onnxruntime binaries and unpacks them from the asar', ({ os, arch, platform }) => {
     const expand = expander(os, arch);
     const nodeModules = fileMatcher
       .getNodeModuleFileMatcher(repoRoot, '/app', expand, config[os], { config, debugLogger: { isEnabled: false } })
       .createFilter();
     const binaries = kept(repoRoot, ortBin, nodeModules);
-    const expected = readdirSync(path.join(ortBin, platform, arch)).map((name) => `node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}/${name}`);
+    const expected = readdirSync(path.join(ortBin, platform, arch)).map(
+      (name) => `node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}/${name}`,
+    );
     expect(binaries).toEqual(expected.sort());
     expect(binaries.some((file) => /onnxruntime_binding\.node$/.test(file))).toBe(true);
     expect(binaries.some((file) => /(libonnxruntime\.so\.1|libonnxruntime\.\d+\.dylib|onnxruntime\.dll)$/.test(file))).toBe(true);
@@ -152,7 +160,12 @@ describe('electron-builder.yml', () => {
   it('ships the installed models and the platform ffmpeg as extra resources', () => {
     const models = config.extraResources.find((entry) => entry.from === 'native-models')!;
     expect(models.to).toBe('native-models');
-    const modelFilter = new fileMatcher.FileMatcher(path.join(repoRoot, models.from), '/resources/native-models', expander('linux', 'x64'), models.filter).createFilter();
+    const modelFilter = new fileMatcher.FileMatcher(
+      path.join(repoRoot, models.from),
+      '/resources/native-models',
+      expander('linux', 'x64'),
+      models.filter,
+    ).createFilter();
     const shipped = kept(path.join(repoRoot, models.from), path.join(repoRoot, models.from), modelFilter);
     const installed = readdirSync(path.join(repoRoot, 'native-models'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
     for (const model of installed) {
@@ -171,8 +184,14 @@ describe('electron-builder.yml', () => {
       const exe = os === 'win' ? '.exe' : '';
       expect(readme).toContain(`${folder}/ffmpeg${exe}`);
       expect(readme).toContain(`${folder}/ffprobe${exe}`);
-      const filter = new fileMatcher.FileMatcher(path.join(repoRoot, folder), '/resources/ffmpeg', expander(os, arch), ffmpeg.filter).createFilter();
-      for (const name of [`ffmpeg${exe}`, `ffprobe${exe}`]) expect(filter(path.join(repoRoot, folder, name), { isDirectory: () => false })).toBe(true);
+      const filter = new fileMatcher.FileMatcher(
+        path.join(repoRoot, folder),
+        '/resources/ffmpeg',
+        expander(os, arch),
+        ffmpeg.filter,
+      ).createFilter();
+      for (const name of [`ffmpeg${exe}`, `ffprobe${exe}`])
+        expect(filter(path.join(repoRoot, folder, name), { isDirectory: () => false })).toBe(true);
     }
   });
 
@@ -185,8 +204,17 @@ describe('electron-builder.yml', () => {
     })!;
     const filter = main!.createFilter();
     const file = { isDirectory: () => false };
-    const packageJson = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { main: string; scripts: Record<string, string> };
-    for (const entry of [packageJson.main, 'out/main/inference-process.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'package.json']) {
+    const packageJson = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      main: string;
+      scripts: Record<string, string>;
+    };
+    for (const entry of [
+      packageJson.main,
+      'out/main/inference-process.js',
+      'out/preload/index.cjs',
+      'out/renderer/index.html',
+      'package.json',
+    ]) {
       expect(filter(path.join(repoRoot, entry), file), entry).toBe(true);
     }
     expect(filter(path.join(repoRoot, 'out/main/index.js.map'), file)).toBe(false);

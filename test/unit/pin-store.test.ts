@@ -2,7 +2,18 @@
 // app's per-user data keyed by the film's content, never beside the film; bad store files ignored
 // with a notice; import and export of hints files only where the person chose, atomic, replacing
 // only a regular file and only when asked; pins from the page checked like every other payload.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +26,13 @@ import { createMemoryPinStore, createPinStore, filmKey, HEAD_BYTES } from '../..
 import { createFileQueueStore, createMemoryQueueStore } from '../../electron/host/queue-store.js';
 import { RenderQueue } from '../../electron/host/render-queue.js';
 
-const doc: HintsDocument = { version: 1, pins: [{ t: 0.5, x: 0.25, y: 0.75, color: '#b22222' }, { x: 0.5, y: 0.5, color: '#3a6fc0' }] };
+const doc: HintsDocument = {
+  version: 1,
+  pins: [
+    { t: 0.5, x: 0.25, y: 0.75, color: '#b22222' },
+    { x: 0.5, y: 0.5, color: '#3a6fc0' },
+  ],
+};
 
 function errorOf(envelope: Envelope<unknown>) {
   if (envelope.ok) throw new Error(`expected an error, got ${JSON.stringify(envelope.value)}`);
@@ -88,8 +105,16 @@ describe('pin store', () => {
     const cases: [string, string | (() => void), RegExp][] = [
       ['not JSON', '{"version": 1, "hints": ', /not valid JSON/],
       ['another version', JSON.stringify({ version: 2, hints: doc }), /not a pins file of this version/],
-      ['a bad colour', JSON.stringify({ version: 1, hints: { version: 1, pins: [{ x: 0.1, y: 0.1, color: 'red' }] } }), /pins\[0\]\.color must be a colour like #b22222/],
-      ['a pin off the picture', JSON.stringify({ version: 1, hints: { version: 1, pins: [{ x: 1.5, y: 0.1, color: '#ff0000' }] } }), /pins\[0\]\.x must be a number from 0 to 1/],
+      [
+        'a bad colour',
+        JSON.stringify({ version: 1, hints: { version: 1, pins: [{ x: 0.1, y: 0.1, color: 'red' }] } }),
+        /pins\[0\]\.color must be a colour like #b22222/,
+      ],
+      [
+        'a pin off the picture',
+        JSON.stringify({ version: 1, hints: { version: 1, pins: [{ x: 1.5, y: 0.1, color: '#ff0000' }] } }),
+        /pins\[0\]\.x must be a number from 0 to 1/,
+      ],
       ['too large', 'x'.repeat(2 * 1024 * 1024), /too large/],
       [
         'a folder',
@@ -107,7 +132,9 @@ describe('pin store', () => {
       const loaded = await store.load(film);
       expect(loaded.hints, what).toEqual({ version: 1, pins: [] });
       expect(loaded.notice, what).toMatch(expected);
-      expect(loaded.notice, what).toMatch(/^The colour pins saved for film\.mp4 could not be read back \(.+\), so the film opens without them; pins you put now replace them\.$/);
+      expect(loaded.notice, what).toMatch(
+        /^The colour pins saved for film\.mp4 could not be read back \(.+\), so the film opens without them; pins you put now replace them\.$/,
+      );
     }
     rmSync(file, { recursive: true, force: true });
     writeFileSync(file, 'garbage');
@@ -117,7 +144,9 @@ describe('pin store', () => {
 
   it('refuses to keep pins that fail the hints schema, and saves of one film land in order', async () => {
     const store = createPinStore(path.join(state, 'pins-d'));
-    await expect(store.save(film, { version: 1, pins: [{ x: 2, y: 0, color: '#ffffff' }] })).rejects.toThrow(/pins\[0\]\.x must be a number from 0 to 1/);
+    await expect(store.save(film, { version: 1, pins: [{ x: 2, y: 0, color: '#ffffff' }] })).rejects.toThrow(
+      /pins\[0\]\.x must be a number from 0 to 1/,
+    );
     const saves = Array.from({ length: 8 }, (_, i) => store.save(film, { version: 1, pins: [{ x: i / 10, y: 0, color: '#ffffff' }] }));
     await Promise.all(saves);
     expect((await store.load(film)).hints.pins[0]!.x).toBe(0.7);
@@ -166,7 +195,12 @@ describe('pins through the host methods', () => {
       allowList,
       queue,
       appInfo: { host: 'electron', version: '1', platform: process.platform, allowedRoots: [], defaultOutputDir: null },
-      dialogs: { chooseFilm: async () => nextChoice, chooseOutput: async () => nextChoice, chooseHints: async () => nextChoice, chooseHintsOutput: async () => nextChoice },
+      dialogs: {
+        chooseFilm: async () => nextChoice,
+        chooseOutput: async () => nextChoice,
+        chooseHints: async () => nextChoice,
+        chooseHintsOutput: async () => nextChoice,
+      },
       pins: createPinStore(path.join(state, 'pins-host')),
     });
   });
@@ -184,16 +218,28 @@ describe('pins through the host methods', () => {
 
   it('checks pins from the page with the hints schema and answers in one plain sentence', async () => {
     const bad = await handlers.call('pins:save', { film, hints: { version: 1, pins: [{ t: 1, x: 0.1, y: 0.2, color: '#12345' }] } });
-    expect(errorOf(bad)).toEqual({ code: 'bad-request', message: 'The list of colour pins is not valid: pins[0].color must be a colour like #b22222.' });
+    expect(errorOf(bad)).toEqual({
+      code: 'bad-request',
+      message: 'The list of colour pins is not valid: pins[0].color must be a colour like #b22222.',
+    });
     const extra = await handlers.call('pins:save', { film, hints: { version: 1, pins: [], note: 'hi' } });
     expect(errorOf(extra).message).toBe('The list of colour pins is not valid: the file has an unknown field "note".');
-    const tooMany = await handlers.call('pins:save', { film, hints: { version: 1, pins: Array.from({ length: 1001 }, () => ({ x: 0, y: 0, color: '#000000' })) } });
+    const tooMany = await handlers.call('pins:save', {
+      film,
+      hints: { version: 1, pins: Array.from({ length: 1001 }, () => ({ x: 0, y: 0, color: '#000000' })) },
+    });
     expect(errorOf(tooMany).message).toMatch(/pins must hold at most 1000 pins/);
     // Previews and renders take the same check.
-    const preview = handlers.stream('engine:preview', { input: film, at: 0, hints: { version: 1, pins: [{ x: 0.1, y: -1, color: '#ffffff' }] } }, new AbortController().signal);
-    await expect((async () => {
-      for await (const item of preview) void item;
-    })()).rejects.toThrow(/^The list of colour pins is not valid: pins\[0\]\.y must be a number from 0 to 1/);
+    const preview = handlers.stream(
+      'engine:preview',
+      { input: film, at: 0, hints: { version: 1, pins: [{ x: 0.1, y: -1, color: '#ffffff' }] } },
+      new AbortController().signal,
+    );
+    await expect(
+      (async () => {
+        for await (const item of preview) void item;
+      })(),
+    ).rejects.toThrow(/^The list of colour pins is not valid: pins\[0\]\.y must be a number from 0 to 1/);
     const output = path.join(films, 'out.mp4');
     nextChoice = output;
     await handlers.call('files:choose-output', { suggestedPath: output });
@@ -219,7 +265,9 @@ describe('pins through the host methods', () => {
     const exists = errorOf(await handlers.call('pins:export', { path: target, hints: { version: 1, pins: [] } }));
     expect(exists.code).toBe('output-exists');
     expect(readFileSync(target, 'utf8')).toBe(text);
-    expect(valueOf<string>(await handlers.call('pins:export', { path: target, hints: { version: 1, pins: [] }, overwrite: true }))).toBe(target);
+    expect(valueOf<string>(await handlers.call('pins:export', { path: target, hints: { version: 1, pins: [] }, overwrite: true }))).toBe(
+      target,
+    );
     expect(JSON.parse(readFileSync(target, 'utf8'))).toEqual({ version: 1, pins: [] });
 
     const folder = path.join(films, 'folder.json');
@@ -238,7 +286,9 @@ describe('pins through the host methods', () => {
       await handlers.call('files:choose-hints-output', { suggestedPath: link });
       expect(valueOf<string>(await handlers.call('pins:export', { path: link, hints: doc, overwrite: true }))).toBe(victim);
       expect(readFileSync(victim, 'utf8')).toBe(formatHints(doc));
-      expect(readdirSync(work).sort()).toEqual(['elsewhere.mp4', 'films', 'longer.mp4', 'other.mp4', 'somewhere-else', 'state', 'victim.json'].sort());
+      expect(readdirSync(work).sort()).toEqual(
+        ['elsewhere.mp4', 'films', 'longer.mp4', 'other.mp4', 'somewhere-else', 'state', 'victim.json'].sort(),
+      );
     }
     const notJson = path.join(films, 'pins.txt');
     nextChoice = notJson;
@@ -254,7 +304,9 @@ describe('pins through the host methods', () => {
     expect(valueOf<string>(await handlers.call('files:choose-hints', {}))).toBe(file);
     expect(valueOf<HintsDocument>(await handlers.call('pins:import', { path: file }))).toEqual(doc);
     writeFileSync(file, '{"version": 1, "pins": [{"x": 0.1, "y": 0.1, "color": "#ff0000", "z": 1}]}');
-    expect(errorOf(await handlers.call('pins:import', { path: file })).message).toBe(`The hints file ${file} is not valid: pins[0] has an unknown field "z"; fix the file.`);
+    expect(errorOf(await handlers.call('pins:import', { path: file })).message).toBe(
+      `The hints file ${file} is not valid: pins[0] has an unknown field "z"; fix the file.`,
+    );
   });
 });
 
@@ -283,7 +335,8 @@ describe('saved render queue', () => {
     expect(jobs[0]!.error).toBeNull();
     expect(jobs[1]!.error).toEqual({
       code: 'bad-option',
-      message: "The list of colour pins saved with this render is not valid: pins[0].color must be a colour like #b22222; add the render again with the film's pins.",
+      message:
+        "The list of colour pins saved with this render is not valid: pins[0].color must be a colour like #b22222; add the render again with the film's pins.",
     });
   });
 });

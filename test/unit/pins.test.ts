@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestSchema, loadManifest } from '../../electron/engine/model/manifest.js';
 import { verifyPinsModelFile } from '../../electron/engine/model/pins-model.js';
 import { hintPlanes, pinChroma, PIN_SIDE } from '../../electron/engine/pins/hint-planes.js';
-import { canonicalHints, hintsDigest, MAX_HINTS_BYTES, parseHints, readHintsFile, validateHints } from '../../electron/engine/pins/hints-file.js';
+import {
+  canonicalHints,
+  hintsDigest,
+  MAX_HINTS_BYTES,
+  parseHints,
+  readHintsFile,
+  validateHints,
+} from '../../electron/engine/pins/hints-file.js';
 import { PinStage } from '../../electron/engine/pins/pin-stage.js';
 import { PinTracker } from '../../electron/engine/pins/pin-tracker.js';
 import { propagatePins } from '../../electron/engine/pins/propagate.js';
@@ -36,13 +43,21 @@ describe('hints file', () => {
   it('names the problem in one plain sentence', () => {
     const pins = [pin, pin, pin, { ...pin, color: 'red' }];
     expect(problem({ version: 1, pins })).toBe('The hints file is not valid: pins[3].color must be a colour like #b22222; fix the file.');
-    expect(problem({ version: 1, pins: [{ ...pin, x: 1.2 }] })).toBe('The hints file is not valid: pins[0].x must be a number from 0 to 1 (a fraction of the picture); fix the file.');
-    expect(problem({ version: 1, pins: [{ ...pin, y: undefined }] })).toBe('The hints file is not valid: pins[0].y is missing; fix the file.');
+    expect(problem({ version: 1, pins: [{ ...pin, x: 1.2 }] })).toBe(
+      'The hints file is not valid: pins[0].x must be a number from 0 to 1 (a fraction of the picture); fix the file.',
+    );
+    expect(problem({ version: 1, pins: [{ ...pin, y: undefined }] })).toBe(
+      'The hints file is not valid: pins[0].y is missing; fix the file.',
+    );
     expect(problem({ version: 1, pins: [{ ...pin, t: -1 }] })).toMatch(/pins\[0\]\.t /);
     expect(problem({ version: 2, pins: [] })).toBe('The hints file is not valid: version must be 1; fix the file.');
     expect(problem({ pins: [] })).toBe('The hints file is not valid: version is missing; fix the file.');
-    expect(problem({ version: 1, pins: [{ ...pin, colour: '#000000' }] })).toBe('The hints file is not valid: pins[0] has an unknown field "colour"; fix the file.');
-    expect(problem({ version: 1, pins: Array.from({ length: 1001 }, () => pin) })).toBe('The hints file is not valid: pins must hold at most 1000 pins; fix the file.');
+    expect(problem({ version: 1, pins: [{ ...pin, colour: '#000000' }] })).toBe(
+      'The hints file is not valid: pins[0] has an unknown field "colour"; fix the file.',
+    );
+    expect(problem({ version: 1, pins: Array.from({ length: 1001 }, () => pin) })).toBe(
+      'The hints file is not valid: pins must hold at most 1000 pins; fix the file.',
+    );
     expect(problem([1, 2])).toMatch(/^The hints file must hold a JSON object/);
     expect(() => parseHints('{"version": 1, pins: []}')).toThrow(/^The hints file is not valid JSON \(.*\); fix the file\.$/);
     for (const message of [problem({ version: 1, pins })]) expect(message.split(/\.\s/).length).toBe(1);
@@ -80,7 +95,14 @@ describe('hint planes', () => {
     const red = pinChroma('#ff0000');
     expect(red).toEqual(rgbToCbCr(1, 0, 0));
     const blue = pinChroma('#0000ff');
-    const planes = hintPlanes([{ x: 0, y: 0, cb: red[0], cr: red[1] }, { x: 3 / 16, y: 2 / 8, cb: blue[0], cr: blue[1] }], w, h);
+    const planes = hintPlanes(
+      [
+        { x: 0, y: 0, cb: red[0], cr: red[1] },
+        { x: 3 / 16, y: 2 / 8, cb: blue[0], cr: blue[1] },
+      ],
+      w,
+      h,
+    );
     const mask = planes.subarray(2 * w * h);
     // The corner square is clipped to 3×3; the two overlap on 2×3 pixels.
     expect(mask.reduce((s, v) => s + v, 0)).toBe(3 * 3 + PIN_SIDE * PIN_SIDE - 2 * 3);

@@ -37,7 +37,22 @@ function shot(seed: number, frames: number, grainSeed = seed + 100): Float32Arra
 function decodeLuma(file: string, frames: number, width = 170, height = 96): Float32Array[] {
   const result = spawnSync(
     'ffmpeg',
-    ['-v', 'error', '-nostdin', '-i', file, '-frames:v', String(frames), '-vf', `scale=${width}:${height}`, '-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      '-nostdin',
+      '-i',
+      file,
+      '-frames:v',
+      String(frames),
+      '-vf',
+      `scale=${width}:${height}`,
+      '-pix_fmt',
+      'gray',
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   if (result.status !== 0) throw new Error(`ffmpeg failed: ${result.stderr.toString()}`);
@@ -112,7 +127,10 @@ describe('SceneCutDetector', () => {
     expect(detect(joined, 170, 96)).toEqual([60]);
   });
 
-  const bwFilm = sharedVideo('bw-film-1950s-interior.mp4', 'real film cuts between two actors; its rights are not stated, so it is not committed');
+  const bwFilm = sharedVideo(
+    'bw-film-1950s-interior.mp4',
+    'real film cuts between two actors; its rights are not stated, so it is not committed',
+  );
   it('finds the cuts in a real 1950s film and none inside its shots', (context) => {
     if (bwFilm.missing) context.skip(bwFilm.missing);
     // The 1950s interior cuts between two people in one room at frames 34 and 134 (checked by eye).

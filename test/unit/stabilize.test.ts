@@ -15,7 +15,9 @@ const largePerfect = makeSyntheticClip({ width: 320, height: 192, squareSize: 24
 
 /** Bit-exact equality of two float planes (fast: vitest's deep equality is slow on large arrays). */
 function identical(a: Float32Array, b: Float32Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  return (
+    a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+  );
 }
 
 function run(clip: SyntheticClip, strength: StabilizeStrength, frames = clip.frames.map((f) => f.model)) {
@@ -69,7 +71,9 @@ describe('ChromaStabilizer', () => {
       const medium = run(clip, 'medium');
       const stabilized = flicker(medium.out);
       const reduction = 1 - stabilized / off;
-      console.info(`${clip.width}×${clip.height}: flicker off ${off.toFixed(2)}, medium ${stabilized.toFixed(2)} (${(100 * reduction).toFixed(0)}% less)`);
+      console.info(
+        `${clip.width}×${clip.height}: flicker off ${off.toFixed(2)}, medium ${stabilized.toFixed(2)} (${(100 * reduction).toFixed(0)}% less)`,
+      );
       expect(medium.out.map((f) => f.index)).toEqual(raw.map((f) => f.index));
       expect(reduction).toBeGreaterThanOrEqual(0.6);
       // Steadier and closer to the true colours, not just flatter.
@@ -98,7 +102,9 @@ describe('ChromaStabilizer', () => {
     short.push(...shortOnly.flush());
     const medium = run(still, 'medium').out;
     const off = late(raw);
-    console.info(`still shot, frames 60–119: flicker off ${off.toFixed(2)}, memory only ${late(short).toFixed(2)}, with still memory ${late(medium).toFixed(2)}`);
+    console.info(
+      `still shot, frames 60–119: flicker off ${off.toFixed(2)}, memory only ${late(short).toFixed(2)}, with still memory ${late(medium).toFixed(2)}`,
+    );
     expect(late(medium)).toBeLessThan(0.6 * late(short));
     expect(1 - late(medium) / off).toBeGreaterThan(0.9);
     // And still closer to the truth than the short memory, not just steadier.
@@ -140,7 +146,13 @@ describe('ChromaStabilizer', () => {
     const zeros = new Float32Array(n);
     const warp = buildBlockWarp(still, width, height, 1);
     const frame = { cb: zeros, cr: zeros, magnitude: zeros, luma: new Float32Array(n).fill(0.5) };
-    blendState(out, frame, state, { warp, trust, tolerance: 2 / 255 }, { limit: 7, stillLimit: 99, stillTrustFrom: 0.75, driftTolerance: 2 / 255, drift });
+    blendState(
+      out,
+      frame,
+      state,
+      { warp, trust, tolerance: 2 / 255 },
+      { limit: 7, stillLimit: 99, stillTrustFrom: 0.75, driftTolerance: 2 / 255, drift },
+    );
     cases.forEach((c, i) => {
       expect(out.weight[i]).toBeCloseTo(1 + c.carried, 3);
       expect(out.cb[i]).toBeCloseTo((0.2 * c.carried) / (1 + c.carried), 6);
@@ -220,7 +232,12 @@ describe('ChromaStabilizer', () => {
       return (255 * sum) / count;
     };
     const medium = run(clip, 'medium', frames).out;
-    const shortOnly = new ChromaStabilizer({ strength: 'medium', width: clip.width, height: clip.height, tuning: { presets: { medium: { stillMemory: STABILIZE_TUNING.presets.medium.memory } } } });
+    const shortOnly = new ChromaStabilizer({
+      strength: 'medium',
+      width: clip.width,
+      height: clip.height,
+      tuning: { presets: { medium: { stillMemory: STABILIZE_TUNING.presets.medium.memory } } },
+    });
     const short: LowResChroma[] = [];
     for (const frame of frames) short.push(...shortOnly.push(frame));
     short.push(...shortOnly.flush());
@@ -293,8 +310,14 @@ describe('ChromaStabilizer', () => {
       for (let t = 2; t < clip.cutAt - 2; t++) {
         const now = clip.frames[t];
         const regions = [
-          { stats: trail, mask: (i: number) => !now.square[i] && (clip.frames[t - 1].square[i] === 1 || clip.frames[t - 2].square[i] === 1) },
-          { stats: ahead, mask: (i: number) => !now.square[i] && (clip.frames[t + 1].square[i] === 1 || clip.frames[t + 2].square[i] === 1) },
+          {
+            stats: trail,
+            mask: (i: number) => !now.square[i] && (clip.frames[t - 1].square[i] === 1 || clip.frames[t - 2].square[i] === 1),
+          },
+          {
+            stats: ahead,
+            mask: (i: number) => !now.square[i] && (clip.frames[t + 1].square[i] === 1 || clip.frames[t + 2].square[i] === 1),
+          },
         ];
         for (const { stats, mask } of regions) {
           // Share of the way from the true background colour to the square's colour.
@@ -362,7 +385,9 @@ describe('ChromaStabilizer', () => {
           for (const frame of frames.slice(start)) out.push(...resumed.push(frame));
           out.push(...resumed.flush());
           expect(out.map((f) => f.index)).toEqual(reference.slice(start).map((f) => f.index));
-          const mismatched = out.filter((frame, k) => !identical(frame.cb, reference[start + k].cb) || !identical(frame.cr, reference[start + k].cr));
+          const mismatched = out.filter(
+            (frame, k) => !identical(frame.cb, reference[start + k].cb) || !identical(frame.cr, reference[start + k].cr),
+          );
           expect(mismatched.map((f) => f.index)).toEqual([]);
           expect(resumed.cuts).toEqual(stabilizer.cuts);
         }
@@ -374,14 +399,21 @@ describe('ChromaStabilizer', () => {
     const stabilizer = new ChromaStabilizer({ strength: 'medium', width: small.width, height: small.height });
     for (const { model } of small.frames.slice(0, 6)) stabilizer.push(model);
     const snapshot = stabilizer.snapshot();
-    expect(() => ChromaStabilizer.restore(snapshot, { strength: 'high', width: small.width, height: small.height })).toThrow(/strength or frame size/);
+    expect(() => ChromaStabilizer.restore(snapshot, { strength: 'high', width: small.width, height: small.height })).toThrow(
+      /strength or frame size/,
+    );
     expect(() => ChromaStabilizer.restore(snapshot, { strength: 'medium', width: 128, height: 96 })).toThrow(/strength or frame size/);
     expect(() =>
-      ChromaStabilizer.restore(snapshot, { strength: 'medium', width: small.width, height: small.height, tuning: { maxSaturationGain: 1.2 } }),
+      ChromaStabilizer.restore(snapshot, {
+        strength: 'medium',
+        width: small.width,
+        height: small.height,
+        tuning: { maxSaturationGain: 1.2 },
+      }),
     ).toThrow(/tuning/);
-    expect(() => ChromaStabilizer.restore(snapshot.subarray(0, snapshot.length - 3), { strength: 'medium', width: small.width, height: small.height })).toThrow(
-      /truncated/,
-    );
+    expect(() =>
+      ChromaStabilizer.restore(snapshot.subarray(0, snapshot.length - 3), { strength: 'medium', width: small.width, height: small.height }),
+    ).toThrow(/truncated/);
     const resumed = ChromaStabilizer.restore(snapshot, { strength: 'medium', width: small.width, height: small.height });
     const next = stabilizer.lastEmittedIndex + 1;
     expect(() => resumed.push(small.frames[next + 1].model)).toThrow(/expects frame/);

@@ -18,7 +18,12 @@ export class BufferPool {
 
   /** Gives a buffer from take() back; nothing may read or write it afterwards. */
   give(buffer: Uint8Array): void {
-    if (buffer.byteLength === this.bytes && buffer.byteOffset === 0 && buffer.buffer.byteLength === this.bytes && this.#idle.length < this.keep) {
+    if (
+      buffer.byteLength === this.bytes &&
+      buffer.byteOffset === 0 &&
+      buffer.buffer.byteLength === this.bytes &&
+      this.#idle.length < this.keep
+    ) {
       this.#idle.push(buffer);
     }
   }

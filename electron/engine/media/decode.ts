@@ -69,7 +69,11 @@ export interface LumaDecodePlan {
  * The ffmpeg command for a luma decode (exported so tests and tools can inspect it). `seekSec`
  * overrides the input seek: null for none, undefined for the default margin before the start frame.
  */
-export function planLumaDecode(info: MediaInfo, options: Omit<DecodeLumaOptions, 'signal' | 'pool'>, seekSec?: number | null): LumaDecodePlan {
+export function planLumaDecode(
+  info: MediaInfo,
+  options: Omit<DecodeLumaOptions, 'signal' | 'pool'>,
+  seekSec?: number | null,
+): LumaDecodePlan {
   const { video } = info;
   const startFrame = options.startFrame;
   if (!Number.isInteger(startFrame) || startFrame < 0) {
@@ -97,7 +101,10 @@ export function planLumaDecode(info: MediaInfo, options: Omit<DecodeLumaOptions,
   if (rotatedWidth !== video.outputWidth || rotatedHeight !== video.outputHeight) {
     filters.push(`crop=${video.outputWidth}:${video.outputHeight}:0:0`);
   }
-  const scaled = options.scaleTo && (options.scaleTo.width !== video.outputWidth || options.scaleTo.height !== video.outputHeight) ? options.scaleTo : null;
+  const scaled =
+    options.scaleTo && (options.scaleTo.width !== video.outputWidth || options.scaleTo.height !== video.outputHeight)
+      ? options.scaleTo
+      : null;
   if (scaled) {
     if (!Number.isInteger(scaled.width) || !Number.isInteger(scaled.height) || scaled.width < 1 || scaled.height < 1) {
       throw new EngineError('bad-option', `A scan size must be whole pixels from 1 up (got ${scaled.width}x${scaled.height}).`);
@@ -111,11 +118,16 @@ export function planLumaDecode(info: MediaInfo, options: Omit<DecodeLumaOptions,
     '-copyts',
     ...(seek !== null ? ['-noaccurate_seek', '-ss', seek.toFixed(6)] : []),
     ...filmInputArgs(info.path),
-    '-map', `0:${video.index}`,
-    '-vf', filters.join(','),
-    '-fps_mode', 'passthrough',
-    '-f', 'rawvideo',
-    '-pix_fmt', highDepth ? `gray${video.bitDepth}le` : 'gray',
+    '-map',
+    `0:${video.index}`,
+    '-vf',
+    filters.join(','),
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    highDepth ? `gray${video.bitDepth}le` : 'gray',
     'pipe:1',
   ];
   return {
@@ -150,7 +162,24 @@ async function verifiedSeekSec(info: MediaInfo, startFrame: number, signal?: Abo
     const seek = defaultSeekSec(info, startFrame, margin);
     if (seek === null) return null;
     const { stderr } = await runFfmpeg(
-      ['-nostats', '-copyts', '-noautorotate', '-noaccurate_seek', '-ss', seek.toFixed(6), ...filmInputArgs(info.path), '-map', `0:${video.index}`, '-frames:v', '1', '-vf', 'showinfo', '-f', 'null', '-'],
+      [
+        '-nostats',
+        '-copyts',
+        '-noautorotate',
+        '-noaccurate_seek',
+        '-ss',
+        seek.toFixed(6),
+        ...filmInputArgs(info.path),
+        '-map',
+        `0:${video.index}`,
+        '-frames:v',
+        '1',
+        '-vf',
+        'showinfo',
+        '-f',
+        'null',
+        '-',
+      ],
       { signal, logLevel: 'info', what: 'find a seek point' },
     );
     const decodedPts = [...stderr.matchAll(/\bn:\s*\d+\s+pts:\s*(-?\d+)/g)].map((m) => Number(m[1]));
@@ -188,7 +217,11 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
   if (info.video.timeBase === undefined || info.video.firstFramePts === undefined) info = await probe(info.path, options.signal);
   if (planLumaDecode(info, options).frameCount === 0) return;
   await recheckFilmFile(info.path);
-  const plan = planLumaDecode(info, options, options.startFrame > 0 ? await verifiedSeekSec(info, options.startFrame, options.signal) : null);
+  const plan = planLumaDecode(
+    info,
+    options,
+    options.startFrame > 0 ? await verifiedSeekSec(info, options.startFrame, options.signal) : null,
+  );
   const { width, height, bytesPerSample } = plan;
   const frameBytes = width * height * bytesPerSample;
   let index = plan.startFrame;
@@ -201,7 +234,10 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
   const onStderrLine = (line: string) => {
     if (damageReported || !options.onNotice || (plan.startFrame > 0 && index === plan.startFrame)) return;
     damageReported = true;
-    const reason = line.replace(/^\[[^\]]*\]\s*/, '').replace(/[.\s]+$/, '').slice(0, 160);
+    const reason = line
+      .replace(/^\[[^\]]*\]\s*/, '')
+      .replace(/[.\s]+$/, '')
+      .slice(0, 160);
     options.onNotice({
       type: 'notice',
       level: 'warning',
@@ -216,9 +252,18 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
       // ffmpeg's own failure, when there is one, says more than "stopped mid-frame".
       const truncated = async () => {
         await child.exited;
-        return new EngineError('ffmpeg-failed', `ffmpeg stopped in the middle of frame ${index} while decoding the film; try again.`, child.stderrTail());
+        return new EngineError(
+          'ffmpeg-failed',
+          `ffmpeg stopped in the middle of frame ${index} while decoding the film; try again.`,
+          child.stderrTail(),
+        );
       };
-      for await (const frame of fixedSizeFrames(child.stdout as AsyncIterable<Buffer>, frameBytes, truncated, bytesPerSample === 1 ? options.pool : undefined)) {
+      for await (const frame of fixedSizeFrames(
+        child.stdout as AsyncIterable<Buffer>,
+        frameBytes,
+        truncated,
+        bytesPerSample === 1 ? options.pool : undefined,
+      )) {
         yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth) };
         index++;
       }
@@ -277,7 +322,12 @@ export function decodeNotices(info: MediaInfo, deinterlace: boolean): NoticeEven
   const { video } = info;
   const notices: NoticeEvent[] = [];
   if (video.interlaced && deinterlace) {
-    notices.push({ type: 'notice', level: 'info', code: 'deinterlacing', message: 'The film is interlaced, so it is deinterlaced (bwdif) before colourizing; pass --no-deinterlace to keep it interlaced.' });
+    notices.push({
+      type: 'notice',
+      level: 'info',
+      code: 'deinterlacing',
+      message: 'The film is interlaced, so it is deinterlaced (bwdif) before colourizing; pass --no-deinterlace to keep it interlaced.',
+    });
   }
   if (video.variableFrameRate) {
     notices.push({

@@ -83,14 +83,18 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
         ? ['-field_order', options.fieldOrder] // x265 has no interlaced coding; the tag still tells players
         : [];
   const hardware = options.encoder?.hardware ? encoderArgs(options.encoder, { crf, preset }) : null;
-  if (hardware && options.lossless) throw new EngineError('bad-option', `Lossless output needs x264 or x265; ${options.encoder!.name} is not lossless.`);
+  if (hardware && options.lossless)
+    throw new EngineError('bad-option', `Lossless output needs x264 or x265; ${options.encoder!.name} is not lossless.`);
   const filters = [...(sar ? [`setsar=${sar.num}/${sar.den}`] : []), ...(hardware?.filters ?? [])];
   const video = hardware
     ? [...hardware.codec, ...(options.fieldOrder ? ['-field_order', options.fieldOrder] : [])]
     : codec === 'h264'
       ? ['-c:v', 'libx264', '-preset', preset, ...(options.lossless ? ['-qp', '0'] : ['-crf', String(crf)]), ...interlaced]
       : [
-          '-c:v', 'libx265', '-preset', preset,
+          '-c:v',
+          'libx265',
+          '-preset',
+          preset,
           ...(options.lossless ? ['-x265-params', 'lossless=1:log-level=error'] : ['-crf', String(crf), '-x265-params', 'log-level=error']),
           ...(container === 'mp4' || container === 'mov' ? ['-tag:v', 'hvc1'] : []),
           ...interlaced,
@@ -98,15 +102,26 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
   return [
     // Input tags match the output tags so no filter ever "fixes" the range on the way through.
     ...(hardware?.input ?? []),
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', formatRational(options.frameRate),
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+    '-s',
+    `${width}x${height}`,
+    '-framerate',
+    formatRational(options.frameRate),
     ...colour,
-    '-i', 'pipe:0',
+    '-i',
+    'pipe:0',
     ...(filters.length ? ['-vf', filters.join(',')] : []),
     ...video,
     ...(hardware ? (hardware.pixFmt ? ['-pix_fmt', hardware.pixFmt] : []) : ['-pix_fmt', 'yuv420p']),
     ...colour,
-    '-an', '-sn', '-dn',
-    '-f', container,
+    '-an',
+    '-sn',
+    '-dn',
+    '-f',
+    container,
     outputPath,
   ];
 }
@@ -133,7 +148,13 @@ export async function createSegmentEncoder(options: SegmentEncoderOptions): Prom
 
     async write(frame: YuvFrame, written?: () => void): Promise<void> {
       if (state !== 'open') throw new EngineError('bad-option', 'A frame was written to a segment that is already finished or aborted.');
-      if (frame.width !== options.width || frame.height !== options.height || frame.y.length !== ySize || frame.u.length !== cSize || frame.v.length !== cSize) {
+      if (
+        frame.width !== options.width ||
+        frame.height !== options.height ||
+        frame.y.length !== ySize ||
+        frame.u.length !== cSize ||
+        frame.v.length !== cSize
+      ) {
         throw new EngineError(
           'bad-option',
           `Frame ${frame.index} is ${frame.width}x${frame.height} with planes of ${frame.y.length}/${frame.u.length}/${frame.v.length} bytes, but the segment takes ${options.width}x${options.height} yuv420p.`,
@@ -161,7 +182,11 @@ export async function createSegmentEncoder(options: SegmentEncoderOptions): Prom
       await child.exited;
       await rename(temp, target).catch(async (error: NodeJS.ErrnoException) => {
         await removeTemp();
-        throw new EngineError('output-unwritable', `The segment ${target} could not be saved (${error.code}); check the work folder is writable.`, String(error));
+        throw new EngineError(
+          'output-unwritable',
+          `The segment ${target} could not be saved (${error.code}); check the work folder is writable.`,
+          String(error),
+        );
       });
       state = 'done';
     },

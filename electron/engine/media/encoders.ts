@@ -46,7 +46,9 @@ const AUTO_ORDER: Partial<Record<NodeJS.Platform, (keyof typeof HARDWARE_NAMES)[
 const VAAPI_DEVICE = '/dev/dri/renderD128';
 
 function softwareEncoder(codec: VideoCodec): VideoEncoder {
-  return codec === 'h264' ? { family: 'x264', codec, name: 'libx264', hardware: false } : { family: 'x265', codec, name: 'libx265', hardware: false };
+  return codec === 'h264'
+    ? { family: 'x264', codec, name: 'libx264', hardware: false }
+    : { family: 'x265', codec, name: 'libx265', hardware: false };
 }
 
 export function encoderFor(family: EncoderFamily, codec: VideoCodec): VideoEncoder {
@@ -56,13 +58,24 @@ export function encoderFor(family: EncoderFamily, codec: VideoCodec): VideoEncod
 
 /** The codec a choice implies when none was given: x265 means H.265, everything else H.264. */
 function codecForChoice(choice: EncoderChoice, codec?: VideoCodec): VideoCodec {
-  if (choice === 'x265' && codec === 'h264') throw new EngineError('bad-option', 'The x265 encoder writes H.265; choose codec h265 or another encoder.');
-  if (choice === 'x264' && codec === 'h265') throw new EngineError('bad-option', 'The x264 encoder writes H.264; choose codec h264 or another encoder.');
+  if (choice === 'x265' && codec === 'h264')
+    throw new EngineError('bad-option', 'The x265 encoder writes H.265; choose codec h265 or another encoder.');
+  if (choice === 'x264' && codec === 'h265')
+    throw new EngineError('bad-option', 'The x264 encoder writes H.264; choose codec h264 or another encoder.');
   return codec ?? (choice === 'x265' ? 'h265' : 'h264');
 }
 
 const NVENC_PRESETS: Record<string, string> = {
-  ultrafast: 'p1', superfast: 'p2', veryfast: 'p3', faster: 'p4', fast: 'p4', medium: 'p5', slow: 'p6', slower: 'p7', veryslow: 'p7', placebo: 'p7',
+  ultrafast: 'p1',
+  superfast: 'p2',
+  veryfast: 'p3',
+  faster: 'p4',
+  fast: 'p4',
+  medium: 'p5',
+  slow: 'p6',
+  slower: 'p7',
+  veryslow: 'p7',
+  placebo: 'p7',
 };
 const QSV_PRESETS = new Set(['veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']);
 
@@ -72,7 +85,10 @@ const QSV_PRESETS = new Set(['veryfast', 'faster', 'fast', 'medium', 'slow', 'sl
  * NVENC constant quality (-cq), Quick Sync ICQ (-global_quality), VAAPI and AMF constant QP,
  * VideoToolbox -q:v 1–100 (100 best). `pixFmt` is the output pixel format to ask for, if any.
  */
-export function encoderArgs(encoder: VideoEncoder, quality: EncoderQuality): { input: string[]; filters: string[]; codec: string[]; pixFmt: string | null } {
+export function encoderArgs(
+  encoder: VideoEncoder,
+  quality: EncoderQuality,
+): { input: string[]; filters: string[]; codec: string[]; pixFmt: string | null } {
   const crf = Math.round(quality.crf);
   switch (encoder.family) {
     case 'x264':
@@ -82,14 +98,34 @@ export function encoderArgs(encoder: VideoEncoder, quality: EncoderQuality): { i
       return {
         input: [],
         filters: [],
-        codec: ['-c:v', encoder.name, '-preset', NVENC_PRESETS[quality.preset] ?? 'p5', '-tune', 'hq', '-rc', 'vbr', '-cq', String(Math.max(1, crf)), '-b:v', '0'],
+        codec: [
+          '-c:v',
+          encoder.name,
+          '-preset',
+          NVENC_PRESETS[quality.preset] ?? 'p5',
+          '-tune',
+          'hq',
+          '-rc',
+          'vbr',
+          '-cq',
+          String(Math.max(1, crf)),
+          '-b:v',
+          '0',
+        ],
         pixFmt: 'yuv420p',
       };
     case 'qsv':
       return {
         input: [],
         filters: ['format=nv12'],
-        codec: ['-c:v', encoder.name, '-preset', QSV_PRESETS.has(quality.preset) ? quality.preset : 'veryfast', '-global_quality', String(Math.max(1, crf))],
+        codec: [
+          '-c:v',
+          encoder.name,
+          '-preset',
+          QSV_PRESETS.has(quality.preset) ? quality.preset : 'veryfast',
+          '-global_quality',
+          String(Math.max(1, crf)),
+        ],
         pixFmt: 'nv12',
       };
     case 'vaapi':
@@ -110,7 +146,20 @@ export function encoderArgs(encoder: VideoEncoder, quality: EncoderQuality): { i
       return {
         input: [],
         filters: [],
-        codec: ['-c:v', encoder.name, '-quality', 'balanced', '-rc', 'cqp', '-qp_i', String(crf), '-qp_p', String(crf), '-qp_b', String(crf)],
+        codec: [
+          '-c:v',
+          encoder.name,
+          '-quality',
+          'balanced',
+          '-rc',
+          'cqp',
+          '-qp_i',
+          String(crf),
+          '-qp_p',
+          String(crf),
+          '-qp_b',
+          String(crf),
+        ],
         pixFmt: 'yuv420p',
       };
   }
@@ -169,11 +218,26 @@ async function trialEncode(encoder: VideoEncoder, signal?: AbortSignal): Promise
   try {
     await runFfmpeg(
       [
-        '-hide_banner', '-v', 'error', ...args.input,
-        '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', '25', '-i', 'pipe:0',
+        '-hide_banner',
+        '-v',
+        'error',
+        ...args.input,
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'yuv420p',
+        '-s',
+        `${width}x${height}`,
+        '-framerate',
+        '25',
+        '-i',
+        'pipe:0',
         ...(args.filters.length ? ['-vf', args.filters.join(',')] : []),
-        ...args.codec, ...(args.pixFmt ? ['-pix_fmt', args.pixFmt] : []),
-        '-f', 'null', '-',
+        ...args.codec,
+        ...(args.pixFmt ? ['-pix_fmt', args.pixFmt] : []),
+        '-f',
+        'null',
+        '-',
       ],
       { stdinData: data, signal, what: `trial encode with ${encoder.name}` },
     );
@@ -182,7 +246,10 @@ async function trialEncode(encoder: VideoEncoder, signal?: AbortSignal): Promise
     if (signal?.aborted) throw error;
     const detail = error instanceof EngineError ? (error.detail ?? error.message) : String(error);
     // ffmpeg's first line names the cause ("Cannot load libcuda.so.1"); later ones are generic.
-    const first = detail.split('\n').map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim()).find(Boolean);
+    const first = detail
+      .split('\n')
+      .map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim())
+      .find(Boolean);
     return { ok: false, reason: (first ?? 'it failed').slice(0, 200) };
   }
 }
@@ -220,13 +287,22 @@ export async function resolveEncoder(choice: EncoderChoice, options: ResolveEnco
   if (choice === 'x264' || choice === 'x265') return { encoder: software };
   if (options.lossless) {
     if (choice === 'auto') return { encoder: software };
-    return { encoder: software, notice: { level: 'warning', code: 'encoder-fallback', message: `Lossless output needs ${cpuName} on the CPU (hardware encoders are not lossless), so ${choice} is not used.` } };
+    return {
+      encoder: software,
+      notice: {
+        level: 'warning',
+        code: 'encoder-fallback',
+        message: `Lossless output needs ${cpuName} on the CPU (hardware encoders are not lossless), so ${choice} is not used.`,
+      },
+    };
   }
   const platform = options.platform ?? process.platform;
   const candidates = choice === 'auto' ? (AUTO_ORDER[platform] ?? []) : [choice];
   const { ffmpeg, version } = await locateFfmpeg();
   const listed = await listedEncoders(options.signal);
-  const cache = options.cacheFile ? await readCache(options.cacheFile, ffmpeg, version) : { ffmpeg, version, trials: {} as Record<string, Trial> };
+  const cache = options.cacheFile
+    ? await readCache(options.cacheFile, ffmpeg, version)
+    : { ffmpeg, version, trials: {} as Record<string, Trial> };
   const failures: string[] = [];
   let changed = false;
   for (const family of candidates) {

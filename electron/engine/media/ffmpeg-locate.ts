@@ -122,7 +122,7 @@ function installAdvice(platform: NodeJS.Platform): string {
     case 'win32':
       return 'install them with `winget install ffmpeg`';
     default:
-      return 'install them with `sudo apt-get install ffmpeg` on Debian/Ubuntu (or your distribution\'s ffmpeg package)';
+      return "install them with `sudo apt-get install ffmpeg` on Debian/Ubuntu (or your distribution's ffmpeg package)";
   }
 }
 

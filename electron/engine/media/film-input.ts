@@ -9,8 +9,14 @@ import { EngineError } from '../errors.js';
 
 /** ffmpeg's names of the demuxers a film may be read with; each opens nothing but its own file. */
 const FILM_DEMUXERS = [
-  'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', // MP4 / MOV (external data references stay off: enable_drefs defaults to 0)
-  'matroska', 'webm',
+  'mov',
+  'mp4',
+  'm4a',
+  '3gp',
+  '3g2',
+  'mj2', // MP4 / MOV (external data references stay off: enable_drefs defaults to 0)
+  'matroska',
+  'webm',
   'avi',
   'mpegts',
   'mpeg', // MPEG program stream (.mpg, .vob)
@@ -68,7 +74,10 @@ export async function describeNonFilm(file: string): Promise<string | null> {
     const head = Buffer.alloc(64);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     const bytes = head.subarray(0, bytesRead);
-    const text = bytes.toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
+    const text = bytes
+      .toString('latin1')
+      .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+      .trimStart();
     const name = path.basename(file);
     if (/^#EXTM3U/i.test(text) || /^<\?xml[\s\S]*<MPD/i.test(text) || /^<MPD/i.test(text)) {
       return `"${name}" is a streaming playlist, not a film; ChromaReel only opens films that hold their own pictures, so download the film itself.`;
@@ -77,7 +86,9 @@ export async function describeNonFilm(file: string): Promise<string | null> {
       return `"${name}" is an ffmpeg concat list, not a film; ChromaReel only opens films that hold their own pictures, so join the parts into one file first.`;
     }
     // H.264/H.265 Annex B start codes; 00 00 01 BA is an MPEG program stream's pack header, a real container.
-    const annexB = (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 1 && bytes[3] !== 0xba) || (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 1);
+    const annexB =
+      (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 1 && bytes[3] !== 0xba) ||
+      (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 1);
     if (annexB) {
       return `"${name}" is a raw video stream without a container (no timing), not a film file; put it into MP4 first, for example with "ffmpeg -i ${name} -c copy film.mp4".`;
     }

@@ -40,7 +40,11 @@ const FORMAT_BY_EXTENSION: Record<string, ImageFormat> = {
 
 export function imageFormatFor(file: string): ImageFormat {
   const format = FORMAT_BY_EXTENSION[path.extname(file).toLowerCase()];
-  if (!format) throw new EngineError('bad-option', `A photo can be written as .jpg, .png, .webp or .tif, not "${path.basename(file)}"; choose an output name with one of those endings.`);
+  if (!format)
+    throw new EngineError(
+      'bad-option',
+      `A photo can be written as .jpg, .png, .webp or .tif, not "${path.basename(file)}"; choose an output name with one of those endings.`,
+    );
   return format;
 }
 
@@ -57,7 +61,11 @@ export async function readPhotoLuma(file: string): Promise<PhotoLuma> {
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new EngineError('not-a-video', `"${path.basename(file)}" is not a photo that can be read; use a JPEG, PNG, TIFF or WebP file.`, String(error));
+    throw new EngineError(
+      'not-a-video',
+      `"${path.basename(file)}" is not a photo that can be read; use a JPEG, PNG, TIFF or WebP file.`,
+      String(error),
+    );
   }
   const { data, info } = decoded;
   const pixels = info.width * info.height;
@@ -80,7 +88,11 @@ export function rgbToLuma(r: number, g: number, b: number): number {
  * Writes a YCbCr image as PNG/JPEG/WebP/TIFF (chosen by `formatFrom`, default the path's extension),
  * atomically. The samples are in `range`; conversion to RGB is BT.601.
  */
-export async function writeYuvImage(file: string, image: YuvImage, options: { range: SampleRange; formatFrom?: string; quality?: number }): Promise<void> {
+export async function writeYuvImage(
+  file: string,
+  image: YuvImage,
+  options: { range: SampleRange; formatFrom?: string; quality?: number },
+): Promise<void> {
   const format = imageFormatFor(options.formatFrom ?? file);
   const rgb = yuvToRgb(image, options.range);
   const data = await encodeRgb(rgb, image.width, image.height, format, options.quality);

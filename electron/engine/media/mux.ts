@@ -43,7 +43,10 @@ const CONTAINER_BY_EXTENSION: Record<string, Container> = { '.mp4': 'mp4', '.m4v
 export function containerForOutput(output: string): Container {
   const container = CONTAINER_BY_EXTENSION[path.extname(output).toLowerCase()];
   if (!container) {
-    throw new EngineError('bad-option', `A film can be written as .mp4, .mov or .mkv, not "${path.basename(output)}"; choose an output name with one of those endings.`);
+    throw new EngineError(
+      'bad-option',
+      `A film can be written as .mp4, .mov or .mkv, not "${path.basename(output)}"; choose an output name with one of those endings.`,
+    );
   }
   return container;
 }
@@ -153,7 +156,8 @@ export async function muxOutput(options: MuxOptions): Promise<MuxResult> {
   await assertOutputReplaceable(output, options.overwrite);
   const outputDir = path.dirname(output);
   const dirStat = await stat(outputDir).catch(() => undefined);
-  if (!dirStat?.isDirectory()) throw new EngineError('output-unwritable', `The folder ${outputDir} does not exist; create it or choose another output.`);
+  if (!dirStat?.isDirectory())
+    throw new EngineError('output-unwritable', `The folder ${outputDir} does not exist; create it or choose another output.`);
 
   const frameCounts = options.segmentFrameCounts ?? (await countSegmentFrames(options.segments, source.video.frameRate, signal));
   if (frameCounts.length !== options.segments.length) {
@@ -184,10 +188,22 @@ async function countSegmentFrames(segments: string[], frameRate: Rational, signa
   const counts: number[] = [];
   for (const segment of segments) {
     const { stdout } = await runFfprobe(
-      ['-select_streams', 'v:0', '-show_entries', 'stream=nb_frames,duration:format=duration', '-of', 'json', '-i', ffmpegInput(path.resolve(segment))],
+      [
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_frames,duration:format=duration',
+        '-of',
+        'json',
+        '-i',
+        ffmpegInput(path.resolve(segment)),
+      ],
       { signal, what: `read the segment ${path.basename(segment)}` },
     );
-    const parsed = JSON.parse(stdout.toString('utf8')) as { streams?: Array<{ nb_frames?: string; duration?: string }>; format?: { duration?: string } };
+    const parsed = JSON.parse(stdout.toString('utf8')) as {
+      streams?: Array<{ nb_frames?: string; duration?: string }>;
+      format?: { duration?: string };
+    };
     const stream = parsed.streams?.[0];
     const nbFrames = Number(stream?.nb_frames);
     const duration = Number(stream?.duration ?? parsed.format?.duration);

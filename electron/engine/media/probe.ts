@@ -9,15 +9,7 @@ import { EngineError, isEngineError, throwIfAborted } from '../errors.js';
 import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoInfo } from '../../common/types.js';
 import { describeNonFilm, filmInputArgs, resolveFilmFile } from './film-input.js';
 import { runFfmpeg, runFfprobe } from './process.js';
-import {
-  formatRational,
-  parseRational,
-  ptsToFrameTick,
-  reduce,
-  sensibleFrameRate,
-  toNumber,
-  type Rational,
-} from './rational.js';
+import { formatRational, parseRational, ptsToFrameTick, reduce, sensibleFrameRate, toNumber, type Rational } from './rational.js';
 
 /** Seconds of packets read from the start to check whether the frame rate is constant. */
 const HEAD_SECONDS = 5;
@@ -213,9 +205,16 @@ export async function probe(inputPath: string, signal?: AbortSignal): Promise<Me
     const [described, frames] = await Promise.all([
       runFfprobe(
         [
-          '-show_format', '-show_streams', '-show_chapters',
-          '-show_entries', 'packet=stream_index,pts,duration,flags', '-read_intervals', `%+${HEAD_SECONDS}`,
-          '-of', 'json', ...input,
+          '-show_format',
+          '-show_streams',
+          '-show_chapters',
+          '-show_entries',
+          'packet=stream_index,pts,duration,flags',
+          '-read_intervals',
+          `%+${HEAD_SECONDS}`,
+          '-of',
+          'json',
+          ...input,
         ],
         { signal, what: `read "${name}"` },
       ),
@@ -236,7 +235,11 @@ export async function probe(inputPath: string, signal?: AbortSignal): Promise<Me
           error.detail,
         );
       }
-      throw new EngineError('not-a-video', `"${name}" is not a video file ffmpeg can read; choose a film such as MP4, MKV, MOV or AVI.`, error.detail);
+      throw new EngineError(
+        'not-a-video',
+        `"${name}" is not a video file ffmpeg can read; choose a film such as MP4, MKV, MOV or AVI.`,
+        error.detail,
+      );
     }
     throw error;
   }
@@ -302,7 +305,10 @@ async function describeVideo(
 
   const headPts = head.filter(isPresentedPacket).map((p) => p.pts as number);
   if (headPts.length === 0 && firstDecodedPts === undefined) {
-    throw new EngineError('zero-frames', `"${name}" has a video stream with no frames in it, so the file is empty or damaged; copy or download it again.`);
+    throw new EngineError(
+      'zero-frames',
+      `"${name}" has a video stream with no frames in it, so the file is empty or damaged; copy or download it again.`,
+    );
   }
 
   const { frameRate, variableFrameRate } = chooseFrameRate({
@@ -348,7 +354,10 @@ async function describeVideo(
     frameCount = tailFrameCount ?? Math.round((streamDurationSec ?? 0) * fps);
   }
   if (frameCount <= 0) {
-    throw new EngineError('zero-frames', `"${name}" has a video stream with no frames in it, so the file is empty or damaged; copy or download it again.`);
+    throw new EngineError(
+      'zero-frames',
+      `"${name}" has a video stream with no frames in it, so the file is empty or damaged; copy or download it again.`,
+    );
   }
 
   const width = stream.width as number;
@@ -433,7 +442,17 @@ async function readPackets(
 ): Promise<{ packets: FfprobePacket[]; stderr: string }> {
   try {
     const { stdout, stderr } = await runFfprobe(
-      ['-select_streams', String(streamIndex), '-read_intervals', interval, '-show_entries', 'packet=pts,duration,flags', '-of', 'json', ...input],
+      [
+        '-select_streams',
+        String(streamIndex),
+        '-read_intervals',
+        interval,
+        '-show_entries',
+        'packet=pts,duration,flags',
+        '-of',
+        'json',
+        ...input,
+      ],
       { signal, what: 'read the video packets' },
     );
     const parsed = JSON.parse(stdout.toString('utf8')) as { packets?: FfprobePacket[] };
@@ -457,7 +476,17 @@ interface FirstFrame {
 async function readFirstFrames(input: string[], signal?: AbortSignal): Promise<FirstFrame[]> {
   try {
     const { stdout } = await runFfprobe(
-      ['-select_streams', 'V:0', '-read_intervals', '%+#8', '-show_entries', 'frame=stream_index,best_effort_timestamp', '-of', 'json', ...input],
+      [
+        '-select_streams',
+        'V:0',
+        '-read_intervals',
+        '%+#8',
+        '-show_entries',
+        'frame=stream_index,best_effort_timestamp',
+        '-of',
+        'json',
+        ...input,
+      ],
       { signal, what: 'decode the first frames' },
     );
     return (JSON.parse(stdout.toString('utf8')) as { frames?: FirstFrame[] }).frames ?? [];
@@ -468,14 +497,28 @@ async function readFirstFrames(input: string[], signal?: AbortSignal): Promise<F
 }
 
 /** Decodes one small frame and checks whether its colour is (almost) neutral. */
-async function sampleLooksMonochrome(input: string[], streamIndex: number, atSec: number, signal?: AbortSignal): Promise<boolean | undefined> {
+async function sampleLooksMonochrome(
+  input: string[],
+  streamIndex: number,
+  atSec: number,
+  signal?: AbortSignal,
+): Promise<boolean | undefined> {
   const side = 32;
   try {
     const { stdout } = await runFfmpeg(
       [
-        '-ss', Math.max(0, atSec).toFixed(3), ...input,
-        '-map', `0:${streamIndex}`, '-frames:v', '1',
-        '-vf', `scale=${side}:${side},format=yuv444p`, '-f', 'rawvideo', 'pipe:1',
+        '-ss',
+        Math.max(0, atSec).toFixed(3),
+        ...input,
+        '-map',
+        `0:${streamIndex}`,
+        '-frames:v',
+        '1',
+        '-vf',
+        `scale=${side}:${side},format=yuv444p`,
+        '-f',
+        'rawvideo',
+        'pipe:1',
       ],
       { signal, what: 'sample a frame' },
     );

@@ -173,7 +173,11 @@ function failureError(
   const task = what ?? 'finish';
 
   const classified: Array<[RegExp, EngineErrorCode, string]> = [
-    [/No space left on device/i, 'disk-full', `The disk is full, so ffmpeg could not ${task}; free some space and run the same command again.`],
+    [
+      /No space left on device/i,
+      'disk-full',
+      `The disk is full, so ffmpeg could not ${task}; free some space and run the same command again.`,
+    ],
     [
       /(Permission denied|Read-only file system)/i,
       'output-unwritable',

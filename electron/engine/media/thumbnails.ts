@@ -85,11 +85,7 @@ export async function* extractThumbnails(info: MediaInfo, options: ThumbnailExtr
   const width = Math.max(2, 2 * Math.round((height * displayAspect) / 2));
   const fps = toNumber(video.frameRate);
   const filmSec = video.frameCount / fps;
-  const filters = [
-    ...(video.interlaced ? ['bwdif=mode=send_frame'] : []),
-    `scale=${width}:${height}:flags=bicubic`,
-    'setsar=1',
-  ].join(',');
+  const filters = [...(video.interlaced ? ['bwdif=mode=send_frame'] : []), `scale=${width}:${height}:flags=bicubic`, 'setsar=1'].join(',');
 
   const entries: CachedThumbnail[] = [];
   for (let index = 0; index < count; index++) {
@@ -111,15 +107,31 @@ async function grabJpeg(info: MediaInfo, atSec: number, filters: string, signal?
   for (const backSec of [0, 0.5, 2, 5]) {
     const { stdout } = await runFfmpeg(
       [
-        '-ss', Math.max(0, atSec - backSec).toFixed(6), ...filmInputArgs(info.path),
-        '-map', `0:${info.video.index}`, '-frames:v', '1', '-vf', filters,
-        '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
+        '-ss',
+        Math.max(0, atSec - backSec).toFixed(6),
+        ...filmInputArgs(info.path),
+        '-map',
+        `0:${info.video.index}`,
+        '-frames:v',
+        '1',
+        '-vf',
+        filters,
+        '-c:v',
+        'mjpeg',
+        '-q:v',
+        '5',
+        '-f',
+        'image2pipe',
+        'pipe:1',
       ],
       { signal, what: 'make a thumbnail' },
     );
     if (stdout.length > 0) return stdout;
   }
-  throw new EngineError('corrupt-input', `No picture could be decoded near ${atSec.toFixed(1)} s of ${path.basename(info.path)}; the file may be damaged.`);
+  throw new EngineError(
+    'corrupt-input',
+    `No picture could be decoded near ${atSec.toFixed(1)} s of ${path.basename(info.path)}; the file may be damaged.`,
+  );
 }
 
 /** The cached thumbnails, or undefined when there is no complete, well-formed cache entry. */

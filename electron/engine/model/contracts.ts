@@ -89,7 +89,14 @@ function checkFinite(manifest: ContractManifest, output: Float32Array): void {
 }
 
 /** The network's output [n,C,h,w] → Cb/Cr offsets, n*h*w each. */
-export function extractChroma(manifest: ContractManifest, output: Float32Array, dims: readonly number[], n: number, h: number, w: number): Chroma {
+export function extractChroma(
+  manifest: ContractManifest,
+  output: Float32Array,
+  dims: readonly number[],
+  n: number,
+  h: number,
+  w: number,
+): Chroma {
   checkOutputDims(manifest, dims, n, h, w);
   checkFinite(manifest, output);
   const plane = h * w;

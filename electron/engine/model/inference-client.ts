@@ -127,7 +127,8 @@ class InferenceClient implements InferenceSession {
       if (!Number.isInteger(value) || value <= 0) throw new RangeError(`infer: ${name} must be a positive integer, got ${value}`);
     }
     if (batch.length !== n * h * w) throw new RangeError(`infer: batch holds ${batch.length} values, expected n*h*w = ${n * h * w}`);
-    if (hints && hints.length !== 3 * n * h * w) throw new RangeError(`infer: hints hold ${hints.length} values, expected 3*n*h*w = ${3 * n * h * w}`);
+    if (hints && hints.length !== 3 * n * h * w)
+      throw new RangeError(`infer: hints hold ${hints.length} values, expected 3*n*h*w = ${3 * n * h * w}`);
     if (hints && !this.manifest.pins) throw new RangeError(`infer: the model "${this.manifest.id}" declares no pins graph to take hints`);
     const multiple = this.manifest.sizeMultiple;
     if (h % multiple !== 0 || w % multiple !== 0) {
@@ -170,7 +171,14 @@ class InferenceClient implements InferenceSession {
 
   /** A provider fallback, said loudly: `failed` could not be used, `used` runs the model instead. */
   #fallback(failed: ExecutionProvider, used: ExecutionProvider, message: string): void {
-    this.options.onNotice?.({ type: 'notice', level: 'warning', code: 'provider-fallback', message, provider: used, failedProvider: failed });
+    this.options.onNotice?.({
+      type: 'notice',
+      level: 'warning',
+      code: 'provider-fallback',
+      message,
+      provider: used,
+      failedProvider: failed,
+    });
   }
 
   /** The device choice as providers to try, minus (loudly) the ones this build lacks. */
@@ -288,10 +296,20 @@ class InferenceClient implements InferenceSession {
       pending.reject(new EngineError('model-contract', message.message));
     } else if (kind === 'oom') {
       pending.reject(
-        new EngineError('inference-crashed', `The model ran out of memory at ${pending.w}x${pending.h}; lower the render factor or close other programs and try again.`, message.message),
+        new EngineError(
+          'inference-crashed',
+          `The model ran out of memory at ${pending.w}x${pending.h}; lower the render factor or close other programs and try again.`,
+          message.message,
+        ),
       );
     } else {
-      pending.reject(new EngineError('inference-crashed', `The model failed on a frame (${message.message}); try again, or try --device cpu.`, message.message));
+      pending.reject(
+        new EngineError(
+          'inference-crashed',
+          `The model failed on a frame (${message.message}); try again, or try --device cpu.`,
+          message.message,
+        ),
+      );
     }
   }
 

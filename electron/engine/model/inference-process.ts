@@ -110,7 +110,13 @@ class InferenceWorker {
     }
     try {
       const { cb, cr } = request.hints
-        ? await (this.#pins ??= await PinsGraph.open(this.#manifest, this.#model.provider, this.#model.threads)).run(batch, request.hints, n, h, w)
+        ? await (this.#pins ??= await PinsGraph.open(this.#manifest, this.#model.provider, this.#model.threads)).run(
+            batch,
+            request.hints,
+            n,
+            h,
+            w,
+          )
         : await runBatch(this.#manifest, this.#model.session, batch, n, h, w);
       this.#send({ type: 'result', id, cb, cr });
     } catch (error) {

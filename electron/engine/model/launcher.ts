@@ -55,7 +55,10 @@ export function resolveInferenceEntry(fromDir = moduleDir(import.meta.url)): Inf
   const built = root ? path.join(root, 'dist', `${ENTRY_NAME}.js`) : undefined;
   if (built && existsSync(built)) return { entry: built, execArgv: [] };
 
-  throw new EngineError('inference-crashed', `The inference process's program (${ENTRY_NAME}.js) is missing; rebuild ChromaReel with "npm run build:node" or reinstall it.`);
+  throw new EngineError(
+    'inference-crashed',
+    `The inference process's program (${ENTRY_NAME}.js) is missing; rebuild ChromaReel with "npm run build:node" or reinstall it.`,
+  );
 }
 
 const STDERR_TAIL_BYTES = 8192;

@@ -12,7 +12,11 @@ export { renderSize } from './render-size.js';
 const MANIFEST_FILE = 'model.json';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const channelValues = z.array(finite).min(1).max(3).refine((v) => v.length !== 2, 'must hold 1 or 3 values');
+const channelValues = z
+  .array(finite)
+  .min(1)
+  .max(3)
+  .refine((v) => v.length !== 2, 'must hold 1 or 3 values');
 
 const relativeFileName = z
   .string()
@@ -61,7 +65,13 @@ export const manifestSchema = z
         sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits'),
         input: z.string().min(1).max(256).default('hints'),
         /** Side of a pin's square in the hint planes (pixels, odd); 5 when not said. */
-        pinSide: z.number().int().min(1).max(63).refine((v) => v % 2 === 1, 'must be odd').optional(),
+        pinSide: z
+          .number()
+          .int()
+          .min(1)
+          .max(63)
+          .refine((v) => v % 2 === 1, 'must be odd')
+          .optional(),
       })
       .optional(),
     training: z.record(z.string(), z.unknown()).optional(),
@@ -78,7 +88,7 @@ export const manifestSchema = z
         }
       }
       if (m.pins && m.pins.input === m.input.name) {
-        ctx.addIssue({ code: 'custom', path: ['pins', 'input'], message: 'must differ from the luma input\'s name' });
+        ctx.addIssue({ code: 'custom', path: ['pins', 'input'], message: "must differ from the luma input's name" });
       }
     } else if (m.pins) {
       ctx.addIssue({ code: 'custom', path: ['pins'], message: 'is only for chroma models' });
@@ -107,18 +117,28 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function loadManifest(dirOrJsonPath: string): ModelManifest {
   const given = path.resolve(dirOrJsonPath);
   if (!existsSync(given)) {
-    throw new EngineError('model-not-found', `There is no model at ${given}; give a model folder holding model.json and model.onnx, or the id of an installed model.`);
+    throw new EngineError(
+      'model-not-found',
+      `There is no model at ${given}; give a model folder holding model.json and model.onnx, or the id of an installed model.`,
+    );
   }
   const manifestPath = statSync(given).isDirectory() ? path.join(given, MANIFEST_FILE) : given;
   if (!existsSync(manifestPath)) {
-    throw new EngineError('model-not-found', `The folder ${given} holds no ${MANIFEST_FILE}, so it is not a model folder; give a folder holding model.json and model.onnx.`);
+    throw new EngineError(
+      'model-not-found',
+      `The folder ${given} holds no ${MANIFEST_FILE}, so it is not a model folder; give a folder holding model.json and model.onnx.`,
+    );
   }
 
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch (error) {
-    throw new EngineError('model-invalid', `The model manifest ${manifestPath} is not valid JSON; fix the file or reinstall the model.`, String(error));
+    throw new EngineError(
+      'model-invalid',
+      `The model manifest ${manifestPath} is not valid JSON; fix the file or reinstall the model.`,
+      String(error),
+    );
   }
 
   const parsed = manifestSchema.safeParse(json, {
@@ -137,10 +157,16 @@ export function loadManifest(dirOrJsonPath: string): ModelManifest {
   const dir = path.dirname(manifestPath);
   const modelPath = path.join(dir, parsed.data.file);
   if (!existsSync(modelPath)) {
-    throw new EngineError('model-not-found', `The model "${parsed.data.id}" has no ${parsed.data.file} in ${dir}; reinstall or re-export the model.`);
+    throw new EngineError(
+      'model-not-found',
+      `The model "${parsed.data.id}" has no ${parsed.data.file} in ${dir}; reinstall or re-export the model.`,
+    );
   }
   if (!statSync(modelPath).isFile()) {
-    throw new EngineError('model-invalid', `The model "${parsed.data.id}" names ${parsed.data.file} in ${dir} as its model file, but that is not a file; fix "file" in its model.json or reinstall the model.`);
+    throw new EngineError(
+      'model-invalid',
+      `The model "${parsed.data.id}" names ${parsed.data.file} in ${dir} as its model file, but that is not a file; fix "file" in its model.json or reinstall the model.`,
+    );
   }
   return { ...parsed.data, dir, manifestPath, modelPath };
 }
@@ -157,12 +183,18 @@ async function sha256OfFile(file: string): Promise<string> {
 /** Checks the model file against the manifest's sha256 (streamed); throws 'model-hash-mismatch'. */
 export async function verifyModelFile(manifest: ModelManifest): Promise<void> {
   if (!existsSync(manifest.modelPath)) {
-    throw new EngineError('model-not-found', `The model "${manifest.id}" has no ${manifest.file} in ${manifest.dir}; reinstall or re-export the model.`);
+    throw new EngineError(
+      'model-not-found',
+      `The model "${manifest.id}" has no ${manifest.file} in ${manifest.dir}; reinstall or re-export the model.`,
+    );
   }
   const info = statSync(manifest.modelPath);
   const { size, mtimeMs } = info;
   if (!info.isFile()) {
-    throw new EngineError('model-invalid', `The model "${manifest.id}" names ${manifest.file} in ${manifest.dir} as its model file, but that is not a file; fix "file" in its model.json or reinstall the model.`);
+    throw new EngineError(
+      'model-invalid',
+      `The model "${manifest.id}" names ${manifest.file} in ${manifest.dir} as its model file, but that is not a file; fix "file" in its model.json or reinstall the model.`,
+    );
   }
   const expected = manifest.sha256.toLowerCase();
   const known = verifiedFiles.get(manifest.modelPath);

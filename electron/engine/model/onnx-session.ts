@@ -69,7 +69,10 @@ function declaredShape(metadata: ort.InferenceSession.ValueMetadata | undefined)
 /** Throws 'model-contract' when the network's names or channel counts disagree with the manifest. */
 export function checkContract(manifest: ModelManifest, session: ort.InferenceSession): void {
   const fail = (what: string) => {
-    throw new EngineError('model-contract', `The model "${manifest.id}" says contract ${manifest.contract} but ${what}; fix its model.json or re-export the model.`);
+    throw new EngineError(
+      'model-contract',
+      `The model "${manifest.id}" says contract ${manifest.contract} but ${what}; fix its model.json or re-export the model.`,
+    );
   };
   const inputIndex = session.inputNames.indexOf(manifest.input.name);
   if (inputIndex < 0) fail(`the network has no input "${manifest.input.name}" (its inputs: ${session.inputNames.join(', ')})`);
@@ -80,21 +83,32 @@ export function checkContract(manifest: ModelManifest, session: ort.InferenceSes
   const check = (side: 'input' | 'output', metadata: ort.InferenceSession.ValueMetadata | undefined, expected: number) => {
     const { rank, channels } = declaredShape(metadata);
     if (rank !== undefined && rank !== 4) fail(`its ${side} has ${rank} dimensions instead of 4 ([N,${expected},H,W])`);
-    if (channels !== undefined && channels !== expected) fail(`its ${side} has ${channels} channel${channels === 1 ? '' : 's'} instead of ${expected}`);
+    if (channels !== undefined && channels !== expected)
+      fail(`its ${side} has ${channels} channel${channels === 1 ? '' : 's'} instead of ${expected}`);
   };
   check('input', session.inputMetadata[inputIndex], inputChannels(manifest.contract));
   check('output', session.outputMetadata[outputIndex], outputChannels(manifest.contract));
 }
 
 /** Runs one luma batch through the model and returns its Cb/Cr offsets. */
-export async function runBatch(manifest: ModelManifest, session: ort.InferenceSession, luma: Float32Array, n: number, h: number, w: number): Promise<Chroma> {
+export async function runBatch(
+  manifest: ModelManifest,
+  session: ort.InferenceSession,
+  luma: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+): Promise<Chroma> {
   const input = prepareInput(manifest, luma, n, h, w);
   const feeds = { [manifest.input.name]: new ort.Tensor('float32', input.data, input.dims) };
   const results = await session.run(feeds, [manifest.output.name]);
   const output = results[manifest.output.name];
   try {
     if (output.type !== 'float32') {
-      throw new EngineError('model-contract', `The model "${manifest.id}" returned ${output.type} values instead of float32; re-export the model with a float32 output.`);
+      throw new EngineError(
+        'model-contract',
+        `The model "${manifest.id}" returned ${output.type} values instead of float32; re-export the model with a float32 output.`,
+      );
     }
     return extractChroma(manifest, output.data as Float32Array, output.dims, n, h, w);
   } finally {
@@ -102,7 +116,8 @@ export async function runBatch(manifest: ModelManifest, session: ort.InferenceSe
   }
 }
 
-const OUT_OF_MEMORY = /out of memory|failed to allocate|bad_alloc|cudaErrorMemoryAllocation|CUDA_ERROR_OUT_OF_MEMORY|E_OUTOFMEMORY|insufficient memory/i;
+const OUT_OF_MEMORY =
+  /out of memory|failed to allocate|bad_alloc|cudaErrorMemoryAllocation|CUDA_ERROR_OUT_OF_MEMORY|E_OUTOFMEMORY|insufficient memory/i;
 
 export function classifyInferError(error: unknown, provider: ExecutionProvider): InferErrorKind {
   if (error instanceof EngineError && error.code === 'model-contract') return 'contract';

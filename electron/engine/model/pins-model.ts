@@ -21,13 +21,21 @@ export async function verifyPinsModelFile(manifest: ModelManifest): Promise<void
   if (!file || !manifest.pins) return;
   const fix = 'reinstall the model or re-export it with a fresh model.json';
   const real = await realpath(file).catch(() => null);
-  if (!real) throw new EngineError('model-not-found', `The model "${manifest.id}" has no ${manifest.pins.file} (its pins graph) in ${manifest.dir}; ${fix}.`);
+  if (!real)
+    throw new EngineError(
+      'model-not-found',
+      `The model "${manifest.id}" has no ${manifest.pins.file} (its pins graph) in ${manifest.dir}; ${fix}.`,
+    );
   const dir = await realpath(manifest.dir);
   if (path.relative(dir, real).startsWith('..') || path.isAbsolute(path.relative(dir, real))) {
-    throw new EngineError('model-invalid', `The pins graph ${manifest.pins.file} of the model "${manifest.id}" lies outside its folder ${manifest.dir}; ${fix}.`);
+    throw new EngineError(
+      'model-invalid',
+      `The pins graph ${manifest.pins.file} of the model "${manifest.id}" lies outside its folder ${manifest.dir}; ${fix}.`,
+    );
   }
   const info = await stat(real);
-  if (!info.isFile()) throw new EngineError('model-invalid', `The pins graph ${manifest.pins.file} of the model "${manifest.id}" is not a file; ${fix}.`);
+  if (!info.isFile())
+    throw new EngineError('model-invalid', `The pins graph ${manifest.pins.file} of the model "${manifest.id}" is not a file; ${fix}.`);
   const expected = manifest.pins.sha256.toLowerCase();
   const known = verified.get(real);
   if (known && known.size === info.size && known.mtimeMs === info.mtimeMs && known.sha256 === expected) return;

@@ -21,21 +21,28 @@ export class PinsGraph {
   static async open(manifest: ModelManifest, provider: ExecutionProvider, threads: number): Promise<PinsGraph> {
     const file = pinsModelPath(manifest);
     if (!file || !manifest.pins) {
-      throw new EngineError('model-contract', `The model "${manifest.id}" got colour pins but declares no pins graph; this is a bug, please report it.`);
+      throw new EngineError(
+        'model-contract',
+        `The model "${manifest.id}" got colour pins but declares no pins graph; this is a bug, please report it.`,
+      );
     }
     const { session } = await openModel({ ...manifest, modelPath: file }, [provider], threads);
     try {
       checkContract(manifest, session);
       const index = session.inputNames.indexOf(manifest.pins.input);
       const fail = (what: string) => {
-        throw new EngineError('model-contract', `The pins graph of the model "${manifest.id}" ${what}; fix the "pins" block of its model.json or re-export the model.`);
+        throw new EngineError(
+          'model-contract',
+          `The pins graph of the model "${manifest.id}" ${what}; fix the "pins" block of its model.json or re-export the model.`,
+        );
       };
       if (index < 0) fail(`has no input "${manifest.pins.input}" (its inputs: ${session.inputNames.join(', ')})`);
       const metadata = session.inputMetadata[index];
       if (metadata?.isTensor) {
         if (metadata.shape.length !== 4) fail(`takes hints with ${metadata.shape.length} dimensions instead of 4 ([N,3,H,W])`);
         const channels = metadata.shape[1];
-        if (typeof channels === 'number' && channels !== HINT_CHANNELS) fail(`takes hints with ${channels} channels instead of 3 (Cb, Cr, mask)`);
+        if (typeof channels === 'number' && channels !== HINT_CHANNELS)
+          fail(`takes hints with ${channels} channels instead of 3 (Cb, Cr, mask)`);
       }
       return new PinsGraph(manifest, session, manifest.pins.input);
     } catch (error) {
@@ -54,7 +61,10 @@ export class PinsGraph {
     const output = results[this.manifest.output.name];
     try {
       if (output.type !== 'float32') {
-        throw new EngineError('model-contract', `The pins graph of the model "${this.manifest.id}" returned ${output.type} values instead of float32; re-export the model.`);
+        throw new EngineError(
+          'model-contract',
+          `The pins graph of the model "${this.manifest.id}" returned ${output.type} values instead of float32; re-export the model.`,
+        );
       }
       return extractChroma(this.manifest, output.data as Float32Array, output.dims, n, h, w);
     } finally {

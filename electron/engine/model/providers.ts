@@ -45,7 +45,11 @@ function bindingDir(): string {
 /** Non-bundled providers ship as add-on libraries that onnxruntime-node's installer may have fetched. */
 function addOnInstalled(name: string): boolean {
   const file =
-    process.platform === 'win32' ? `onnxruntime_providers_${name}.dll` : process.platform === 'darwin' ? `libonnxruntime_providers_${name}.dylib` : `libonnxruntime_providers_${name}.so`;
+    process.platform === 'win32'
+      ? `onnxruntime_providers_${name}.dll`
+      : process.platform === 'darwin'
+        ? `libonnxruntime_providers_${name}.dylib`
+        : `libonnxruntime_providers_${name}.so`;
   return existsSync(path.join(bindingDir(), file));
 }
 
@@ -70,7 +74,10 @@ export function listAvailableProviders(): ExecutionProvider[] {
  * available ones; an explicit choice is kept even if unavailable (the inference client skips it with
  * a loud notice, see `unavailableProviderNotice`).
  */
-export function chooseProviders(device: DeviceChoice, available: readonly ExecutionProvider[] = listAvailableProviders()): ExecutionProvider[] {
+export function chooseProviders(
+  device: DeviceChoice,
+  available: readonly ExecutionProvider[] = listAvailableProviders(),
+): ExecutionProvider[] {
   if (device === 'auto') return AUTO_ORDER.filter((p) => p === 'cpu' || available.includes(p));
   return device === 'cpu' ? ['cpu'] : [device, 'cpu'];
 }

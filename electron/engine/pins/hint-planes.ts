@@ -27,7 +27,13 @@ function pinPixel(pin: { x: number; y: number }, width: number, height: number):
 }
 
 /** Paints `pins` into one frame's hint planes (a zeroed [3,h,w] block when `out` is not given). */
-export function hintPlanes(pins: readonly PlacedPin[], width: number, height: number, out = new Float32Array(3 * width * height), side = PIN_SIDE): Float32Array {
+export function hintPlanes(
+  pins: readonly PlacedPin[],
+  width: number,
+  height: number,
+  out = new Float32Array(3 * width * height),
+  side = PIN_SIDE,
+): Float32Array {
   const plane = width * height;
   const half = side >> 1;
   for (const pin of pins) {

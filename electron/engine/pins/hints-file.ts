@@ -21,10 +21,17 @@ export const MAX_HINTS_BYTES = 1024 * 1024;
 /** A type error's message, or "is missing" when the field is absent. */
 const expected = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is missing' : message);
 
-const fraction = z.number({ error: expected('must be a number from 0 to 1 (a fraction of the picture)') }).min(0).max(1);
+const fraction = z
+  .number({ error: expected('must be a number from 0 to 1 (a fraction of the picture)') })
+  .min(0)
+  .max(1);
 
 const pinSchema = z.strictObject({
-  t: z.number({ error: expected('must be a number of seconds') }).min(0).max(1e7).optional(),
+  t: z
+    .number({ error: expected('must be a number of seconds') })
+    .min(0)
+    .max(1e7)
+    .optional(),
   x: fraction,
   y: fraction,
   color: z.string({ error: expected('must be a colour like #b22222') }).regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #b22222'),
@@ -79,7 +86,10 @@ export function validateHints(json: unknown, source = 'The hints file', advice =
     const problem = describeIssue(parsed.error.issues[0]);
     throw new HintsError(problem, sentence(`${source} is not valid: ${problem}`), parsed.error.issues.map(describeIssue).join('\n'));
   }
-  return { version: 1, pins: parsed.data.pins.map((p) => ({ ...(p.t === undefined ? {} : { t: p.t }), x: p.x, y: p.y, color: p.color.toLowerCase() })) };
+  return {
+    version: 1,
+    pins: parsed.data.pins.map((p) => ({ ...(p.t === undefined ? {} : { t: p.t }), x: p.x, y: p.y, color: p.color.toLowerCase() })),
+  };
 }
 
 /** Parses and checks the text of a hints file. */
@@ -102,18 +112,27 @@ export async function readHintsFile(file: string): Promise<HintsDocument> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new EngineError('bad-option', `The hints file ${file} does not exist; check the path.`);
-    throw new EngineError('bad-option', `Cannot read the hints file ${file} (${code ?? String(error)}); check the path and its permissions.`);
+    throw new EngineError(
+      'bad-option',
+      `Cannot read the hints file ${file} (${code ?? String(error)}); check the path and its permissions.`,
+    );
   }
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw new EngineError('bad-option', `${source} is not a file; give the path of a .json hints file.`);
     if (stats.size > MAX_HINTS_BYTES) {
-      throw new EngineError('bad-option', `${source} is larger than ${MAX_HINTS_BYTES / 1024 / 1024} MiB; a hints file holds at most ${MAX_PINS} pins.`);
+      throw new EngineError(
+        'bad-option',
+        `${source} is larger than ${MAX_HINTS_BYTES / 1024 / 1024} MiB; a hints file holds at most ${MAX_PINS} pins.`,
+      );
     }
     const buffer = Buffer.alloc(Math.min(stats.size, MAX_HINTS_BYTES) + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     if (bytesRead > MAX_HINTS_BYTES) {
-      throw new EngineError('bad-option', `${source} is larger than ${MAX_HINTS_BYTES / 1024 / 1024} MiB; a hints file holds at most ${MAX_PINS} pins.`);
+      throw new EngineError(
+        'bad-option',
+        `${source} is larger than ${MAX_HINTS_BYTES / 1024 / 1024} MiB; a hints file holds at most ${MAX_PINS} pins.`,
+      );
     }
     return parseHints(buffer.subarray(0, bytesRead).toString('utf8'), source);
   } finally {

@@ -93,7 +93,11 @@ export class PinStage {
    * (a render resumed or started with --from, a preview): pins put on earlier frames of the same
    * shot then hold where the job starts. `decode` gives luma frames [start, start+count).
    */
-  async warmUp(until: number, decode: (start: number, count: number) => AsyncIterable<LumaFrame>, modelLuma: (frame: LumaFrame) => Float32Array): Promise<void> {
+  async warmUp(
+    until: number,
+    decode: (start: number, count: number) => AsyncIterable<LumaFrame>,
+    modelLuma: (frame: LumaFrame) => Float32Array,
+  ): Promise<void> {
     if (!this.tracker) return;
     for (let from = this.wantedFrom; from < until; from = this.wantedFrom) {
       let fed = false;

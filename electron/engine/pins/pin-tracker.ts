@@ -75,7 +75,9 @@ export class PinTracker {
     if (index < this.epochStart) return [];
     if (index !== this.wantedFrom) this.restart(index); // a gap: nothing is known about what was skipped
     this.lastFrame = index;
-    const grid = this.halved ? halve(luma, this.width, this.height, new Float32Array(this.gridWidth * this.gridHeight)) : Float32Array.from(luma);
+    const grid = this.halved
+      ? halve(luma, this.width, this.height, new Float32Array(this.gridWidth * this.gridHeight))
+      : Float32Array.from(luma);
     const cut = this.detector.push(grid, this.gridWidth, this.gridHeight);
     if (cut) {
       this.foundCuts.push(index);
@@ -126,7 +128,11 @@ export class PinTracker {
         py = live.y - vy;
       }
       if (px < -0.5 || py < -0.5 || px > this.gridWidth + 0.5 || py > this.gridHeight + 0.5) continue;
-      kept.push({ pin: live.pin, x: Math.min(this.gridWidth - 1e-3, Math.max(0, px)), y: Math.min(this.gridHeight - 1e-3, Math.max(0, py)) });
+      kept.push({
+        pin: live.pin,
+        x: Math.min(this.gridWidth - 1e-3, Math.max(0, px)),
+        y: Math.min(this.gridHeight - 1e-3, Math.max(0, py)),
+      });
     }
     this.live = kept;
   }

@@ -54,7 +54,10 @@ export class JobStore {
   ) {}
 
   /** Opens the job in `dir` when its fingerprint matches, otherwise starts a fresh one there. */
-  static async open(requestedDir: string, fresh: Omit<JobState, 'segments' | 'complete' | 'version'>): Promise<{ job: JobStore; resumed: boolean }> {
+  static async open(
+    requestedDir: string,
+    fresh: Omit<JobState, 'segments' | 'complete' | 'version'>,
+  ): Promise<{ job: JobStore; resumed: boolean }> {
     // Never through a link: segments, and later deletions, stay in the folder that was asked for.
     makeDirNoFollow(requestedDir);
     const dir = await realpath(requestedDir);
@@ -121,7 +124,10 @@ export class JobStore {
 
   private async save(): Promise<void> {
     if (!isPlainDir(this.dir)) {
-      throw new EngineError('output-unwritable', `The work folder ${this.dir} was replaced by a link or removed during the render; run the same command again.`);
+      throw new EngineError(
+        'output-unwritable',
+        `The work folder ${this.dir} was replaced by a link or removed during the render; run the same command again.`,
+      );
     }
     await writeFileAtomic(path.join(this.dir, JOB_FILE), JSON.stringify(this.state, null, 2));
   }

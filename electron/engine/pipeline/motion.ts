@@ -97,11 +97,7 @@ function blockSad(
 }
 
 /** Estimates the motion field that maps `current` onto `reference`. */
-export function estimateMotion(
-  current: LumaPyramid,
-  reference: LumaPyramid,
-  tuning: MotionTuning = DEFAULT_MOTION_TUNING,
-): MotionField {
+export function estimateMotion(current: LumaPyramid, reference: LumaPyramid, tuning: MotionTuning = DEFAULT_MOTION_TUNING): MotionField {
   const { width, height } = current;
   const B = tuning.blockSize;
   const blocksX = Math.ceil(width / B);

@@ -3,11 +3,7 @@
  * yielding results in source order. This is the bounded queue between pipeline stages: the source
  * is not pulled further ahead than `concurrency` items, so memory stays flat.
  */
-export async function* mapOrdered<T, R>(
-  source: AsyncIterable<T>,
-  fn: (item: T) => Promise<R>,
-  concurrency: number,
-): AsyncGenerator<R> {
+export async function* mapOrdered<T, R>(source: AsyncIterable<T>, fn: (item: T) => Promise<R>, concurrency: number): AsyncGenerator<R> {
   const iterator = source[Symbol.asyncIterator]();
   const inFlight: Promise<R>[] = [];
   let exhausted = false;

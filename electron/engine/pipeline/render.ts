@@ -59,7 +59,10 @@ function frameRange(info: MediaInfo, from?: number, to?: number): { start: numbe
   let end: number | null = to === undefined ? (info.video.frameCountExact ? total : null) : Math.ceil(to * fps - 1e-6);
   if (end !== null && info.video.frameCountExact) end = Math.min(end, total);
   if (start >= total && info.video.frameCountExact) {
-    throw new EngineError('bad-option', `The start time is past the end of the film (${info.durationSec.toFixed(2)} s); choose an earlier --from.`);
+    throw new EngineError(
+      'bad-option',
+      `The start time is past the end of the film (${info.durationSec.toFixed(2)} s); choose an earlier --from.`,
+    );
   }
   if (end !== null && end <= start) {
     throw new EngineError('bad-option', 'The chosen range is empty; make --to later than --from.');
@@ -86,7 +89,16 @@ export async function renderJob(
   const info = await deps.probe(options.input, signal);
   const settings = resolveColorizeOptions(options);
   for (const notice of decodeNotices(info, settings.deinterlace)) emit(notice);
-  emit({ type: 'progress', phase: 'loading-model', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
+  emit({
+    type: 'progress',
+    phase: 'loading-model',
+    framesDone: 0,
+    framesTotal: 0,
+    fps: 0,
+    etaSec: null,
+    segmentsDone: 0,
+    segmentsTotal: 0,
+  });
   const { manifest, session, release } = await deps.sessions.acquire(settings.model, settings.device, emit, signal);
   try {
     return await renderFilm(options, { info, manifest, session, emit, signal });
@@ -105,12 +117,15 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
   const { stabilize: strength, renderFactor, deinterlace, saturation, hints } = resolveColorizeOptions(options, manifest);
   const render = renderSize(info.video.outputWidth, info.video.outputHeight, renderFactor, manifest.sizeMultiple);
   const lossless = options.lossless ?? false;
-  const { encoder: videoEncoder, notice: encoderNotice } = await resolveEncoder(options.encoder ?? (options.codec === 'h265' ? 'x265' : 'x264'), {
-    codec: options.codec,
-    lossless,
-    cacheFile: path.join(defaultCacheDir(), 'encoders.json'),
-    signal,
-  });
+  const { encoder: videoEncoder, notice: encoderNotice } = await resolveEncoder(
+    options.encoder ?? (options.codec === 'h265' ? 'x265' : 'x264'),
+    {
+      codec: options.codec,
+      lossless,
+      cacheFile: path.join(defaultCacheDir(), 'encoders.json'),
+      signal,
+    },
+  );
   const codec = videoEncoder.codec;
 
   const pins = await jobPins(hints, manifest, (doc, hinted) => PinStage.forFilm(doc, fps, render.width, render.height, hinted));
@@ -146,7 +161,11 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     segmentFrames,
   }).catch((error: NodeJS.ErrnoException) => {
     if (error instanceof EngineError) throw error;
-    throw new EngineError('output-unwritable', `Cannot use the work folder ${workDir} (${error.code ?? error.message}); choose another with --work-dir.`, String(error));
+    throw new EngineError(
+      'output-unwritable',
+      `Cannot use the work folder ${workDir} (${error.code ?? error.message}); choose another with --work-dir.`,
+      String(error),
+    );
   });
   const total = (end ?? info.video.frameCount) - start;
   await checkDiskSpace(path.dirname(output), info, total - (job.nextFrame - start), lossless);
@@ -220,7 +239,11 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       // (field order as displayed: 'tb' is top coded, bottom shown first). Not when lossless: x264's
       // interlaced coding at qp 0 does not decode back bit-exact, and lossless promises exactly that.
       fieldOrder:
-        info.video.interlaced && !deinterlace && !lossless ? (info.video.fieldOrder === 'bb' || info.video.fieldOrder === 'tb' ? 'bb' : 'tt') : undefined,
+        info.video.interlaced && !deinterlace && !lossless
+          ? info.video.fieldOrder === 'bb' || info.video.fieldOrder === 'tb'
+            ? 'bb'
+            : 'tt'
+          : undefined,
       signal,
     });
   };
@@ -288,8 +311,19 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     if (remaining === undefined || remaining > 0) {
       progress('colorizing');
       // Pins put on earlier frames of a shot that goes on here: track them up to the first frame inferred.
-      await pins?.stage.warmUp(pushedThrough + 1, (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }), (frame) => colorizer.modelLuma(frame));
-      const decoded = decodeLuma(info, { startFrame: nextFrame, frameCount: remaining, deinterlace, signal, onNotice: emit, pool: lumaPool });
+      await pins?.stage.warmUp(
+        pushedThrough + 1,
+        (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }),
+        (frame) => colorizer.modelLuma(frame),
+      );
+      const decoded = decodeLuma(info, {
+        startFrame: nextFrame,
+        frameCount: remaining,
+        deinterlace,
+        signal,
+        onNotice: emit,
+        pool: lumaPool,
+      });
       const predicted = mapOrdered(
         decoded,
         async (frame) => ({ frame, chroma: frame.index <= pushedThrough ? null : await colorizer.predict(frame) }),
@@ -325,7 +359,10 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
 
   const segments = job.segments.map((segment) => job.pathOf(segment.file));
   if (segments.length === 0) {
-    throw new EngineError('zero-frames', `No frames could be decoded from ${options.input} in the chosen range; check the file plays and the range is inside it.`);
+    throw new EngineError(
+      'zero-frames',
+      `No frames could be decoded from ${options.input} in the chosen range; check the file plays and the range is inside it.`,
+    );
   }
   const framesRendered = job.segments.reduce((sum, segment) => sum + segment.frameCount, 0);
   const lastFrame = start + framesRendered;
@@ -356,4 +393,3 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     elapsedSec: (performance.now() - started) / 1000,
   };
 }
-

@@ -95,8 +95,7 @@ export class SceneCutDetector {
       this.scores = { gridDifference, histogramDistance, threshold };
       this.framesSinceCut++;
       const looksLikeCut =
-        gridDifference > threshold &&
-        (histogramDistance >= t.minHistogramDistance || gridDifference >= t.strongGridDifference);
+        gridDifference > threshold && (histogramDistance >= t.minHistogramDistance || gridDifference >= t.strongGridDifference);
       if (looksLikeCut && this.framesSinceCut >= t.minShotFrames) {
         cut = true;
         this.framesSinceCut = 0;

@@ -26,7 +26,10 @@ export function scanSize(width: number, height: number): { width: number; height
  * Scans the film for hard cuts; yields the cuts found so far (frame numbers: the first frame of each
  * new shot) about twice a second, and a last report with done: true.
  */
-async function* scanSceneCuts(info: MediaInfo, options: { deinterlace?: boolean; signal?: AbortSignal; now?: () => number } = {}): AsyncGenerator<SceneCutScan> {
+async function* scanSceneCuts(
+  info: MediaInfo,
+  options: { deinterlace?: boolean; signal?: AbortSignal; now?: () => number } = {},
+): AsyncGenerator<SceneCutScan> {
   const now = options.now ?? Date.now;
   const total = info.video.frameCount;
   const size = scanSize(info.video.outputWidth, info.video.outputHeight);
@@ -36,7 +39,12 @@ async function* scanSceneCuts(info: MediaInfo, options: { deinterlace?: boolean;
   const luma = new Float32Array(size.width * size.height);
   let done = 0;
   let lastReport = now();
-  for await (const frame of decodeLuma(info, { startFrame: 0, deinterlace: options.deinterlace ?? COLORIZE_DEFAULTS.deinterlace, signal: options.signal, scaleTo: size })) {
+  for await (const frame of decodeLuma(info, {
+    startFrame: 0,
+    deinterlace: options.deinterlace ?? COLORIZE_DEFAULTS.deinterlace,
+    signal: options.signal,
+    scaleTo: size,
+  })) {
     const y = frame.y;
     for (let i = 0; i < luma.length; i++) luma[i] = tv ? Math.min(1, Math.max(0, (y[i] - 16) / 219)) : y[i] / 255;
     if (detector.push(luma, size.width, size.height)) cuts.push(frame.index);

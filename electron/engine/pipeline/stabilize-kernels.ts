@@ -33,7 +33,13 @@ export interface Link {
 }
 
 export function newState(n: number): ChromaState {
-  return { cb: new Float32Array(n), cr: new Float32Array(n), magnitude: new Float32Array(n), weight: new Float32Array(n), luma: new Float32Array(n) };
+  return {
+    cb: new Float32Array(n),
+    cr: new Float32Array(n),
+    magnitude: new Float32Array(n),
+    weight: new Float32Array(n),
+    luma: new Float32Array(n),
+  };
 }
 
 export function initState(out: ChromaState, frame: FramePlanes): ChromaState {
@@ -61,13 +67,7 @@ export function chromaMagnitude(cb: Float32Array, cr: Float32Array, out: Float32
  * |current − warped reference − shift| per pixel into `out`; returns the median in 8-bit levels
  * (from a quarter-level histogram, enough for a grain estimate).
  */
-export function warpedMismatch(
-  current: Float32Array,
-  reference: Float32Array,
-  warp: BlockWarp,
-  shift: number,
-  out: Float32Array,
-): number {
+export function warpedMismatch(current: Float32Array, reference: Float32Array, warp: BlockWarp, shift: number, out: Float32Array): number {
   const { blockSize: B, blocksX, blocksY, offset, w00, w01, w10, w11, width, height } = warp;
   const bins = 256;
   const histogram = new Uint32Array(bins);
@@ -190,7 +190,8 @@ export function lumaDrift(
         const end = y * width + x1;
         for (let i = y * width + x0; i < end; i++) {
           const j = i + o;
-          difference[i] = current[i] - shift - (a * stateLuma[j] + b * stateLuma[j + 1] + c * stateLuma[j + width] + d * stateLuma[j + width + 1]);
+          difference[i] =
+            current[i] - shift - (a * stateLuma[j] + b * stateLuma[j + 1] + c * stateLuma[j + width] + d * stateLuma[j + width + 1]);
         }
       }
     }
@@ -220,13 +221,7 @@ export function lumaDrift(
  * with both the previous frame and the state's mean (see MemoryLimits). The mean-luma test keeps a
  * slow change — a shadow passing, a light fading — from holding on to the colours of its start.
  */
-export function blendState(
-  out: ChromaState,
-  frame: FramePlanes,
-  state: ChromaState,
-  link: Link,
-  limits: MemoryLimits,
-): void {
+export function blendState(out: ChromaState, frame: FramePlanes, state: ChromaState, link: Link, limits: MemoryLimits): void {
   const { blockSize: B, blocksX, blocksY, offset, w00, w01, w10, w11, width, height } = link.warp;
   const { cb, cr, magnitude, luma } = frame;
   const trust = link.trust;
@@ -276,7 +271,8 @@ export function blendState(
           let cap = limit;
           if (t > stillTrustFrom) {
             const drift = driftPlane === null ? 0 : driftPlane[i];
-            if (drift < driftZero) cap += rise * (t - stillTrustFrom) * (drift <= driftTolerance ? 1 : (driftZero - drift) / driftTolerance);
+            if (drift < driftZero)
+              cap += rise * (t - stillTrustFrom) * (drift <= driftTolerance ? 1 : (driftZero - drift) / driftTolerance);
           }
           if (w > cap) w = cap;
           const norm = 1 / (1 + w);

@@ -357,7 +357,13 @@ export class ChromaStabilizer {
     const detectorLength = reader.u32();
     const cutCount = reader.u32();
     if (hasCarried) {
-      stabilizer.carried = { cb: reader.f32s(n), cr: reader.f32s(n), magnitude: reader.f32s(n), weight: reader.f32s(n), luma: reader.f32s(n) };
+      stabilizer.carried = {
+        cb: reader.f32s(n),
+        cr: reader.f32s(n),
+        magnitude: reader.f32s(n),
+        weight: reader.f32s(n),
+        luma: reader.f32s(n),
+      };
     }
     if (hasLuma) {
       const luma = reader.f32s(n);
@@ -465,7 +471,10 @@ export class ChromaStabilizer {
     const median = warpedMismatch(current.full, reference.full, warp, shift, this.scratchA);
     const tolerance = Math.min(a.maxTolerance, Math.max(a.minTolerance, a.toleranceScale * median)) / 255;
     const zeroAt = tolerance * a.falloffRatio + a.falloffLevels / 255;
-    return { trust: trustFromMismatch(this.scratchA, this.gridWidth, this.gridHeight, tolerance, zeroAt, this.scratchB, this.take()), tolerance };
+    return {
+      trust: trustFromMismatch(this.scratchA, this.gridWidth, this.gridHeight, tolerance, zeroAt, this.scratchB, this.take()),
+      tolerance,
+    };
   }
 
   /** A working-grid buffer from the pool (every user overwrites it fully). */
@@ -494,12 +503,27 @@ function resolveTuning(overrides: ChromaStabilizerOptions['tuning']): StabilizeT
   };
   for (const [name, preset] of Object.entries(tuning.presets)) {
     const { memory, stillMemory, lookAhead } = preset;
-    if (!(Number.isFinite(memory) && memory >= 1 && Number.isFinite(stillMemory) && stillMemory >= memory && Number.isInteger(lookAhead) && lookAhead >= 0)) {
+    if (!(
+      Number.isFinite(memory) &&
+      memory >= 1 &&
+      Number.isFinite(stillMemory) &&
+      stillMemory >= memory &&
+      Number.isInteger(lookAhead) &&
+      lookAhead >= 0
+    )) {
       throw new Error(`Stabilizer preset "${name}" needs memory ≥ 1, stillMemory ≥ memory and a whole look-ahead ≥ 0.`);
     }
   }
   const { minTolerance, maxTolerance, falloffRatio, falloffLevels, stillTrustFrom, driftScale } = tuning.agreement;
-  if (!(minTolerance > 0 && maxTolerance >= minTolerance && falloffRatio >= 1 && falloffLevels > 0 && stillTrustFrom >= 0 && stillTrustFrom < 1 && driftScale > 0)) {
+  if (!(
+    minTolerance > 0 &&
+    maxTolerance >= minTolerance &&
+    falloffRatio >= 1 &&
+    falloffLevels > 0 &&
+    stillTrustFrom >= 0 &&
+    stillTrustFrom < 1 &&
+    driftScale > 0
+  )) {
     throw new Error(
       'Stabilizer agreement tuning needs 0 < minTolerance ≤ maxTolerance, falloffRatio ≥ 1, falloffLevels > 0, 0 ≤ stillTrustFrom < 1 and driftScale > 0.',
     );

@@ -39,7 +39,13 @@ export function PreviewToolbar(props: PreviewToolbarProps) {
         </button>
       </div>
       <div className="button-row">
-        <button type="button" className="button" aria-pressed={props.pinTool} onClick={props.onTogglePinTool} title="C: click the picture to say what colour a thing is">
+        <button
+          type="button"
+          className="button"
+          aria-pressed={props.pinTool}
+          onClick={props.onTogglePinTool}
+          title="C: click the picture to say what colour a thing is"
+        >
           Colour pins
         </button>
         <button type="button" className="button button-primary" onClick={props.onPreviewFrame} title="P">

@@ -42,12 +42,20 @@ export function Transport({ fps, playhead, last, durationSec, marks, onSeek }: T
       </div>
       <div className="timecodes timecodes-range">
         <span>
-          In <span className="timecode" data-testid="in-timecode">{inFrame !== null ? frameToTimecode(inFrame, fps) : '—'}</span>
+          In{' '}
+          <span className="timecode" data-testid="in-timecode">
+            {inFrame !== null ? frameToTimecode(inFrame, fps) : '—'}
+          </span>
         </span>
         <span>
-          Out <span className="timecode" data-testid="out-timecode">{outFrame !== null ? frameToTimecode(outFrame, fps) : '—'}</span>
+          Out{' '}
+          <span className="timecode" data-testid="out-timecode">
+            {outFrame !== null ? frameToTimecode(outFrame, fps) : '—'}
+          </span>
         </span>
-        <span className="muted">{range ? `${formatDuration(range.toSec - range.fromSec)} selected` : `${formatDuration(durationSec)} in all`}</span>
+        <span className="muted">
+          {range ? `${formatDuration(range.toSec - range.fromSec)} selected` : `${formatDuration(durationSec)} in all`}
+        </span>
       </div>
     </div>
   );

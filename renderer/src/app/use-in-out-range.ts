@@ -18,7 +18,8 @@ export function useInOutRange(hasFilm: boolean, playhead: number, fps: number, l
   const [inFrame, setInFrame] = useState<number | null>(null);
   const [outFrame, setOutFrame] = useState<number | null>(null);
   const range = useMemo(
-    () => (hasFilm && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null),
+    () =>
+      hasFilm && (inFrame !== null || outFrame !== null) ? { fromSec: (inFrame ?? 0) / fps, toSec: ((outFrame ?? last) + 1) / fps } : null,
     [hasFilm, inFrame, outFrame, fps, last],
   );
   const setIn = useCallback(() => {

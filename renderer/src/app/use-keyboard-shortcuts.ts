@@ -36,7 +36,8 @@ export function useKeyboardShortcuts(shortcuts: Shortcuts | null): void {
     const onKey = (event: KeyboardEvent) => {
       const keys = latest.current;
       const target = event.target as HTMLElement | null;
-      const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable);
+      const typing =
+        target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable);
       if (typing || !keys) return;
       if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === 'z' || event.key === 'Z' || event.key === 'y')) {
         if (keys.undo(event.key === 'y' || event.shiftKey)) event.preventDefault();

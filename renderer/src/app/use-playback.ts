@@ -9,12 +9,15 @@ export function usePlayback(frames: number[], fps: number, setPlayhead: (frame: 
 
   useEffect(() => {
     if (!playing) return;
-    const timer = setInterval(() => {
-      const list = framesRef.current;
-      if (list.length === 0) return;
-      position.current = (position.current + 1) % list.length;
-      setPlayhead(list[position.current]!);
-    }, 1000 / Math.max(1, fps));
+    const timer = setInterval(
+      () => {
+        const list = framesRef.current;
+        if (list.length === 0) return;
+        position.current = (position.current + 1) % list.length;
+        setPlayhead(list[position.current]!);
+      },
+      1000 / Math.max(1, fps),
+    );
     return () => clearInterval(timer);
   }, [playing, fps, setPlayhead]);
 

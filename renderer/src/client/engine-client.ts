@@ -106,7 +106,11 @@ export function createEngineClient(transport: HostTransport): EngineClient {
   const call = async <M extends HostMethodName>(method: M, request: HostMethods[M]['request']): Promise<HostMethods[M]['response']> =>
     unwrap<HostMethods[M]['response']>(await transport.call(method, request));
 
-  function stream<S extends HostStreamName>(name: S, request: HostStreams[S]['request'], signal?: AbortSignal): AsyncIterable<HostStreams[S]['item']> {
+  function stream<S extends HostStreamName>(
+    name: S,
+    request: HostStreams[S]['request'],
+    signal?: AbortSignal,
+  ): AsyncIterable<HostStreams[S]['item']> {
     return {
       [Symbol.asyncIterator]() {
         const buffered: HostStreams[S]['item'][] = [];
@@ -165,7 +169,11 @@ export function createEngineClient(transport: HostTransport): EngineClient {
     chooseFilm: () => call('files:choose-film', {}),
     chooseOutput: (suggestedPath) => call('files:choose-output', { suggestedPath }),
     async openDroppedFile(file) {
-      if (!transport.openDroppedFile) throw new ClientError('unavailable', 'Dropping files works in the desktop app; here, pick the film from the list or type its path.');
+      if (!transport.openDroppedFile)
+        throw new ClientError(
+          'unavailable',
+          'Dropping files works in the desktop app; here, pick the film from the list or type its path.',
+        );
       return unwrap<string>(await transport.openDroppedFile(file));
     },
     reveal: (path) => call('files:reveal', { path }),

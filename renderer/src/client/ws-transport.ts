@@ -73,7 +73,10 @@ export function connectWebSocketTransport(url: string): Promise<HostTransport> {
       calls.clear();
       for (const handlers of streams.values()) handlers.error(lost.error);
       streams.clear();
-      if (!open) reject(new Error('The ChromaReel server refused this page; open the exact address "npm run serve" printed (it holds the session key).'));
+      if (!open)
+        reject(
+          new Error('The ChromaReel server refused this page; open the exact address "npm run serve" printed (it holds the session key).'),
+        );
       else for (const listener of disconnectListeners) listener(LOST);
     });
 

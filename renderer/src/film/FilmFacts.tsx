@@ -29,7 +29,10 @@ export function FilmFacts({ info }: { info: MediaInfo }) {
           {audio.length === 0
             ? 'none'
             : audio
-                .map((track) => `${track.codec} ${track.channels === 1 ? 'mono' : track.channels === 2 ? 'stereo' : `${track.channels} ch`}${track.language ? ` (${track.language})` : ''}`)
+                .map(
+                  (track) =>
+                    `${track.codec} ${track.channels === 1 ? 'mono' : track.channels === 2 ? 'stereo' : `${track.channels} ch`}${track.language ? ` (${track.language})` : ''}`,
+                )
                 .join(', ')}
         </dd>
         <dt>Video</dt>

@@ -59,12 +59,21 @@ export function FilmOpener({ client, appInfo, opening, onOpen, onError }: FilmOp
         }}
       >
         <label htmlFor="film-path">Film path</label>
-        <input id="film-path" type="text" value={typed} spellCheck={false} placeholder={`${appInfo.allowedRoots[0] ?? ''}/film.mp4`} onChange={(event) => setTyped(event.target.value)} />
+        <input
+          id="film-path"
+          type="text"
+          value={typed}
+          spellCheck={false}
+          placeholder={`${appInfo.allowedRoots[0] ?? ''}/film.mp4`}
+          onChange={(event) => setTyped(event.target.value)}
+        />
         <button type="submit" className="button button-primary" disabled={opening || !typed.trim()}>
           Open
         </button>
       </form>
-      <p className="muted">Films in {appInfo.allowedRoots.length === 1 ? 'the allowed folder' : 'the allowed folders'}: {appInfo.allowedRoots.join(', ')}</p>
+      <p className="muted">
+        Films in {appInfo.allowedRoots.length === 1 ? 'the allowed folder' : 'the allowed folders'}: {appInfo.allowedRoots.join(', ')}
+      </p>
       {listing && listing.files.length > 0 ? (
         <ul className="file-list" aria-label="Films on the server">
           {listing.files.map((file) => (

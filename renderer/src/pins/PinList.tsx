@@ -31,7 +31,24 @@ function shotLabel(shot: Shot, fps: number): string {
 
 /** The sidebar's list of colour pins, by shot, with import and export of hints files. */
 export function PinList(props: PinListProps) {
-  const { groups, shotCount, fps, scanning, selected, tool, onTool, onSelect, onGoTo, onDelete, onClear, host, suggestedPath, onImport, onExport, savedNote } = props;
+  const {
+    groups,
+    shotCount,
+    fps,
+    scanning,
+    selected,
+    tool,
+    onTool,
+    onSelect,
+    onGoTo,
+    onDelete,
+    onClear,
+    host,
+    suggestedPath,
+    onImport,
+    onExport,
+    savedNote,
+  } = props;
   const [path, setPath] = useState(suggestedPath);
   const [edited, setEdited] = useState(false);
   const [replace, setReplace] = useState(false);
@@ -49,7 +66,9 @@ export function PinList(props: PinListProps) {
         </button>
       </div>
       <p className="muted pins-help">
-        {tool ? 'Click the picture where you know the colour; the pin holds to the end of its shot.' : 'Say what colour a thing is: turn on the pin tool (C) and click the picture.'}
+        {tool
+          ? 'Click the picture where you know the colour; the pin holds to the end of its shot.'
+          : 'Say what colour a thing is: turn on the pin tool (C) and click the picture.'}
       </p>
       {scanning && (
         <p className="muted" role="status" data-testid="shot-scan">
@@ -64,12 +83,22 @@ export function PinList(props: PinListProps) {
         <ol className="pin-shots" aria-label="Pins by shot">
           {groups.map((group) => (
             <li key={group.shot.index} className="pin-shot" aria-label={`Shot ${group.shot.index + 1}`} data-testid="pin-shot">
-              <button type="button" className="pin-shot-title" onClick={() => onGoTo(group.shot.first)} title="Go to the start of this shot">
+              <button
+                type="button"
+                className="pin-shot-title"
+                onClick={() => onGoTo(group.shot.first)}
+                title="Go to the start of this shot"
+              >
                 {shotLabel(group.shot, fps)}
               </button>
               <ul className="pin-items">
                 {group.pins.map(({ pin, index, frame }) => (
-                  <li key={index} className={`pin-item${selected === index ? ' pin-item-selected' : ''}`} data-testid="pin-item" data-index={index}>
+                  <li
+                    key={index}
+                    className={`pin-item${selected === index ? ' pin-item-selected' : ''}`}
+                    data-testid="pin-item"
+                    data-index={index}
+                  >
                     <span className="pin-item-swatch" style={{ background: pin.color }} aria-hidden="true" />
                     <button
                       type="button"
@@ -86,7 +115,12 @@ export function PinList(props: PinListProps) {
                     <span className="muted pin-item-where">
                       {Math.round(pin.x * 100)} %, {Math.round(pin.y * 100)} %
                     </span>
-                    <button type="button" className="button button-small button-quiet" aria-label={`Delete the pin ${pin.color} at ${frameToTimecode(frame, fps)}`} onClick={() => onDelete(index)}>
+                    <button
+                      type="button"
+                      className="button button-small button-quiet"
+                      aria-label={`Delete the pin ${pin.color} at ${frameToTimecode(frame, fps)}`}
+                      onClick={() => onDelete(index)}
+                    >
                       ✕
                     </button>
                   </li>
@@ -129,7 +163,12 @@ export function PinList(props: PinListProps) {
           <button type="button" className="button button-small" onClick={() => onImport(host === 'browser' ? path.trim() : undefined)}>
             {host === 'browser' ? 'Import' : 'Import…'}
           </button>
-          <button type="button" className="button button-small" onClick={() => onExport(host === 'browser' ? path.trim() : undefined, replace)} disabled={count === 0}>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => onExport(host === 'browser' ? path.trim() : undefined, replace)}
+            disabled={count === 0}
+          >
             {host === 'browser' ? 'Export' : 'Export…'}
           </button>
           <button type="button" className="button button-small button-quiet" onClick={onClear} disabled={count === 0}>

@@ -104,7 +104,11 @@ export function PinOverlay(props: PinOverlayProps) {
       const open: Chooser = { x, y, index, suggestions: null };
       setChooser(open);
       void sample(x, y).then((spot) => {
-        setChooser((current) => (current && current.x === x && current.y === y && current.index === index ? { ...current, suggestions: suggestColours(spot, recent) } : current));
+        setChooser((current) =>
+          current && current.x === x && current.y === y && current.index === index
+            ? { ...current, suggestions: suggestColours(spot, recent) }
+            : current,
+        );
       });
     },
     [sample, recent],
@@ -172,7 +176,13 @@ export function PinOverlay(props: PinOverlayProps) {
     <div ref={rootRef} className={`pin-overlay${tool ? ' pin-overlay-tool' : ''}`} data-testid="pin-overlay" onPointerDown={onPictureDown}>
       {box && (
         <div className="pin-picture" style={{ left: box.left, top: box.top, width: box.width, height: box.height }}>
-          {chooser && chooser.index === null && <span className="pin-dot pin-dot-pending" style={{ left: `${chooser.x * 100}%`, top: `${chooser.y * 100}%` }} aria-hidden="true" />}
+          {chooser && chooser.index === null && (
+            <span
+              className="pin-dot pin-dot-pending"
+              style={{ left: `${chooser.x * 100}%`, top: `${chooser.y * 100}%` }}
+              aria-hidden="true"
+            />
+          )}
           {pins.map((entry) => {
             const moving = drag?.index === entry.index ? drag : null;
             const x = moving?.x ?? entry.pin.x;
@@ -187,7 +197,11 @@ export function PinOverlay(props: PinOverlayProps) {
                 data-testid="pin-dot"
                 data-index={entry.index}
                 aria-label={earlier ? `Pin ${entry.pin.color}, put at frame ${entry.frame} (go there)` : `Pin ${entry.pin.color}`}
-                title={earlier ? `Put at frame ${entry.frame}; it follows the thing it is on through the shot. Click to go there.` : `${entry.pin.color}: drag to move, click to change, right-click for more`}
+                title={
+                  earlier
+                    ? `Put at frame ${entry.frame}; it follows the thing it is on through the shot. Click to go there.`
+                    : `${entry.pin.color}: drag to move, click to change, right-click for more`
+                }
                 onPointerDown={(event) => onPinDown(event, entry)}
                 onPointerMove={onPinMove}
                 onPointerUp={(event) => onPinUp(event, entry)}
@@ -282,7 +296,14 @@ function PinMenu(props: { left: number; top: number; onChange(): void; onDelete(
     };
   }, [onClose]);
   return (
-    <div ref={ref} className="pin-menu" role="menu" aria-label="Pin" style={{ left, top }} onPointerDown={(event) => event.stopPropagation()}>
+    <div
+      ref={ref}
+      className="pin-menu"
+      role="menu"
+      aria-label="Pin"
+      style={{ left, top }}
+      onPointerDown={(event) => event.stopPropagation()}
+    >
       <button type="button" role="menuitem" onClick={onChange}>
         Change colour…
       </button>

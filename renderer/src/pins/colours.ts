@@ -30,7 +30,10 @@ function hexToRgb(hex: string): Rgb {
 }
 
 function rgbToHex({ r, g, b }: Rgb): string {
-  const part = (v: number) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0');
+  const part = (v: number) =>
+    Math.round(Math.min(255, Math.max(0, v)))
+      .toString(16)
+      .padStart(2, '0');
   return `#${part(r)}${part(g)}${part(b)}`;
 }
 
@@ -79,7 +82,10 @@ const HUES: Suggestion[] = [
  * frame was last seen so and pins have changed it since), hue alternatives at the
  * spot's brightness, no colour (neutral grey), and the colours used most recently. Each once.
  */
-export function suggestColours(spot: { model: Rgb | null; luma: number; withoutPins?: Rgb | null }, recent: readonly string[]): Suggestion[] {
+export function suggestColours(
+  spot: { model: Rgb | null; luma: number; withoutPins?: Rgb | null },
+  recent: readonly string[],
+): Suggestion[] {
   const out: Suggestion[] = [];
   const seen = new Set<string>();
   const add = (color: string, label: string) => {

@@ -56,11 +56,18 @@ export function pinsByShot<P extends PinLike>(pins: readonly P[], shots: readonl
     group.pins.push({ pin, index, frame });
     groups.set(shot.index, group);
   });
-  return [...groups.values()].sort((a, b) => a.shot.index - b.shot.index).map((group) => ({ ...group, pins: group.pins.sort((a, b) => a.frame - b.frame || a.index - b.index) }));
+  return [...groups.values()]
+    .sort((a, b) => a.shot.index - b.shot.index)
+    .map((group) => ({ ...group, pins: group.pins.sort((a, b) => a.frame - b.frame || a.index - b.index) }));
 }
 
 /** Pins that hold on `frame`: put in the same shot on this frame or before it. */
-export function activePins<P extends PinLike>(pins: readonly P[], shots: readonly Shot[], fps: number, frame: number): { pin: P; index: number; frame: number }[] {
+export function activePins<P extends PinLike>(
+  pins: readonly P[],
+  shots: readonly Shot[],
+  fps: number,
+  frame: number,
+): { pin: P; index: number; frame: number }[] {
   const shot = shotAt(shots, frame);
   const out: { pin: P; index: number; frame: number }[] = [];
   pins.forEach((pin, index) => {

@@ -135,7 +135,10 @@ export function useFilmPins(client: EngineClient, film: string | null, report: (
 const scans = new Map<string, number[]>();
 
 /** The film's scene cuts (its shots), scanned once per film in this session. */
-export function useSceneCuts(client: EngineClient, film: string | null): { cuts: number[]; scanning: { done: number; total: number } | null } {
+export function useSceneCuts(
+  client: EngineClient,
+  film: string | null,
+): { cuts: number[]; scanning: { done: number; total: number } | null } {
   const [cuts, setCuts] = useState<number[]>(() => (film ? (scans.get(film) ?? []) : []));
   const [scanning, setScanning] = useState<{ done: number; total: number } | null>(null);
   useEffect(() => {
@@ -178,7 +181,9 @@ const RECENT_KEY = 'chromareel.pin-colours.v1';
 export function loadRecentColours(): string[] {
   try {
     const stored = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]') as unknown;
-    return Array.isArray(stored) ? stored.filter((entry): entry is string => typeof entry === 'string' && /^#[0-9a-f]{6}$/.test(entry)).slice(0, 6) : [];
+    return Array.isArray(stored)
+      ? stored.filter((entry): entry is string => typeof entry === 'string' && /^#[0-9a-f]{6}$/.test(entry)).slice(0, 6)
+      : [];
   } catch {
     return [];
   }

@@ -24,7 +24,9 @@ export function PreviewViewer(props: PreviewViewerProps) {
   if (!frame) {
     return (
       <div className="viewer viewer-empty" style={{ aspectRatio: String(aspect) }}>
-        {placeholder && <img className="viewer-placeholder" src={placeholder.url} alt="Film at the playhead (not colourized yet)" draggable={false} />}
+        {placeholder && (
+          <img className="viewer-placeholder" src={placeholder.url} alt="Film at the playhead (not colourized yet)" draggable={false} />
+        )}
         <p className="viewer-hint">{busy ? 'Colourizing…' : 'Press P to colourize this frame, or set a range and preview it.'}</p>
         <Fragment key="overlay">{overlay?.(aspect)}</Fragment>
       </div>
@@ -51,7 +53,13 @@ export function PreviewViewer(props: PreviewViewerProps) {
 
   return (
     <div className="viewer viewer-split" style={{ aspectRatio: `${frame.width} / ${frame.height}` }}>
-      <img className="viewer-layer" src={frame.afterUrl} alt={`After, frame ${frame.frame}`} data-testid="preview-after" draggable={false} />
+      <img
+        className="viewer-layer"
+        src={frame.afterUrl}
+        alt={`After, frame ${frame.frame}`}
+        data-testid="preview-after"
+        draggable={false}
+      />
       <img
         className="viewer-layer"
         src={frame.beforeUrl}

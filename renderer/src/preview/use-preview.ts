@@ -113,7 +113,14 @@ export function usePreview(client: EngineClient) {
       const pinsKey = pinsKeyOf(options.hints);
       const { hints: _hints, at: _at, frames: _frames, ...look } = options;
       const lookKey = JSON.stringify(look);
-      setState((current) => ({ status: 'running', frames: shown ?? frames, expected, provider: keep ? current.provider : null, warnings, error: null }));
+      setState((current) => ({
+        status: 'running',
+        frames: shown ?? frames,
+        expected,
+        provider: keep ? current.provider : null,
+        warnings,
+        error: null,
+      }));
       void (async () => {
         try {
           for await (const frame of client.preview(options, controller.signal)) {
@@ -136,10 +143,21 @@ export function usePreview(client: EngineClient) {
               lookKey,
             });
             if (pinsKey === '') rememberWithoutPins(`${lookKey}|${frame.frame}`, frame.after, frame.mime);
-            setState({ status: 'running', frames: new Map(frames), expected, provider: frame.provider, warnings: [...warnings], error: null });
+            setState({
+              status: 'running',
+              frames: new Map(frames),
+              expected,
+              provider: frame.provider,
+              warnings: [...warnings],
+              error: null,
+            });
           }
           if (generation.current !== mine) return; // a newer preview owns what is shown
-          setState((current) => ({ ...current, frames: new Map(shown ?? frames), status: controller.signal.aborted ? 'cancelled' : 'done' }));
+          setState((current) => ({
+            ...current,
+            frames: new Map(shown ?? frames),
+            status: controller.signal.aborted ? 'cancelled' : 'done',
+          }));
         } catch (error) {
           if (generation.current !== mine) return;
           setState((current) => ({ ...current, status: 'failed', error: error instanceof Error ? error.message : String(error) }));
@@ -151,10 +169,13 @@ export function usePreview(client: EngineClient) {
     [client, cancel],
   );
 
-  useEffect(() => () => {
-    controllerRef.current?.abort();
-    revokeAll(framesRef.current);
-  }, []);
+  useEffect(
+    () => () => {
+      controllerRef.current?.abort();
+      revokeAll(framesRef.current);
+    },
+    [],
+  );
 
   return useMemo(() => ({ state, start, cancel, clear }), [state, start, cancel, clear]);
 }

@@ -114,7 +114,13 @@ export function RenderQueuePanel(props: RenderQueuePanelProps) {
             <button type="button" className="button" onClick={() => void add(false)}>
               Render whole film
             </button>
-            <button type="button" className="button button-primary" disabled={!range} onClick={() => void add(true)} title={range ? undefined : 'Set in and out points first'}>
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={!range}
+              onClick={() => void add(true)}
+              title={range ? undefined : 'Set in and out points first'}
+            >
               Render range
             </button>
           </div>
@@ -152,7 +158,10 @@ function JobRow({
   const name = baseName(job.output);
   const progress = job.progress;
   const fraction = job.status === 'done' ? 1 : progress && progress.framesTotal > 0 ? progress.framesDone / progress.framesTotal : 0;
-  const rangeLabel = job.from !== undefined || job.to !== undefined ? `${formatDuration(job.from ?? 0)} – ${job.to !== undefined ? formatDuration(job.to) : 'end'}` : 'whole film';
+  const rangeLabel =
+    job.from !== undefined || job.to !== undefined
+      ? `${formatDuration(job.from ?? 0)} – ${job.to !== undefined ? formatDuration(job.to) : 'end'}`
+      : 'whole film';
   const warning = [...job.notices].reverse().find((notice) => notice.level === 'warning');
 
   return (
@@ -168,7 +177,14 @@ function JobRow({
       <p className="job-sub">
         {baseName(job.input)} · {rangeLabel}
       </p>
-      <div className="progress" role="progressbar" aria-label={`Progress of ${name}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label={`Progress of ${name}`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(fraction * 100)}
+      >
         <div className="progress-fill" style={{ width: `${fraction * 100}%` }} />
       </div>
       {job.status === 'running' && progress && (

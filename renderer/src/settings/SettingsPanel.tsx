@@ -14,7 +14,14 @@ import {
   VIDEO_CODEC_LABELS,
   VIDEO_CODECS,
 } from '../../../electron/common/options.js';
-import type { DeviceChoice, EncoderChoice, ExecutionProvider, ModelInfo, StabilizeStrength, VideoCodec } from '../../../electron/common/types.js';
+import type {
+  DeviceChoice,
+  EncoderChoice,
+  ExecutionProvider,
+  ModelInfo,
+  StabilizeStrength,
+  VideoCodec,
+} from '../../../electron/common/types.js';
 import type { Settings } from './use-settings.js';
 
 export interface SettingsPanelProps {
@@ -36,7 +43,11 @@ function encodersFor(codec: VideoCodec): EncoderChoice[] {
 function effectiveModel(settings: Settings, models: ModelInfo[]): ModelInfo | undefined {
   if (settings.model) return models.find((model) => model.id === settings.model);
   const wantsGpu = settings.device !== 'cpu' && settings.device !== 'auto';
-  return models.find((model) => model.preferredFor === (wantsGpu ? 'gpu' : 'cpu')) ?? models.find((model) => model.preferredFor === 'any') ?? models[0];
+  return (
+    models.find((model) => model.preferredFor === (wantsGpu ? 'gpu' : 'cpu')) ??
+    models.find((model) => model.preferredFor === 'any') ??
+    models[0]
+  );
 }
 
 export function SettingsPanel({ settings, onChange, models, provider }: SettingsPanelProps) {
@@ -75,11 +86,18 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
             value={renderFactor}
             onChange={(event) => onChange({ renderFactor: Number(event.target.value) })}
           />
-          <button type="button" className="button button-small" disabled={settings.renderFactor === null} onClick={() => onChange({ renderFactor: null })}>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={settings.renderFactor === null}
+            onClick={() => onChange({ renderFactor: null })}
+          >
             Default
           </button>
         </div>
-        <p className="field-note">Higher sees more detail and takes longer; the model sees about {renderFactor * 16}×{renderFactor * 16} pixels.</p>
+        <p className="field-note">
+          Higher sees more detail and takes longer; the model sees about {renderFactor * 16}×{renderFactor * 16} pixels.
+        </p>
       </div>
 
       <div className="field">
@@ -102,13 +120,22 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
       </div>
 
       <div className="field field-inline">
-        <input id="setting-deinterlace" type="checkbox" checked={settings.deinterlace} onChange={(event) => onChange({ deinterlace: event.target.checked })} />
+        <input
+          id="setting-deinterlace"
+          type="checkbox"
+          checked={settings.deinterlace}
+          onChange={(event) => onChange({ deinterlace: event.target.checked })}
+        />
         <label htmlFor="setting-deinterlace">Deinterlace interlaced films</label>
       </div>
 
       <div className="field">
         <label htmlFor="setting-stabilize">Colour stabilization</label>
-        <select id="setting-stabilize" value={settings.stabilize} onChange={(event) => onChange({ stabilize: event.target.value as StabilizeStrength })}>
+        <select
+          id="setting-stabilize"
+          value={settings.stabilize}
+          onChange={(event) => onChange({ stabilize: event.target.value as StabilizeStrength })}
+        >
           {STABILIZE_STRENGTHS.map((strength) => (
             <option key={strength} value={strength}>
               {STABILIZE_LABELS[strength]}
@@ -121,7 +148,15 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
         <label htmlFor="setting-saturation">
           Colour strength <output htmlFor="setting-saturation">{Math.round(settings.saturation * 100)}%</output>
         </label>
-        <input id="setting-saturation" type="range" min={SATURATION.min} max={SATURATION_SLIDER_MAX} step={0.05} value={settings.saturation} onChange={(event) => onChange({ saturation: Number(event.target.value) })} />
+        <input
+          id="setting-saturation"
+          type="range"
+          min={SATURATION.min}
+          max={SATURATION_SLIDER_MAX}
+          step={0.05}
+          value={settings.saturation}
+          onChange={(event) => onChange({ saturation: Number(event.target.value) })}
+        />
       </div>
 
       <div className="field-pair">
@@ -163,7 +198,11 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
 
       <div className="field">
         <label htmlFor="setting-encoder">Video encoder</label>
-        <select id="setting-encoder" value={settings.encoder} onChange={(event) => onChange({ encoder: event.target.value as EncoderChoice })}>
+        <select
+          id="setting-encoder"
+          value={settings.encoder}
+          onChange={(event) => onChange({ encoder: event.target.value as EncoderChoice })}
+        >
           {encodersFor(settings.codec).map((encoder) => (
             <option key={encoder} value={encoder}>
               {ENCODER_LABELS[encoder]}
@@ -171,7 +210,9 @@ export function SettingsPanel({ settings, onChange, models, provider }: Settings
           ))}
         </select>
       </div>
-      <p className="field-note">A hardware encoder is tried with a one-second test first; where it does not work, the render uses the CPU and says so.</p>
+      <p className="field-note">
+        A hardware encoder is tried with a one-second test first; where it does not work, the render uses the CPU and says so.
+      </p>
     </section>
   );
 }

@@ -102,8 +102,12 @@ export function Timeline(props: TimelineProps) {
             title={`Colour pin ${pin.color} at ${frameToTimecode(pin.frame, fps)} (frame ${pin.frame})`}
           />
         ))}
-        {inFrame !== null && <div className="timeline-marker timeline-marker-in" style={{ left: `${percent(inFrame)}%` }} title="In point" />}
-        {outFrame !== null && <div className="timeline-marker timeline-marker-out" style={{ left: `${percent(outFrame)}%` }} title="Out point" />}
+        {inFrame !== null && (
+          <div className="timeline-marker timeline-marker-in" style={{ left: `${percent(inFrame)}%` }} title="In point" />
+        )}
+        {outFrame !== null && (
+          <div className="timeline-marker timeline-marker-out" style={{ left: `${percent(outFrame)}%` }} title="Out point" />
+        )}
         <div className="timeline-playhead" style={{ left: `${percent(playhead)}%` }}>
           <div className="timeline-playhead-knob" />
         </div>
@@ -115,11 +119,15 @@ export function Timeline(props: TimelineProps) {
       </div>
       {sceneCuts.length > 0 && (
         <div className="timeline-cuts" role="group" aria-label="Scene cuts">
-          <span className="timeline-cuts-label muted">
-            {sceneCuts.length === 1 ? 'Scene cut' : `${sceneCuts.length} scene cuts`}
-          </span>
+          <span className="timeline-cuts-label muted">{sceneCuts.length === 1 ? 'Scene cut' : `${sceneCuts.length} scene cuts`}</span>
           {sceneCuts.map((frame) => (
-            <button key={frame} type="button" className="button button-small button-quiet timecode" onClick={() => onSeek(frame)} title={`Go to the cut at frame ${frame}`}>
+            <button
+              key={frame}
+              type="button"
+              className="button button-small button-quiet timecode"
+              onClick={() => onSeek(frame)}
+              title={`Go to the cut at frame ${frame}`}
+            >
               {frameToTimecode(frame, fps)}
             </button>
           ))}

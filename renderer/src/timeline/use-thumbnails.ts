@@ -35,7 +35,11 @@ export function useThumbnails(client: EngineClient, path: string | null, count: 
           collected.push({ index: thumbnail.index, timeSec: thumbnail.timeSec, url });
           setThumbnails([...collected].sort((a, b) => a.index - b.index));
         }
-        if (!controller.signal.aborted) cache.set(key, [...collected].sort((a, b) => a.index - b.index));
+        if (!controller.signal.aborted)
+          cache.set(
+            key,
+            [...collected].sort((a, b) => a.index - b.index),
+          );
       } catch {
         // The strip is a guide only; the film still opens without it.
       }
