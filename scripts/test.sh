@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 npm run --silent typecheck
 npm run --silent lint
+npx prettier --check . --log-level warn
 npx vite build --config renderer/vite.config.ts --logLevel warn
 # Python training tests run only where the Debian torch packages are installed.
 if /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
