@@ -422,26 +422,7 @@ const modelFps = await modelOnly(render.width, render.height, Math.min(frames, 1
 const model256Fps = await modelOnly(256, 256, 100);
 
 // 2. ffmpeg alone: decode → the same filters → x264 at the render's settings.
-const transcode = await timeIt(() =>
-  runFfmpeg([
-    '-i',
-    shortClip,
-    '-vf',
-    'format=gray,format=yuv420p',
-    '-c:v',
-    'libx264',
-    '-crf',
-    '18',
-    '-preset',
-    'medium',
-    '-an',
-    '-f',
-    'mp4',
-    '-y',
-    path.join(workRoot, 'transcode.mp4'),
-  ]),
-);
-const transcodeFps = frames / transcode.seconds;
+const transcodeFps = await transcodeOnly(shortClip, frames);
 
 // 3. End to end through the CLI, stabilization off and on (its cost), short and long (memory).
 const e2eOff = await runCli(shortClip, ['--stabilize', 'off', '--device', device]);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { temporarySibling } from '../atomic-file.js';
 import { EngineError } from '../errors.js';
 import type { YuvFrame } from '../pipeline/frames.js';
-import { encoderArgs, type VideoEncoder } from './encoders.js';
+import { encoderArgs, rawFramesInput, type VideoEncoder } from './encoders.js';
 import { startFfmpeg, type FfmpegChild } from './process.js';
 import { formatRational, parseRational, type Rational } from './rational.js';
 
@@ -102,14 +102,7 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
   return [
     // Input tags match the output tags so no filter ever "fixes" the range on the way through.
     ...(hardware?.input ?? []),
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'yuv420p',
-    '-s',
-    `${width}x${height}`,
-    '-framerate',
-    formatRational(options.frameRate),
+    ...rawFramesInput(width, height, formatRational(options.frameRate)),
     ...colour,
     '-i',
     'pipe:0',

@@ -65,6 +65,11 @@ function codecForChoice(choice: EncoderChoice, codec?: VideoCodec): VideoCodec {
   return codec ?? (choice === 'x265' ? 'h265' : 'h264');
 }
 
+/** ffmpeg's input options for raw yuv420p frames of one size and rate (followed by `-i pipe:0`). */
+export function rawFramesInput(width: number, height: number, frameRate: string): string[] {
+  return ['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', frameRate];
+}
+
 const NVENC_PRESETS: Record<string, string> = {
   ultrafast: 'p1',
   superfast: 'p2',
@@ -222,14 +227,7 @@ async function trialEncode(encoder: VideoEncoder, signal?: AbortSignal): Promise
         '-v',
         'error',
         ...args.input,
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'yuv420p',
-        '-s',
-        `${width}x${height}`,
-        '-framerate',
-        '25',
+        ...rawFramesInput(width, height, '25'),
         '-i',
         'pipe:0',
         ...(args.filters.length ? ['-vf', args.filters.join(',')] : []),
