@@ -2,17 +2,15 @@
 // renderer) driven with Chromium, and the Electron window where an Electron binary is installed.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, _electron, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { _electron, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../electron/engine/api.js';
 import { createEngine } from '../../electron/engine/index.js';
 import { startServer, type RunningServer } from '../../electron/server/index.js';
 import { ffprobeSummary, fixtureModelsDir, greyFilm, greyFilmClip, notAFilm, repoRoot, screenshotsDir } from '../helpers/app.js';
+import { buildRenderer, openBrowserPage, playheadFrame } from '../helpers/browser.js';
 import { ensureFixtureModels } from '../helpers/models.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--no-first-run'];
 const workRoot = path.join(repoRoot, 'test-output', 'e2e-work');
 const rendererOut = path.join(repoRoot, 'test-output', 'e2e-renderer');
 /** The server's saved render queue, kept outside the films folder (as ~/.local/state is in real use). */
@@ -45,10 +43,6 @@ async function chromaOf(page: Page, testId: string): Promise<number> {
   }, testId);
 }
 
-async function playheadFrame(page: Page): Promise<number> {
-  return Number(await page.getByRole('slider', { name: 'Playhead' }).getAttribute('aria-valuenow'));
-}
-
 describe('browser mode, end to end', () => {
   let engine: Engine;
   let server: RunningServer;
@@ -66,11 +60,7 @@ describe('browser mode, end to end', () => {
     copyFileSync(greyFilmClip(), film);
     copyFileSync(notAFilm(), path.join(workRoot, 'not-a-film.mp4'));
 
-    await build({
-      configFile: path.join(repoRoot, 'renderer/vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: rendererOut, emptyOutDir: true, sourcemap: false },
-    });
+    await buildRenderer(rendererOut);
 
     // The engine's own model folders; until a trained model is installed there, the test models.
     engine = createEngine({ cacheDir: path.join(workRoot, '.cache') });
@@ -81,9 +71,7 @@ describe('browser mode, end to end', () => {
       fixtureModel = 'fixture-chroma';
     }
     server = await startServer({ engine, staticDir: rendererOut, allowedRoots: [workRoot], queueFile });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (error) => console.error('page error:', error.message));
+    ({ browser, page } = await openBrowserPage());
   });
 
   afterAll(async () => {

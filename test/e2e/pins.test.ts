@@ -6,17 +6,15 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../electron/engine/api.js';
 import { createEngine } from '../../electron/engine/index.js';
 import { startServer, type RunningServer } from '../../electron/server/index.js';
 import { pinsFilm, pinsSquareCentre, pinsTwoShotClip, repoRoot, screenshotsDir } from '../helpers/app.js';
+import { buildRenderer, openBrowserPage, playheadFrame } from '../helpers/browser.js';
 import { ensureFixtureModels } from '../helpers/models.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--no-first-run'];
 const workRoot = path.join(repoRoot, 'test-output', 'e2e-pins-work');
 const stateDir = path.join(repoRoot, 'test-output', 'e2e-pins-state');
 const cacheDir = path.join(repoRoot, 'test-output', 'e2e-pins-cache');
@@ -102,10 +100,6 @@ async function openFilm(page: Page, name: string): Promise<void> {
   await page.getByTestId('fact-duration').waitFor();
 }
 
-async function playheadFrame(page: Page): Promise<number> {
-  return Number(await page.getByRole('slider', { name: 'Playhead' }).getAttribute('aria-valuenow'));
-}
-
 describe('colour pins in the app (browser mode)', () => {
   let engine: Engine;
   let server: RunningServer;
@@ -120,11 +114,7 @@ describe('colour pins in the app (browser mode)', () => {
     film = path.join(workRoot, pinsFilm.name);
     copyFileSync(pinsTwoShotClip(), film);
 
-    await build({
-      configFile: path.join(repoRoot, 'renderer/vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: rendererOut, emptyOutDir: true, sourcemap: false },
-    });
+    await buildRenderer(rendererOut);
 
     // The app's own default model (the embedded fast); the fixture models only where none is installed.
     engine = createEngine({ cacheDir });
@@ -133,9 +123,7 @@ describe('colour pins in the app (browser mode)', () => {
       engine = createEngine({ modelsDirs: [ensureFixtureModels()], cacheDir });
     }
     server = await startServer({ engine, staticDir: rendererOut, allowedRoots: [workRoot], queueFile });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (error) => console.error('page error:', error.message));
+    ({ browser, page } = await openBrowserPage());
   });
 
   afterAll(async () => {
