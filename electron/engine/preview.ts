@@ -8,7 +8,7 @@ import { decodeLuma, decodeNotices, lumaRangeOf } from './media/decode.js';
 import { encodeImage, lumaToRgb, yuvToRgb } from './media/image.js';
 import { renderSize } from './model/manifest.js';
 import { jobPins } from './pins/job-pins.js';
-import { PinStage } from './pins/pin-stage.js';
+import { PinStage, type PinFrameCache } from './pins/pin-stage.js';
 import { FrameColorizer } from './pipeline/colorizer.js';
 import type { LowResChroma, LumaFrame } from './pipeline/frames.js';
 import { ChromaStabilizer } from './pipeline/stabilize.js';
@@ -19,7 +19,12 @@ const DEFAULT_MAX_SIZE = 1280;
 
 export async function* previewFrames(
   options: PreviewOptions,
-  deps: { probe: (input: string, signal?: AbortSignal) => Promise<MediaInfo>; sessions: SessionPool },
+  deps: {
+    probe: (input: string, signal?: AbortSignal) => Promise<MediaInfo>;
+    sessions: SessionPool;
+    /** Frames the pin tracker keeps between previews of a film (a pin change then re-tracks without decoding). */
+    pinFrames?: PinFrameCache;
+  },
   signal?: AbortSignal,
 ): AsyncGenerator<PreviewFrame> {
   const info = await deps.probe(options.input, signal);
@@ -40,7 +45,10 @@ export async function* previewFrames(
     const count = Math.max(1, Math.min(options.frames ?? 1, PREVIEW_FRAMES.max));
     const render = renderSize(video.outputWidth, video.outputHeight, renderFactor, manifest.sizeMultiple);
     const lumaRange = lumaRangeOf(info);
-    const pins = await jobPins(hints, manifest, (doc, hinted) => PinStage.forFilm(doc, fps, render.width, render.height, hinted));
+    const pins = await jobPins(hints, manifest, (doc, hinted) => {
+      const kept = deps.pinFrames?.framesFor(info, `${info.path}|${deinterlace}|${lumaRange}|${render.width}x${render.height}`);
+      return PinStage.forFilm(doc, fps, render.width, render.height, hinted, undefined, kept);
+    });
     const colorizer = new FrameColorizer(session, {
       frameWidth: video.outputWidth,
       frameHeight: video.outputHeight,

@@ -17,7 +17,7 @@ import {
   validateHints,
 } from '../../electron/engine/pins/hints-file.js';
 import { PinStage } from '../../electron/engine/pins/pin-stage.js';
-import { PinTracker } from '../../electron/engine/pins/pin-tracker.js';
+import { PinTracker, TrackerFrames } from '../../electron/engine/pins/pin-tracker.js';
 import { propagatePins } from '../../electron/engine/pins/propagate.js';
 import { rgbToCbCr } from '../../electron/engine/model/contracts.js';
 import { mulberry32 } from '../../scripts/seeded-random.mjs';
@@ -199,6 +199,50 @@ describe('pin tracker', () => {
     for (let f = 22; f < 30; f++) expect(late.prepare(f, frames[f]).pins).toEqual(fromStart[f]);
     expect(fromStart[16]).toHaveLength(1);
     expect(fromStart[15]).toEqual([]);
+  });
+
+  it('gives the same pins from frames kept by an earlier preview, without decoding them again', async () => {
+    const [w, h] = [256, 144]; // above the tracker's halving threshold: kept frames are its half-size grid
+    const frames = movingSquare(w, h, 40, 34, 2);
+    const docs = [
+      { version: 1 as const, pins: [{ t: 1.6, x: 42 / w, y: 32 / h, color: '#c02020' }] },
+      {
+        version: 1 as const,
+        pins: [
+          { t: 0.4, x: 24 / w, y: 30 / h, color: '#2040c0' },
+          { t: 2, x: 0.7, y: 0.7, color: '#20c040' },
+        ],
+      },
+    ];
+    const kept = new TrackerFrames();
+    // An earlier preview of the film (other pins) leaves frames 0-29 kept.
+    const first = PinStage.forFilm(docs[1], 10, w, h, false, undefined, kept);
+    await first.warmUp(
+      30,
+      async function* (start, count) {
+        for (let f = start; f < start + count; f++) yield { index: f, width: w, height: h, y: new Uint8Array(0) };
+      },
+      (frame) => frames[frame.index],
+    );
+    for (const doc of docs) {
+      const reference = PinStage.forFilm(doc, 10, w, h, false);
+      const fromStart = frames.map((luma, f) => reference.prepare(f, luma).pins);
+      const late = PinStage.forFilm(doc, 10, w, h, false, undefined, kept);
+      await late.warmUp(
+        26,
+        // eslint-disable-next-line require-yield
+        async function* () {
+          throw new Error('kept frames are not decoded again');
+        },
+        () => {
+          throw new Error('kept frames are not decoded again');
+        },
+      );
+      for (let f = 26; f < 40; f++) expect(late.prepare(f, frames[f]).pins).toEqual(fromStart[f]);
+      expect(late.cuts).toEqual(reference.cuts);
+      expect(fromStart[30].length).toBeGreaterThan(0);
+      expect(fromStart[30][0].x).not.toBe(fromStart[26][0].x); // it moved
+    }
   });
 });
 

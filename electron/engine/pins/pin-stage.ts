@@ -4,7 +4,7 @@
 import type { HintsDocument } from '../../common/types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
 import { hintPlanes, pinChroma, PIN_SIDE, type PlacedPin } from './hint-planes.js';
-import { PinTracker, type FramePin } from './pin-tracker.js';
+import { PinTracker, TrackerFrames, type FramePin } from './pin-tracker.js';
 import { propagatePins } from './propagate.js';
 
 /** The frame a pin at `t` seconds belongs to (frame i is shown from i/fps). */
@@ -17,6 +17,27 @@ export interface PreparedPins {
   pins: PlacedPin[];
   /** [1,3,h,w] hint planes, when the model takes them. */
   hints?: Float32Array;
+}
+
+/**
+ * The tracker's kept frames (see TrackerFrames) of the films previewed lately, so that a preview after
+ * a pin change re-tracks from them instead of decoding the shot again. A film is known by its probe
+ * answer (`info`: the probe cache gives the same object while the file keeps its size, time and
+ * inode) and a key for how its frames were made (decoding and model input size).
+ */
+export class PinFrameCache {
+  private readonly films = new Map<string, { info: object; frames: TrackerFrames }>();
+
+  constructor(private readonly filmsKept = 2) {}
+
+  framesFor(info: object, key: string): TrackerFrames {
+    const known = this.films.get(key);
+    this.films.delete(key);
+    const entry = known?.info === info ? known : { info, frames: new TrackerFrames() };
+    this.films.set(key, entry);
+    while (this.films.size > this.filmsKept) this.films.delete(this.films.keys().next().value!);
+    return entry.frames;
+  }
 }
 
 export class PinStage {
@@ -37,13 +58,24 @@ export class PinStage {
     return this;
   }
 
-  /** Pins on a film at `fps`; `width` × `height` is the model's input size. */
-  static forFilm(doc: HintsDocument, fps: number, width: number, height: number, useHintInputs: boolean, pinSide = PIN_SIDE): PinStage {
+  /**
+   * Pins on a film at `fps`; `width` × `height` is the model's input size. `kept`: the film's frames
+   * kept from earlier previews at this size, used and filled by the tracker.
+   */
+  static forFilm(
+    doc: HintsDocument,
+    fps: number,
+    width: number,
+    height: number,
+    useHintInputs: boolean,
+    pinSide = PIN_SIDE,
+    kept?: TrackerFrames,
+  ): PinStage {
     const pins: FramePin[] = doc.pins.map((p) => {
       const [cb, cr] = pinChroma(p.color);
       return { frame: pinFrame(p.t, fps), x: p.x, y: p.y, cb, cr };
     });
-    return new PinStage(useHintInputs, width, height, new PinTracker(pins, width, height), [], pinSide);
+    return new PinStage(useHintInputs, width, height, new PinTracker(pins, width, height, kept), [], pinSide);
   }
 
   /** Pins on a photo: every pin applies where it was put (t is ignored). */
@@ -91,7 +123,8 @@ export class PinStage {
   /**
    * Brings the tracker up to `until` (exclusive) by feeding it the frames it needs before that
    * (a render resumed or started with --from, a preview): pins put on earlier frames of the same
-   * shot then hold where the job starts. `decode` gives luma frames [start, start+count).
+   * shot then hold where the job starts. `decode` gives luma frames [start, start+count). Frames
+   * the tracker keeps (from an earlier preview of the film) are fed from there without decoding.
    */
   async warmUp(
     until: number,
@@ -100,11 +133,16 @@ export class PinStage {
   ): Promise<void> {
     if (!this.tracker) return;
     for (let from = this.wantedFrom; from < until; from = this.wantedFrom) {
+      if (this.tracker.keeps(from)) {
+        this.tracker.stepKept(from);
+        continue;
+      }
       let fed = false;
       for await (const frame of decode(from, until - from)) {
         fed = true;
         this.tracker.step(frame.index, modelLuma(frame));
         if (this.wantedFrom !== frame.index + 1) break; // asleep until a later pin: skip ahead
+        if (this.tracker.keeps(frame.index + 1)) break; // the rest of the way may be kept
       }
       if (!fed) return;
     }

@@ -8,6 +8,11 @@
 // and the next one is more than LEAD_IN frames away it goes dormant and starts afresh LEAD_IN frames
 // before it. So its state at a frame depends only on the film and the pins, never on where a render
 // started; `wantedFrom` says which frame a late start must feed it from (see PinStage.warmUp in pin-stage.ts).
+//
+// What it derives from the frames alone (each frame's working-grid luma, the block motion from the
+// frame before and its texture) does not depend on the pins, so it can be kept in a TrackerFrames
+// between previews of one film: after a pin change the tracker replays those instead of decoding,
+// downscaling and estimating motion again, with the same results.
 import { DEFAULT_MOTION_TUNING, LumaPyramid, estimateMotion, type MotionField } from '../pipeline/motion.js';
 import { SceneCutDetector } from '../pipeline/scene-cuts.js';
 import { STABILIZE_TUNING } from '../pipeline/stabilize.js';
@@ -20,6 +25,61 @@ const LEAD_IN = 25;
 /** A pin on the film's frame numbering, colour as chroma offsets. */
 export interface FramePin extends PlacedPin {
   frame: number;
+}
+
+/** Block motion from the frame before to this one, and how much each block can show (see move). */
+interface FrameMotion {
+  field: MotionField;
+  texture: Float32Array;
+}
+
+/**
+ * Per-frame facts of one film at one working-grid size that do not depend on the pins: the frame's
+ * grid luma and, once estimated, its motion from the frame before. The newest frames that fit in
+ * `budgetBytes` are kept (least recently used go first). Only for frames of the same film, decoded
+ * the same way, at the same model input size: the owner keys it by those (see PinFrameCache).
+ */
+export class TrackerFrames {
+  private readonly frames = new Map<number, { grid: Float32Array; motion?: FrameMotion }>();
+  private bytes = 0;
+
+  constructor(readonly budgetBytes = 32 * 2 ** 20) {}
+
+  /** Whether frame `index` is kept (its grid luma). */
+  has(index: number): boolean {
+    return this.frames.has(index);
+  }
+
+  get(index: number): { grid: Float32Array; motion?: FrameMotion } | undefined {
+    const kept = this.frames.get(index);
+    if (kept) {
+      this.frames.delete(index);
+      this.frames.set(index, kept);
+    }
+    return kept;
+  }
+
+  setGrid(index: number, grid: Float32Array): void {
+    if (this.frames.has(index)) return;
+    this.frames.set(index, { grid });
+    this.bytes += grid.byteLength;
+    while (this.bytes > this.budgetBytes && this.frames.size > 1) {
+      const [oldest, kept] = this.frames.entries().next().value!;
+      this.frames.delete(oldest);
+      this.bytes -= kept.grid.byteLength;
+    }
+  }
+
+  setMotion(index: number, motion: FrameMotion): void {
+    const kept = this.frames.get(index);
+    if (kept) kept.motion = motion;
+  }
+}
+
+/** A frame the tracker has seen: its grid luma, and its pyramid once built (only motion estimation needs it). */
+interface SeenFrame {
+  grid: Float32Array;
+  pyramid?: LumaPyramid;
 }
 
 interface LivePin {
@@ -36,7 +96,7 @@ export class PinTracker {
   private readonly gridWidth: number;
   private readonly gridHeight: number;
   private detector = new SceneCutDetector(STABILIZE_TUNING.sceneCuts);
-  private previous: LumaPyramid | null = null;
+  private previous: SeenFrame | null = null;
   private live: LivePin[] = [];
   /** Index into `pins` of the first pin not started yet (pins are sorted by frame, stable). */
   private nextPin = 0;
@@ -49,6 +109,8 @@ export class PinTracker {
     pins: readonly FramePin[],
     readonly width: number,
     readonly height: number,
+    /** Kept frames of this film at this size, shared with earlier and later trackers (optional). */
+    private readonly kept?: TrackerFrames,
   ) {
     this.pins = pins.map((p, order) => ({ ...p, order })).sort((a, b) => a.frame - b.frame || a.order - b.order);
     this.halved = STABILIZE_TUNING.halveAbovePixels > 0 && width * height > STABILIZE_TUNING.halveAbovePixels;
@@ -73,19 +135,42 @@ export class PinTracker {
    */
   step(index: number, luma: Float32Array): PlacedPin[] {
     if (index < this.epochStart) return [];
+    const kept = this.kept?.get(index);
+    let grid = kept?.grid;
+    if (!grid) {
+      grid = this.halved
+        ? halve(luma, this.width, this.height, new Float32Array(this.gridWidth * this.gridHeight))
+        : Float32Array.from(luma);
+      this.kept?.setGrid(index, grid);
+    }
+    return this.advance(index, grid, kept?.motion);
+  }
+
+  /** Whether frame `index` is kept, so `stepKept` can feed it without its luma. */
+  keeps(index: number): boolean {
+    return this.kept?.has(index) ?? false;
+  }
+
+  /** Like `step`, for a kept frame (see `keeps`): from its kept grid luma and motion. */
+  stepKept(index: number): PlacedPin[] {
+    const kept = this.kept?.get(index);
+    if (!kept) throw new RangeError(`PinTracker.stepKept: frame ${index} is not kept`);
+    if (index < this.epochStart) return [];
+    return this.advance(index, kept.grid, kept.motion);
+  }
+
+  private advance(index: number, grid: Float32Array, motion: FrameMotion | undefined): PlacedPin[] {
     if (index !== this.wantedFrom) this.restart(index); // a gap: nothing is known about what was skipped
     this.lastFrame = index;
-    const grid = this.halved
-      ? halve(luma, this.width, this.height, new Float32Array(this.gridWidth * this.gridHeight))
-      : Float32Array.from(luma);
     const cut = this.detector.push(grid, this.gridWidth, this.gridHeight);
     if (cut) {
       this.foundCuts.push(index);
       this.live = [];
     }
-    const pyramid = new LumaPyramid(grid, this.gridWidth, this.gridHeight);
-    if (this.live.length > 0 && this.previous) this.move(pyramid, this.previous);
-    this.previous = pyramid;
+    const current: SeenFrame = { grid };
+    // `previous`, when set, is frame index - 1 (frames come in order; a gap or sleep clears it).
+    if (this.live.length > 0 && this.previous) this.move(index, current, this.previous, motion);
+    this.previous = current;
     while (this.nextPin < this.pins.length && this.pins[this.nextPin].frame <= index) {
       const pin = this.pins[this.nextPin++];
       if (pin.frame === index) this.live.push({ pin, x: pin.x * this.gridWidth, y: pin.y * this.gridHeight });
@@ -114,9 +199,13 @@ export class PinTracker {
   }
 
   /** Moves every live pin from the previous frame to this one; pins that leave the picture end. */
-  private move(current: LumaPyramid, previous: LumaPyramid): void {
-    const field = estimateMotion(current, previous, STABILIZE_TUNING.motion ?? DEFAULT_MOTION_TUNING);
-    const texture = blockTexture(current.full, this.gridWidth, this.gridHeight, field);
+  private move(index: number, current: SeenFrame, previous: SeenFrame, motion: FrameMotion | undefined): void {
+    if (!motion) {
+      const field = estimateMotion(this.pyramid(current), this.pyramid(previous), STABILIZE_TUNING.motion ?? DEFAULT_MOTION_TUNING);
+      motion = { field, texture: blockTexture(current.grid, this.gridWidth, this.gridHeight, field) };
+      this.kept?.setMotion(index, motion);
+    }
+    const { field, texture } = motion;
     const kept: LivePin[] = [];
     for (const live of this.live) {
       // current(p) ≈ previous(p + v): the pin at q moves to the p where p + v(p) = q.
@@ -135,6 +224,10 @@ export class PinTracker {
       });
     }
     this.live = kept;
+  }
+
+  private pyramid(frame: SeenFrame): LumaPyramid {
+    return (frame.pyramid ??= new LumaPyramid(frame.grid, this.gridWidth, this.gridHeight));
   }
 }
 
