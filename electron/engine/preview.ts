@@ -37,6 +37,7 @@ export async function* previewFrames(
     (notice) => notices.push(notice),
     signal,
   );
+  let decoder: ReturnType<typeof continuingDecoder> | undefined;
   try {
     const { renderFactor, saturation, stabilize, hints } = resolveColorizeOptions(options, manifest);
     const video = info.video;
@@ -58,12 +59,13 @@ export async function* previewFrames(
       saturation,
       pins: pins?.stage,
     });
-    // Pins put earlier in the shot: track them up to the first frame shown.
-    await pins?.stage.warmUp(
-      first,
+    // Pins put earlier in the shot: track them up to the first frame shown. The frames shown then
+    // come from the same decode (no second seek and run-up from the keyframe).
+    decoder = continuingDecoder(
       (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }),
-      (frame) => colorizer.modelLuma(frame),
+      first + count,
     );
+    await pins?.stage.warmUp(first, decoder.decode, (frame) => colorizer.modelLuma(frame));
     const stabilizer = new ChromaStabilizer({ strength: stabilize, width: render.width, height: render.height });
     const pending = new Map<number, LumaFrame>();
     const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;
@@ -92,13 +94,45 @@ export async function* previewFrames(
         ...(placed ? { pins: placed.filter((pin) => pin.id !== undefined).map((pin) => ({ index: pin.id!, x: pin.x, y: pin.y })) } : {}),
       };
     };
-    for await (const luma of decodeLuma(info, { startFrame: first, frameCount: count, deinterlace, signal })) {
+    for await (const luma of decoder.decode(first, count)) {
       throwIfAborted(signal);
       pending.set(luma.index, luma);
       for (const chroma of stabilizer.push(await colorizer.predict(luma))) yield await present(chroma);
     }
     for (const chroma of stabilizer.flush()) yield await present(chroma);
   } finally {
+    await decoder?.stop();
     release();
   }
+}
+
+/**
+ * Film frames [start, start + count) from `open`, carrying on with the decode before when it has got
+ * exactly to `start`, else from a new one; each decode is asked for frames up to `end`.
+ */
+function continuingDecoder(open: (start: number, count: number) => AsyncIterable<LumaFrame>, end: number) {
+  let running: { frames: AsyncIterator<LumaFrame>; next: number } | null = null;
+  const stop = async () => {
+    const frames = running?.frames;
+    running = null;
+    await frames?.return?.();
+  };
+  return {
+    async *decode(start: number, count: number): AsyncGenerator<LumaFrame> {
+      if (running?.next !== start) {
+        await stop();
+        running = { frames: open(start, Math.max(count, end - start))[Symbol.asyncIterator](), next: start };
+      }
+      while (running && running.next < start + count) {
+        const item = await running.frames.next();
+        if (item.done) {
+          running = null;
+          return;
+        }
+        running.next = item.value.index + 1;
+        yield item.value;
+      }
+    },
+    stop,
+  };
 }

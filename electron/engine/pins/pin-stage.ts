@@ -140,9 +140,11 @@ export class PinStage {
       let fed = false;
       for await (const frame of decode(from, until - from)) {
         fed = true;
-        this.tracker.step(frame.index, modelLuma(frame));
+        // Once decoding, it goes on to `until` (a preview's decode then carries on to the frames shown),
+        // but kept frames skip the shrink to model size.
+        if (this.tracker.keeps(frame.index)) this.tracker.stepKept(frame.index);
+        else this.tracker.step(frame.index, modelLuma(frame));
         if (this.wantedFrom !== frame.index + 1) break; // asleep until a later pin: skip ahead
-        if (this.tracker.keeps(frame.index + 1)) break; // the rest of the way may be kept
       }
       if (!fed) return;
     }
