@@ -27,10 +27,12 @@ function shrink(src: Float32Array, width: number, height: number, gw: number, gh
   if (gw === width && gh === height) return src;
   const out = new Float32Array(gw * gh);
   const counts = new Float32Array(gw * gh);
+  const column = new Int32Array(width);
+  for (let x = 0; x < width; x++) column[x] = Math.min(gw - 1, Math.floor((x * gw) / width));
   for (let y = 0; y < height; y++) {
-    const gy = Math.min(gh - 1, Math.floor((y * gh) / height));
+    const row = Math.min(gh - 1, Math.floor((y * gh) / height)) * gw;
     for (let x = 0; x < width; x++) {
-      const k = gy * gw + Math.min(gw - 1, Math.floor((x * gw) / width));
+      const k = row + column[x];
       out[k] += src[y * width + x];
       counts[k]++;
     }
@@ -41,35 +43,74 @@ function shrink(src: Float32Array, width: number, height: number, gw: number, gh
 
 const DIAGONAL = Math.SQRT2;
 
-/** Geodesic distance from (sx, sy) over the grid by two forward/backward raster sweeps (8-neighbour). */
-function geodesicDistance(levels: Float32Array, gw: number, gh: number, sx: number, sy: number, out: Float32Array): Float32Array {
+/**
+ * The edge term of each grid step, EDGE_COST · max(0, |ΔY| − EDGE_FLOOR), for a cell and its neighbours
+ * before it in raster order (left, up, up-left, up-right; the same term serves the step back, |ΔY| being
+ * symmetric). It depends on the frame only, so it is worked out once for all of the frame's pins.
+ * Kept in doubles: each step then adds exactly what the per-step formula did.
+ */
+interface EdgeCosts {
+  left: Float64Array;
+  up: Float64Array;
+  upLeft: Float64Array;
+  upRight: Float64Array;
+}
+
+function edgeCosts(levels: Float32Array, gw: number, gh: number): EdgeCosts {
+  const n = gw * gh;
+  const costs = { left: new Float64Array(n), up: new Float64Array(n), upLeft: new Float64Array(n), upRight: new Float64Array(n) };
+  const cost = (i: number, j: number) => EDGE_COST * Math.max(0, Math.abs(levels[i] - levels[j]) - EDGE_FLOOR);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const i = y * gw + x;
+      if (x > 0) costs.left[i] = cost(i, i - 1);
+      if (y > 0) {
+        costs.up[i] = cost(i, i - gw);
+        if (x > 0) costs.upLeft[i] = cost(i, i - gw - 1);
+        if (x < gw - 1) costs.upRight[i] = cost(i, i - gw + 1);
+      }
+    }
+  }
+  return costs;
+}
+
+/**
+ * Geodesic distance from (sx, sy) over the grid by two forward/backward raster sweeps (8-neighbour).
+ * Each cell relaxes against its neighbours in a fixed order, a step costing length + edge term; the
+ * running best is held as the float32 that `out` stores, so results are those of relaxing in place.
+ */
+function geodesicDistance(edges: EdgeCosts, gw: number, gh: number, sx: number, sy: number, out: Float32Array): Float32Array {
+  const { left, up, upLeft, upRight } = edges;
   out.fill(Infinity);
   out[sy * gw + sx] = 0;
-  const relax = (i: number, j: number, length: number) => {
-    const d = out[j] + length + EDGE_COST * Math.max(0, Math.abs(levels[i] - levels[j]) - EDGE_FLOOR);
-    if (d < out[i]) out[i] = d;
-  };
+  const fround = Math.fround;
   for (let pass = 0; pass < 2; pass++) {
     for (let y = 0; y < gh; y++) {
       for (let x = 0; x < gw; x++) {
         const i = y * gw + x;
-        if (x > 0) relax(i, i - 1, 1);
+        let best = out[i];
+        let d: number;
+        if (x > 0 && (d = out[i - 1] + 1 + left[i]) < best) best = fround(d);
         if (y > 0) {
-          relax(i, i - gw, 1);
-          if (x > 0) relax(i, i - gw - 1, DIAGONAL);
-          if (x < gw - 1) relax(i, i - gw + 1, DIAGONAL);
+          if ((d = out[i - gw] + 1 + up[i]) < best) best = fround(d);
+          if (x > 0 && (d = out[i - gw - 1] + DIAGONAL + upLeft[i]) < best) best = fround(d);
+          if (x < gw - 1 && (d = out[i - gw + 1] + DIAGONAL + upRight[i]) < best) best = fround(d);
         }
+        out[i] = best;
       }
     }
     for (let y = gh - 1; y >= 0; y--) {
       for (let x = gw - 1; x >= 0; x--) {
         const i = y * gw + x;
-        if (x < gw - 1) relax(i, i + 1, 1);
+        let best = out[i];
+        let d: number;
+        if (x < gw - 1 && (d = out[i + 1] + 1 + left[i + 1]) < best) best = fround(d);
         if (y < gh - 1) {
-          relax(i, i + gw, 1);
-          if (x < gw - 1) relax(i, i + gw + 1, DIAGONAL);
-          if (x > 0) relax(i, i + gw - 1, DIAGONAL);
+          if ((d = out[i + gw] + 1 + up[i + gw]) < best) best = fround(d);
+          if (x < gw - 1 && (d = out[i + gw + 1] + DIAGONAL + upLeft[i + gw + 1]) < best) best = fround(d);
+          if (x > 0 && (d = out[i + gw - 1] + DIAGONAL + upRight[i + gw - 1]) < best) best = fround(d);
         }
+        out[i] = best;
       }
     }
   }
@@ -81,28 +122,54 @@ function euclideanDistance(gw: number, gh: number, px: number, py: number, out: 
   return out;
 }
 
-/** Bilinear sample of a gw × gh grid at the centre of pixel (x, y) of a width × height plane. */
-function upsample(grid: Float32Array, gw: number, gh: number, width: number, height: number, out: Float32Array): Float32Array {
-  if (gw === width && gh === height) {
-    out.set(grid);
-    return out;
+/** Bilinear taps along one axis: for each of `size` pixel centres, the two grid cells and the weight of the second. */
+function upsampleTaps(gridSize: number, size: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
+  const i0 = new Int32Array(size);
+  const i1 = new Int32Array(size);
+  const t = new Float64Array(size);
+  for (let x = 0; x < size; x++) {
+    const f = Math.max(0, Math.min(gridSize - 1, ((x + 0.5) * gridSize) / size - 0.5));
+    i0[x] = Math.floor(f);
+    i1[x] = Math.min(gridSize - 1, i0[x] + 1);
+    t[x] = f - i0[x];
   }
-  for (let y = 0; y < height; y++) {
-    const fy = Math.max(0, Math.min(gh - 1, ((y + 0.5) * gh) / height - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(gh - 1, y0 + 1);
-    const ty = fy - y0;
-    for (let x = 0; x < width; x++) {
-      const fx = Math.max(0, Math.min(gw - 1, ((x + 0.5) * gw) / width - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(gw - 1, x0 + 1);
-      const tx = fx - x0;
-      const top = grid[y0 * gw + x0] * (1 - tx) + grid[y0 * gw + x1] * tx;
-      const bottom = grid[y1 * gw + x0] * (1 - tx) + grid[y1 * gw + x1] * tx;
-      out[y * width + x] = top * (1 - ty) + bottom * ty;
+  return { i0, i1, t };
+}
+
+/**
+ * Bilinear samples of gw × gh grids at the centres of the pixels of a width × height plane. Each grid
+ * row is first interpolated across to the plane's columns (kept in doubles), then rows are blended:
+ * the same arithmetic as sampling each pixel from its four cells, done once per grid row.
+ */
+function upsample(grids: Float32Array[], gw: number, gh: number, width: number, height: number): Float32Array[] {
+  const outs = grids.map(() => new Float32Array(width * height));
+  if (gw === width && gh === height) {
+    grids.forEach((grid, k) => outs[k].set(grid));
+    return outs;
+  }
+  const xs = upsampleTaps(gw, width);
+  const ys = upsampleTaps(gh, height);
+  const across = new Float64Array(gh * width);
+  for (let k = 0; k < grids.length; k++) {
+    const grid = grids[k];
+    const out = outs[k];
+    for (let gy = 0; gy < gh; gy++) {
+      const row = gy * gw;
+      const at = gy * width;
+      for (let x = 0; x < width; x++) {
+        const tx = xs.t[x];
+        across[at + x] = grid[row + xs.i0[x]] * (1 - tx) + grid[row + xs.i1[x]] * tx;
+      }
+    }
+    for (let y = 0; y < height; y++) {
+      const top = ys.i0[y] * width;
+      const bottom = ys.i1[y] * width;
+      const ty = ys.t[y];
+      const at = y * width;
+      for (let x = 0; x < width; x++) out[at + x] = across[top + x] * (1 - ty) + across[bottom + x] * ty;
     }
   }
-  return out;
+  return outs;
 }
 
 /**
@@ -132,12 +199,13 @@ export function propagatePins(
   const cbSum = new Float32Array(n);
   const crSum = new Float32Array(n);
   const distance = new Float32Array(n);
+  const edges = edgeAware ? edgeCosts(levels, gw, gh) : null;
   for (const pin of pins) {
     const px = pin.x * gw;
     const py = pin.y * gh;
     const cellX = Math.min(gw - 1, Math.floor(px));
     const cellY = Math.min(gh - 1, Math.floor(py));
-    if (edgeAware) geodesicDistance(levels, gw, gh, cellX, cellY, distance);
+    if (edgeAware) geodesicDistance(edges!, gw, gh, cellX, cellY, distance);
     else euclideanDistance(gw, gh, px, py, distance);
     const pinLevel = levels[cellY * gw + cellX];
     for (let k = 0; k < n; k++) {
@@ -159,9 +227,7 @@ export function propagatePins(
     crSum[k] *= share;
   }
   const plane = width * height;
-  const alpha = upsample(weightSum, gw, gh, width, height, new Float32Array(plane));
-  const cbPin = upsample(cbSum, gw, gh, width, height, new Float32Array(plane));
-  const crPin = upsample(crSum, gw, gh, width, height, new Float32Array(plane));
+  const [alpha, cbPin, crPin] = upsample([weightSum, cbSum, crSum], gw, gh, width, height);
   for (let i = 0; i < plane; i++) {
     const keep = 1 - alpha[i];
     cb[i] = cb[i] * keep + cbPin[i];
