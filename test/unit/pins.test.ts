@@ -200,6 +200,21 @@ describe('pin tracker', () => {
     expect(fromStart[16]).toHaveLength(1);
     expect(fromStart[15]).toEqual([]);
   });
+
+  it('gives hint planes only to frames with active pins (others run the plain graph, as with no pins)', () => {
+    const [w, h] = [128, 72];
+    const frames = movingSquare(w, h, 30, 20, 2);
+    const doc = { version: 1 as const, pins: [{ t: 1, x: 42 / w, y: 32 / h, color: '#c02020' }] }; // frame 10 at 10 fps
+    const stage = PinStage.forFilm(doc, 10, w, h, true);
+    const prepared = frames.map((luma, f) => stage.prepare(f, luma));
+    for (const f of [0, 9, 20, 29]) expect(prepared[f]).toEqual({ pins: [] }); // before the pin; after the cut
+    for (const f of [10, 19]) {
+      const planes = prepared[f].hints!;
+      expect(planes).toHaveLength(3 * w * h);
+      const mask = planes.subarray(2 * w * h);
+      expect(mask.reduce((s, v) => s + v, 0)).toBe(25); // one 5 × 5 square
+    }
+  });
 });
 
 describe('manifest pins block', () => {

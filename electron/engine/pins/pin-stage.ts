@@ -1,6 +1,6 @@
 // The pins of one job, frame by frame: which pins are active where (tracked on films, fixed on
 // photos), and how the model gets them — as hint planes for a model that declares a pins graph
-// (frames without active pins get all-zero planes), otherwise as a post-process on its chroma.
+// (frames without active pins run the plain graph), otherwise as a post-process on its chroma.
 import type { HintsDocument } from '../../common/types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
 import { hintPlanes, pinChroma, PIN_SIDE, type PlacedPin } from './hint-planes.js';
@@ -80,7 +80,11 @@ export class PinStage {
     const pins = this.tracker ? this.tracker.step(index, luma) : this.fixed;
     this.placed.set(index, pins);
     while (this.placed.size > 64) this.placed.delete(this.placed.keys().next().value!);
-    return this.useHintInputs ? { pins, hints: hintPlanes(pins, this.width, this.height, undefined, this.pinSide) } : { pins };
+    // A frame without active pins runs the plain graph, so it renders exactly as with no pins at all
+    // (a pins graph fine-tuned from the plain one is close to it with empty planes, but not identical).
+    return this.useHintInputs && pins.length > 0
+      ? { pins, hints: hintPlanes(pins, this.width, this.height, undefined, this.pinSide) }
+      : { pins };
   }
 
   /** For models without hint inputs: spreads the frame's pins over the model's chroma (in place). */
