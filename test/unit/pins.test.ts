@@ -215,6 +215,20 @@ describe('pin tracker', () => {
       expect(mask.reduce((s, v) => s + v, 0)).toBe(25); // one 5 × 5 square
     }
   });
+
+  it('spreads the pins after a pins graph only when the manifest asks for it', () => {
+    const [w, h] = [64, 36];
+    const luma = new Float32Array(w * h).fill(0.5);
+    const doc = { version: 1 as const, pins: [{ x: 0.5, y: 0.5, color: '#c02020' }] };
+    const finished = (stage: PinStage) => {
+      const [cb, cr] = [new Float32Array(w * h), new Float32Array(w * h)];
+      stage.finish(stage.prepare(0, luma), cb, cr, luma);
+      return cr[(h >> 1) * w + (w >> 1)];
+    };
+    expect(finished(PinStage.forPhoto(doc, w, h, true))).toBe(0); // the graph's output as it is
+    expect(finished(PinStage.forPhoto(doc, w, h, true).withSpread(true))).toBeCloseTo(pinChroma('#c02020')[1], 2);
+    expect(finished(PinStage.forPhoto(doc, w, h, false))).toBeCloseTo(pinChroma('#c02020')[1], 2); // no hint inputs
+  });
 });
 
 describe('manifest pins block', () => {
