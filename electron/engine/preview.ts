@@ -53,7 +53,7 @@ export async function* previewFrames(
     // Pins put earlier in the shot: track them up to the first frame shown.
     await pins?.stage.warmUp(
       first,
-      (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }),
+      (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal, modelSize: colorizer.modelSize }),
       (frame) => colorizer.modelLuma(frame),
     );
     const stabilizer = new ChromaStabilizer({ strength: stabilize, width: render.width, height: render.height });
@@ -84,7 +84,13 @@ export async function* previewFrames(
         ...(placed ? { pins: placed.filter((pin) => pin.id !== undefined).map((pin) => ({ index: pin.id!, x: pin.x, y: pin.y })) } : {}),
       };
     };
-    for await (const luma of decodeLuma(info, { startFrame: first, frameCount: count, deinterlace, signal })) {
+    for await (const luma of decodeLuma(info, {
+      startFrame: first,
+      frameCount: count,
+      deinterlace,
+      signal,
+      modelSize: colorizer.modelSize,
+    })) {
       throwIfAborted(signal);
       pending.set(luma.index, luma);
       for (const chroma of stabilizer.push(await colorizer.predict(luma))) yield await present(chroma);
