@@ -13,7 +13,7 @@ import { renderSize } from './model/manifest.js';
 import { checkOutput } from './output-checks.js';
 import { jobPins } from './pins/job-pins.js';
 import { PinStage } from './pins/pin-stage.js';
-import { upscaleChroma } from './pipeline/chroma-merge.js';
+import { downscaleLuma, upscaleChroma } from './pipeline/chroma-merge.js';
 import { FrameColorizer } from './pipeline/colorizer.js';
 import type { SessionPool } from './session-pool.js';
 
@@ -44,7 +44,9 @@ export async function colorizePhoto(
       saturation,
       pins: pins?.stage,
     });
-    const chroma = await colorizer.predict({ index: 0, width: photo.width, height: photo.height, y: photo.y });
+    // A photo has no decoder: its model input is the area average done here (films: media/decode.ts).
+    const model = downscaleLuma(photo.y, photo.width, photo.height, render.width, render.height, 'pc');
+    const chroma = await colorizer.predict({ index: 0, width: photo.width, height: photo.height, y: photo.y, model });
     // Photos keep full-resolution chroma (4:4:4): no encoder forces subsampling here.
     const { u, v } = upscaleChroma(chroma.cb, chroma.cr, chroma.width, chroma.height, photo.width, photo.height, 'pc', saturation);
     const output = path.resolve(options.output);

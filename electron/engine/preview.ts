@@ -62,7 +62,7 @@ export async function* previewFrames(
     // Pins put earlier in the shot: track them up to the first frame shown. The frames shown then
     // come from the same decode (no second seek and run-up from the keyframe).
     decoder = continuingDecoder(
-      (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }),
+      (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal, modelSize: colorizer.modelSize }),
       first + count,
     );
     await pins?.stage.warmUp(first, decoder.decode, (frame) => colorizer.modelLuma(frame));

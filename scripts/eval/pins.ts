@@ -178,8 +178,8 @@ export async function runPinsEval(o: PinsEvalOptions): Promise<Record<string, Re
           rows.push(await row([await tile(o.greyOf(truth), pins), await tile(base), await tile(ours), await tile(truth)]));
       }
     }
-    const manifestHasPins = info ? await hasPinsGraph(info.dir) : false;
-    if (manifestHasPins) method = 'pins graph';
+    const graph = await pinsGraphOf(info?.dir ?? path.resolve(modelId));
+    if (graph) method = graph.spread ? 'pins graph + post-process' : 'pins graph';
     const zero = scores.get(Math.min(...o.counts))!;
     for (const n of o.counts) {
       const s = scores.get(n)!;
@@ -213,11 +213,12 @@ export async function runPinsEval(o: PinsEvalOptions): Promise<Record<string, Re
   return summary;
 }
 
-async function hasPinsGraph(dir: string): Promise<boolean> {
+/** The model folder's pins block (model.json), if it declares one. */
+async function pinsGraphOf(dir: string): Promise<{ spread?: boolean } | null> {
   const { readFile } = await import('node:fs/promises');
   try {
-    return Boolean(JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')).pins);
+    return JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')).pins ?? null;
   } catch {
-    return false;
+    return null;
   }
 }

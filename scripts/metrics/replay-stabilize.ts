@@ -21,7 +21,6 @@ import { probe } from '../../electron/engine/media/probe.js';
 import { startInference } from '../../electron/engine/model/inference-client.js';
 import { defaultModelsDirs, renderSize, resolveModel } from '../../electron/engine/model/manifest.js';
 import { ColourDistributionConsistency, MeanColourfulness, StaticChromaFlicker } from '../../electron/engine/metrics/index.js';
-import { downscaleLuma } from '../../electron/engine/pipeline/chroma-merge.js';
 import { FrameColorizer } from '../../electron/engine/pipeline/colorizer.js';
 import type { LowResChroma, LumaFrame, YuvFrame } from '../../electron/engine/pipeline/frames.js';
 import { ChromaStabilizer, type ChromaStabilizerOptions } from '../../electron/engine/pipeline/stabilize.js';
@@ -123,7 +122,7 @@ async function modelChroma(
   });
   const frames: Float32Array[] = [];
   try {
-    for await (const luma of decodeLuma(info, { startFrame: 0, frameCount: maxFrames, deinterlace: true })) {
+    for await (const luma of decodeLuma(info, { startFrame: 0, frameCount: maxFrames, deinterlace: true, modelSize: render })) {
       const chroma = await colorizer.predict(luma);
       const both = new Float32Array(2 * n);
       both.set(chroma.cb, 0);
@@ -168,10 +167,15 @@ export async function replay(clip: string, variants: ReplayVariant[], options: {
     }
   };
   let count = 0;
-  for await (const luma of decodeLuma(info, { startFrame: 0, frameCount: chroma.length, deinterlace: true })) {
+  for await (const luma of decodeLuma(info, {
+    startFrame: 0,
+    frameCount: chroma.length,
+    deinterlace: true,
+    modelSize: { width: rw, height: rh },
+  })) {
     const model = chroma[luma.index];
-    // The render-size luma exactly as predict() makes it (the stabilizer's motion and cut input).
-    const small = downscaleLuma(luma.y, luma.width, luma.height, rw, rh, range);
+    // The render-size luma exactly as predict() sees it (the stabilizer's motion and cut input).
+    const small = luma.model!;
     pending.set(luma.index, { luma, left: runs.length });
     for (const run of runs) {
       const frame: LowResChroma = { index: luma.index, width: rw, height: rh, luma: small, cb: model.slice(0, n), cr: model.slice(n) };

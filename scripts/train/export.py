@@ -134,6 +134,9 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--pins-metrics', default=None,
                     help="a pins model's measured figures (JSON) to record in model.json's pins block")
+    ap.add_argument('--spread', action='store_true',
+                    help="pins model: have the engine also spread the pins over the graph's output with the "
+                         "edge-aware post-process (model.json pins.spread)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -255,6 +258,7 @@ def export_pins(args, snap, model):
         'sha256': sha256_of(os.path.join(args.out, 'model-pins.onnx')),
         'input': 'hints',
         'pinSide': PIN_SIDE,
+        **({'spread': True} if args.spread else {}),
         'training': {
             'steps': total_steps,
             'notes': (f"{manifest['version']} fine-tuned for {snap['step']} steps with pin inputs: hint planes "

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeLuma, lumaRangeOf, planLumaDecode } from '../../electron/engine/media/decode.js';
 import { probe } from '../../electron/engine/media/probe.js';
+import { downscaleLuma } from '../../electron/engine/pipeline/chroma-merge.js';
 import type { MediaInfo } from '../../electron/common/types.js';
 import { makeClip, rawVideo } from '../helpers/clips.js';
 import { roomClip, sharedVideo } from '../helpers/paths.js';
@@ -168,6 +169,70 @@ describe('decodeLuma', () => {
       }
     })();
     await expect(run).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  // The model input made by the same ffmpeg (modelSize): one small frame per frame, the full-size
+  // luma unchanged by asking for it, the same numbers from a decode that starts later (resume), and
+  // close to the host's own area average (downscaleLuma: box edges rounded to whole pixels).
+  it.each([
+    ['tv range', 'plain', 'tv', 0],
+    ['full range', 'fullRange', 'pc', 0],
+    ['10-bit', 'tenBit', 'tv', 0],
+    ['interlaced, from frame 30', 'interlaced', 'tv', 30],
+  ] as const)('delivers each frame with its model input at the render size (%s)', async (_label, key, range, k) => {
+    const info = await probe(clips[key]);
+    expect(lumaRangeOf(info)).toBe(range);
+    const modelSize = { width: 48, height: 32 };
+    const plain = await decodeAll(info);
+    const withModel: { y: Buffer; model: Float32Array }[] = [];
+    for await (const frame of decodeLuma(info, { startFrame: 0, deinterlace: true, modelSize })) {
+      withModel.push({ y: Buffer.from(frame.y), model: frame.model! });
+    }
+    expectSameFrames(
+      withModel.map((f) => f.y),
+      plain,
+    );
+    let worst = 0;
+    let total = 0;
+    withModel.forEach(({ y, model }) => {
+      expect(model.length).toBe(48 * 32);
+      const host = downscaleLuma(y, info.video.outputWidth, info.video.outputHeight, 48, 32, range);
+      for (let i = 0; i < model.length; i++) {
+        expect(model[i]).toBeGreaterThanOrEqual(0);
+        expect(model[i]).toBeLessThanOrEqual(1);
+        worst = Math.max(worst, Math.abs(model[i] - host[i]));
+        total += Math.abs(model[i] - host[i]);
+      }
+    });
+    // swscale's area filter is a little softer than whole-pixel boxes: close on average, not equal.
+    expect(total / (withModel.length * 48 * 32)).toBeLessThan(3 / 255);
+    expect(worst).toBeLessThan(0.25);
+    const later: Float32Array[] = [];
+    for await (const frame of decodeLuma(info, { startFrame: k + 2, frameCount: 3, deinterlace: true, modelSize }))
+      later.push(frame.model!);
+    expect(later.map((m) => Buffer.from(m.buffer))).toEqual(withModel.slice(k + 2, k + 5).map((f) => Buffer.from(f.model.buffer)));
+  });
+
+  it('clamps each sample to black..white before averaging it into the model input', async () => {
+    const info = await probe(clips.plain);
+    const modelSize = { width: 16, height: 12 };
+    for await (const frame of decodeLuma(info, { startFrame: 0, frameCount: 1, deinterlace: true, modelSize })) {
+      const clamped = new Uint8Array(frame.y.length);
+      for (let i = 0; i < clamped.length; i++) clamped[i] = Math.min(235, Math.max(16, frame.y[i]));
+      const host = downscaleLuma(clamped, frame.width, frame.height, 16, 12, 'tv');
+      const mean = (values: Float32Array) => values.reduce((a, b) => a + b, 0) / values.length;
+      expect(Math.abs(mean(frame.model!) - mean(host))).toBeLessThan(1 / 219);
+    }
+  });
+
+  it('stops ffmpeg when the consumer stops early, also with the model-size output', async () => {
+    const info = await probe(clips.longGop);
+    let taken = 0;
+    for await (const frame of decodeLuma(info, { startFrame: 0, deinterlace: true, modelSize: { width: 32, height: 24 } })) {
+      expect(frame.model?.length).toBe(32 * 24);
+      if (++taken === 2) break;
+    }
+    expect(taken).toBe(2);
   });
 
   // Real footage: the committed CC BY cut (one 80-frame GOP with B-frames) always, and the shared 1950s

@@ -230,6 +230,24 @@ describe('encode and mux plans', () => {
     expect(() => segmentEncoderArgs({ ...base, width: 321 }, '/work/.tmp')).toThrow(expect.objectContaining({ code: 'bad-option' }));
   });
 
+  it("caps x264's look-ahead above 1080p so 4K stays within memory, and leaves smaller films at their preset's", () => {
+    const base = { path: '/work/seg-00001.mp4', frameRate: { num: 25, den: 1 }, colorRange: 'tv' as const };
+    const lookahead = (width: number, height: number, preset?: string) => {
+      const args = segmentEncoderArgs({ ...base, width, height, preset }, '/work/.tmp');
+      const at = args.indexOf('-rc-lookahead');
+      return at < 0 ? null : Number(args[at + 1]);
+    };
+    expect(lookahead(1920, 1080)).toBeNull();
+    expect(lookahead(1920, 1088)).toBeNull();
+    expect(lookahead(1280, 720, 'placebo')).toBeNull();
+    expect(lookahead(3840, 2160)).toBe(10);
+    expect(lookahead(3840, 2160, 'veryfast')).toBeNull(); // its own 10 frames
+    expect(lookahead(3840, 2160, 'ultrafast')).toBeNull();
+    expect(lookahead(2560, 1440)).toBe(22);
+    expect(lookahead(7680, 4320, 'slow')).toBe(2);
+    expect(segmentEncoderArgs({ ...base, width: 3840, height: 2160, codec: 'h265' }, '/work/.tmp')).not.toContain('-rc-lookahead');
+  });
+
   it('lists segments at exact microsecond starts and escapes quotes', () => {
     const text = concatList(["/a/it's.mp4", '/a/b.mp4', '/a/c.mp4'], [10, 10, 10], { num: 30000, den: 1001 });
     expect(text).toContain("file '/a/it'\\''s.mp4'");

@@ -244,6 +244,35 @@ describe('pin tracker', () => {
       expect(fromStart[30][0].x).not.toBe(fromStart[26][0].x); // it moved
     }
   });
+
+  it('gives hint planes only to frames with active pins (others run the plain graph, as with no pins)', () => {
+    const [w, h] = [128, 72];
+    const frames = movingSquare(w, h, 30, 20, 2);
+    const doc = { version: 1 as const, pins: [{ t: 1, x: 42 / w, y: 32 / h, color: '#c02020' }] }; // frame 10 at 10 fps
+    const stage = PinStage.forFilm(doc, 10, w, h, true);
+    const prepared = frames.map((luma, f) => stage.prepare(f, luma));
+    for (const f of [0, 9, 20, 29]) expect(prepared[f]).toEqual({ pins: [] }); // before the pin; after the cut
+    for (const f of [10, 19]) {
+      const planes = prepared[f].hints!;
+      expect(planes).toHaveLength(3 * w * h);
+      const mask = planes.subarray(2 * w * h);
+      expect(mask.reduce((s, v) => s + v, 0)).toBe(25); // one 5 × 5 square
+    }
+  });
+
+  it('spreads the pins after a pins graph only when the manifest asks for it', () => {
+    const [w, h] = [64, 36];
+    const luma = new Float32Array(w * h).fill(0.5);
+    const doc = { version: 1 as const, pins: [{ x: 0.5, y: 0.5, color: '#c02020' }] };
+    const finished = (stage: PinStage) => {
+      const [cb, cr] = [new Float32Array(w * h), new Float32Array(w * h)];
+      stage.finish(stage.prepare(0, luma), cb, cr, luma);
+      return cr[(h >> 1) * w + (w >> 1)];
+    };
+    expect(finished(PinStage.forPhoto(doc, w, h, true))).toBe(0); // the graph's output as it is
+    expect(finished(PinStage.forPhoto(doc, w, h, true).withSpread(true))).toBeCloseTo(pinChroma('#c02020')[1], 2);
+    expect(finished(PinStage.forPhoto(doc, w, h, false))).toBeCloseTo(pinChroma('#c02020')[1], 2); // no hint inputs
+  });
 });
 
 describe('manifest pins block', () => {

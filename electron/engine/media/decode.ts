@@ -14,12 +14,20 @@
 // rotation and the even-size crop only move samples. Sources deeper than 8 bits are read at their
 // own depth and rounded to 8 bits here: y8 = round(y / 2^(depth-8)), no dither. Non-YUV sources
 // (RGB, palette) are converted to full-range grey by swscale.
+//
+// The model's input is made by the same ffmpeg (modelSize): after those filters the frame is split,
+// and the copy, each sample clamped to the range's black..white (limiter), is area-averaged by
+// swscale to the render size and written as 16-bit samples on a second pipe (pipe:3), one small
+// frame per full frame. Every consumer that decodes a frame therefore gets the same model input for
+// it (render, preview, the pin tracker's warm-up, a resumed render), and the host does no per-pixel
+// work at the film's size.
 
 import path from 'node:path';
 import { EngineError, cancelledError } from '../errors.js';
 import type { MediaInfo, NoticeEvent } from '../../common/types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
-import type { BufferPool } from './buffer-pool.js';
+import { BufferPool } from './buffer-pool.js';
+import { lumaToUnit } from '../pipeline/chroma-merge.js';
 import { fixedSizeFrames, runFfmpeg, startFfmpeg } from './process.js';
 import { filmInputArgs, recheckFilmFile } from './film-input.js';
 import { probe } from './probe.js';
@@ -37,6 +45,8 @@ export interface DecodeLumaOptions {
   onNotice?: (notice: NoticeEvent) => void;
   /** Deliver frames scaled down to this size (area average) instead of full resolution (scans). */
   scaleTo?: { width: number; height: number };
+  /** Also deliver each frame's model input at this (render) size in frame.model (see the top of this file). */
+  modelSize?: { width: number; height: number };
   /**
    * Take 8-bit frame buffers from this pool (width*height bytes) instead of allocating each; whoever
    * consumes a frame gives its `y` back when done with it.
@@ -63,6 +73,8 @@ export interface LumaDecodePlan {
   bitDepth: number;
   startFrame: number;
   frameCount: number;
+  /** The model-size output on pipe:3 (gray16le, 256 × the 8-bit value), when asked for. */
+  model?: { width: number; height: number; range: 'tv' | 'pc' };
 }
 
 /**
@@ -112,23 +124,40 @@ export function planLumaDecode(
     filters.push(`scale=${scaled.width}:${scaled.height}:flags=area`);
   }
 
+  const modelSize = options.modelSize;
+  if (modelSize) {
+    if (scaled) throw new EngineError('bad-option', 'A decode gives either scaled frames or model-size luma, not both.');
+    if (!Number.isInteger(modelSize.width) || !Number.isInteger(modelSize.height) || modelSize.width < 1 || modelSize.height < 1) {
+      throw new EngineError('bad-option', `A render size must be whole pixels from 1 up (got ${modelSize.width}x${modelSize.height}).`);
+    }
+  }
+  const range = lumaRangeOf(info);
   const seek = seekSec === undefined ? defaultSeekSec(info, startFrame, SEEK_MARGIN_SEC) : seekSec;
+  const rawOutput = (pixFmt: string, pipe: string) => ['-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', pixFmt, pipe];
+  const fullPixFmt = highDepth ? `gray${video.bitDepth}le` : 'gray';
+  // Model input: each sample clamped to black..white (at the sample's depth), then swscale's area
+  // average; gray16le holds the mean as 256 × the 8-bit value (a 10-bit sample v becomes 64 v).
+  const shift = (highDepth ? video.bitDepth : 8) - 8;
+  const clamp = range === 'tv' ? `limiter=min=${16 << shift}:max=${235 << shift},` : '';
+  const graph = modelSize
+    ? [
+        '-filter_complex',
+        `[0:${video.index}]${filters.join(',')},split=2[full][small];` +
+          `[small]${clamp}scale=${modelSize.width}:${modelSize.height}:flags=area[model]`,
+        '-map',
+        '[full]',
+        ...rawOutput(fullPixFmt, 'pipe:1'),
+        '-map',
+        '[model]',
+        ...rawOutput('gray16le', 'pipe:3'),
+      ]
+    : ['-map', `0:${video.index}`, '-vf', filters.join(','), ...rawOutput(fullPixFmt, 'pipe:1')];
   const args = [
     '-noautorotate',
     '-copyts',
     ...(seek !== null ? ['-noaccurate_seek', '-ss', seek.toFixed(6)] : []),
     ...filmInputArgs(info.path),
-    '-map',
-    `0:${video.index}`,
-    '-vf',
-    filters.join(','),
-    '-fps_mode',
-    'passthrough',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    highDepth ? `gray${video.bitDepth}le` : 'gray',
-    'pipe:1',
+    ...graph,
   ];
   return {
     args,
@@ -138,6 +167,7 @@ export function planLumaDecode(
     bitDepth: highDepth ? video.bitDepth : 8,
     startFrame,
     frameCount,
+    ...(modelSize ? { model: { ...modelSize, range } } : {}),
   };
 }
 
@@ -245,7 +275,12 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
       message: `The film is damaged near ${(index / fps).toFixed(1)} s (ffmpeg: "${reason}"); frames that cannot be decoded repeat the frame before, so copy or download the film again for a clean result.`,
     });
   };
-  const child = await startFfmpeg(plan.args, { signal: options.signal, what: 'decode the film', onStderrLine });
+  const child = await startFfmpeg(plan.args, {
+    signal: options.signal,
+    what: 'decode the film',
+    onStderrLine,
+    extraOutputs: plan.model ? 1 : 0,
+  });
 
   try {
     try {
@@ -258,13 +293,29 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
           child.stderrTail(),
         );
       };
+      // The model-size frames are read as they come: ffmpeg writes them in step with stdout's, so
+      // at most a frame or two wait here, whichever of its two pipes ffmpeg writes first.
+      const model = plan.model;
+      const smallPool = model ? new BufferPool(model.width * model.height * 2, 4) : null;
+      const small = model
+        ? new FrameQueue(fixedSizeFrames(child.extraOutputs[0] as AsyncIterable<Buffer>, smallPool!.bytes, truncated, smallPool!))
+        : null;
       for await (const frame of fixedSizeFrames(
         child.stdout as AsyncIterable<Buffer>,
         frameBytes,
         truncated,
         bytesPerSample === 1 ? options.pool : undefined,
       )) {
-        yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth) };
+        const y = toEightBit(frame, bytesPerSample, plan.bitDepth);
+        if (!small) {
+          yield { index, width, height, y };
+        } else {
+          const scaled = await small.next();
+          if (!scaled) throw await truncated();
+          const unit = lumaToUnit(scaled, model!.range);
+          smallPool!.give(scaled);
+          yield { index, width, height, y, model: unit };
+        }
         index++;
       }
     } catch (error) {
@@ -285,6 +336,42 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
       child.kill();
       await child.exited.catch(() => undefined);
     }
+  }
+}
+
+/** Frames of a stream pulled as fast as they come, handed out in order (next() gives null at the end). */
+class FrameQueue {
+  readonly #frames: Uint8Array[] = [];
+  #wake: (() => void) | null = null;
+  #done = false;
+  #error: unknown = null;
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    void this.#pump(source);
+  }
+
+  async #pump(source: AsyncIterable<Uint8Array>): Promise<void> {
+    try {
+      for await (const frame of source) {
+        this.#frames.push(frame);
+        this.#wake?.();
+      }
+    } catch (error) {
+      this.#error = error ?? new Error('the stream failed');
+    } finally {
+      this.#done = true;
+      this.#wake?.();
+    }
+  }
+
+  async next(): Promise<Uint8Array | null> {
+    while (this.#frames.length === 0) {
+      if (this.#error) throw this.#error;
+      if (this.#done) return null;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = null;
+    }
+    return this.#frames.shift()!;
   }
 }
 

@@ -56,6 +56,37 @@ export interface SegmentEncoder {
   readonly framesWritten: number;
 }
 
+/** x264's own rc-lookahead for each preset (frames it keeps ahead for mb-tree and B-frame decisions). */
+const X264_PRESET_LOOKAHEAD: Record<string, number> = {
+  ultrafast: 0,
+  superfast: 0,
+  veryfast: 10,
+  faster: 20,
+  fast: 30,
+  medium: 40,
+  slow: 50,
+  slower: 60,
+  veryslow: 60,
+  placebo: 60,
+};
+/**
+ * Frame area x264's look-ahead may hold: medium's 40 frames at 1080p (1088 coded rows). x264 keeps
+ * every look-ahead frame in full (its planes plus the half-size planes it searches on, about 3 bytes
+ * per pixel), so at 3840x2160 preset medium's 40 frames are about 1 GB, the bulk of a 4K render's
+ * process tree; capped here, 4K keeps 10 frames (about 250 MB) while 1080p and smaller films keep
+ * their preset's look-ahead exactly. A shorter look-ahead only makes mb-tree and B-frame placement
+ * see less far ahead (a little larger file at the same CRF); lossless output is unaffected.
+ */
+const X264_LOOKAHEAD_PIXELS = 40 * 1920 * 1088;
+
+/** `-rc-lookahead N` when the frame size needs a shorter look-ahead than the preset's, else nothing. */
+function x264LookaheadCap(width: number, height: number, preset: string): string[] {
+  const own = X264_PRESET_LOOKAHEAD[preset];
+  if (own === undefined) return [];
+  const cap = Math.max(1, Math.floor(X264_LOOKAHEAD_PIXELS / (width * height)));
+  return cap < own ? ['-rc-lookahead', String(cap)] : [];
+}
+
 const CONTAINERS: Record<string, string> = { '.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mov', '.mkv': 'matroska', '.ts': 'mpegts' };
 
 /** The ffmpeg arguments for a segment encode (exported for tests and diagnostics). */
@@ -89,7 +120,15 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
   const video = hardware
     ? [...hardware.codec, ...(options.fieldOrder ? ['-field_order', options.fieldOrder] : [])]
     : codec === 'h264'
-      ? ['-c:v', 'libx264', '-preset', preset, ...(options.lossless ? ['-qp', '0'] : ['-crf', String(crf)]), ...interlaced]
+      ? [
+          '-c:v',
+          'libx264',
+          '-preset',
+          preset,
+          ...x264LookaheadCap(width, height, preset),
+          ...(options.lossless ? ['-qp', '0'] : ['-crf', String(crf)]),
+          ...interlaced,
+        ]
       : [
           '-c:v',
           'libx265',

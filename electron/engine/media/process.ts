@@ -24,6 +24,8 @@ export interface StartOptions {
   what?: string;
   /** Called with every line ffmpeg writes to stderr (at -loglevel error, each is an error). */
   onStderrLine?: (line: string) => void;
+  /** Further output pipes after stderr: ffmpeg writes them as pipe:3, pipe:4, … (see FfmpegChild.extraOutputs). */
+  extraOutputs?: number;
 }
 
 export interface FfmpegChild {
@@ -31,6 +33,8 @@ export interface FfmpegChild {
   readonly stdout: Readable;
   /** Present when started with `stdin: true`. */
   readonly stdin: Writable | null;
+  /** The pipes ffmpeg writes as pipe:3, pipe:4, … (StartOptions.extraOutputs of them). */
+  readonly extraOutputs: Readable[];
   /**
    * Settles when the child has exited and its stderr is read: resolves on exit status 0, rejects
    * with EngineError ('cancelled' after an abort, 'ffmpeg-failed' or a more precise code otherwise).
@@ -57,7 +61,12 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
   let child: ChildProcess;
   try {
     child = spawn(binary, [...defaults, ...args], {
-      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      stdio: [
+        options.stdin ? 'pipe' : 'ignore',
+        'pipe',
+        'pipe',
+        ...Array.from({ length: options.extraOutputs ?? 0 }, () => 'pipe' as const),
+      ],
       windowsHide: true,
     });
   } catch (error) {
@@ -80,6 +89,7 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
   });
   const stderrTail = () => [...stderrLines, ...(partialLine.trim() ? [partialLine] : [])].join('\n');
 
+  const extraOutputs = child.stdio.slice(3) as Readable[];
   let killed = false;
   let exited = false;
   const kill = () => {
@@ -88,6 +98,7 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
     child.kill('SIGKILL');
     // Unread output would otherwise hold the pipes, and with them the 'close' event, open.
     child.stdout?.destroy();
+    for (const output of extraOutputs) output.destroy();
   };
   const onAbort = () => kill();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -124,6 +135,7 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
     process: child,
     stdout: child.stdout!,
     stdin: child.stdin,
+    extraOutputs,
     exited: exitedPromise,
     hasExited: () => exited,
     stderrTail,

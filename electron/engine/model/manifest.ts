@@ -72,6 +72,8 @@ export const manifestSchema = z
           .max(63)
           .refine((v) => v % 2 === 1, 'must be odd')
           .optional(),
+        /** Also spread the pins over the graph's output with the edge-aware post-process (pins/propagate.ts). */
+        spread: z.boolean().optional(),
       })
       .optional(),
     training: z.record(z.string(), z.unknown()).optional(),

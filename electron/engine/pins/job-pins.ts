@@ -24,7 +24,7 @@ export async function jobPins(
   if (doc.pins.length === 0) return null;
   if (manifest.pins) await verifyPinsModelFile(manifest);
   return {
-    stage: makeStage(doc, Boolean(manifest.pins)).withPinSide(manifest.pins?.pinSide),
+    stage: makeStage(doc, Boolean(manifest.pins)).withPinSide(manifest.pins?.pinSide).withSpread(manifest.pins?.spread),
     fingerprint: { hints: hintsDigest(doc), pinsModel: manifest.pins?.sha256.toLowerCase() ?? null },
   };
 }

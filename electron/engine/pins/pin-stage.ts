@@ -1,6 +1,7 @@
 // The pins of one job, frame by frame: which pins are active where (tracked on films, fixed on
 // photos), and how the model gets them — as hint planes for a model that declares a pins graph
-// (frames without active pins get all-zero planes), otherwise as a post-process on its chroma.
+// (frames without active pins run the plain graph; the manifest may ask for the post-process after it
+// too), otherwise as a post-process on its chroma.
 import type { HintsDocument } from '../../common/types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
 import { hintPlanes, pinChroma, PIN_SIDE, type PlacedPin } from './hint-planes.js';
@@ -51,6 +52,14 @@ export class PinStage {
     /** Side of a pin's square in the hint planes (the model's manifest may say). */
     private pinSide = PIN_SIDE,
   ) {}
+
+  /** With a pins graph: also spread the pins over its output (the manifest's pins.spread). */
+  private spreadAfterGraph = false;
+
+  withSpread(spread: boolean | undefined): this {
+    this.spreadAfterGraph = spread === true;
+    return this;
+  }
 
   /** Uses the pin size the model was trained with (its manifest's pins.pinSide), when it says. */
   withPinSide(side: number | undefined): this {
@@ -112,12 +121,19 @@ export class PinStage {
     const pins = this.tracker ? this.tracker.step(index, luma) : this.fixed;
     this.placed.set(index, pins);
     while (this.placed.size > 64) this.placed.delete(this.placed.keys().next().value!);
-    return this.useHintInputs ? { pins, hints: hintPlanes(pins, this.width, this.height, undefined, this.pinSide) } : { pins };
+    // A frame without active pins runs the plain graph, so it renders exactly as with no pins at all
+    // (a pins graph fine-tuned from the plain one is close to it with empty planes, but not identical).
+    return this.useHintInputs && pins.length > 0
+      ? { pins, hints: hintPlanes(pins, this.width, this.height, undefined, this.pinSide) }
+      : { pins };
   }
 
-  /** For models without hint inputs: spreads the frame's pins over the model's chroma (in place). */
+  /**
+   * Spreads the frame's pins over the model's chroma (in place): for models without hint inputs, and
+   * after a pins graph whose manifest asks for it.
+   */
   finish(prepared: PreparedPins, cb: Float32Array, cr: Float32Array, luma: Float32Array): void {
-    if (!this.useHintInputs) propagatePins(cb, cr, luma, this.width, this.height, prepared.pins);
+    if (!this.useHintInputs || this.spreadAfterGraph) propagatePins(cb, cr, luma, this.width, this.height, prepared.pins);
   }
 
   /**

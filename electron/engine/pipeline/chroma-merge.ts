@@ -101,6 +101,22 @@ export function downscaleLuma(
   return out;
 }
 
+/**
+ * The model input from the decoder's second output (media/decode.ts, DecodeLumaOptions.modelSize):
+ * ffmpeg's area-averaged luma at the render size as 16-bit little-endian samples, 256 × the 8-bit
+ * value (so 8 bits of fraction below the code), each source sample clamped to the range's black..white
+ * before averaging, as downscaleLuma does. Mapped to [0,1] here.
+ */
+export function lumaToUnit(scaled: Uint8Array, range: LumaRange, out = new Float32Array(scaled.length >> 1)): Float32Array {
+  const black = range === 'tv' ? 16 * 256 : 0;
+  const span = (range === 'tv' ? 219 : 255) * 256;
+  for (let i = 0, b = 0; i < out.length; i++, b += 2) {
+    const value = ((scaled[b] | (scaled[b + 1] << 8)) - black) / span;
+    out[i] = value < 0 ? 0 : value > 1 ? 1 : value;
+  }
+  return out;
+}
+
 export interface ChromaPlanes {
   u: Uint8Array;
   v: Uint8Array;

@@ -1,7 +1,7 @@
 import { COLORIZE_DEFAULTS } from '../../common/options.js';
 import type { InferenceSession } from '../model/inference-client.js';
 import type { PinStage } from '../pins/pin-stage.js';
-import { downscaleLuma, upscaleChroma, type LumaRange } from './chroma-merge.js';
+import { upscaleChroma, type LumaRange } from './chroma-merge.js';
 import type { LowResChroma, LumaFrame, YuvFrame } from './frames.js';
 
 export interface FrameColorizerOptions {
@@ -25,10 +25,21 @@ export class FrameColorizer {
     private readonly options: FrameColorizerOptions,
   ) {}
 
-  /** The frame's luma as the model sees it: render size, [0,1]. */
+  /** The decode options that give frames their model input (frame.model), for decodeLuma. */
+  get modelSize(): { width: number; height: number } {
+    return { width: this.options.renderWidth, height: this.options.renderHeight };
+  }
+
+  /**
+   * The frame's luma as the model sees it: render size, [0,1]. Made by the decoder (decodeLuma with
+   * `modelSize`), or by the caller for a photo, never here, so that a frame always gets the same one.
+   */
   modelLuma(frame: LumaFrame): Float32Array {
-    const { frameWidth, frameHeight, renderWidth, renderHeight, lumaRange } = this.options;
-    return downscaleLuma(frame.y, frameWidth, frameHeight, renderWidth, renderHeight, lumaRange);
+    const { renderWidth, renderHeight } = this.options;
+    if (!frame.model || frame.model.length !== renderWidth * renderHeight) {
+      throw new Error(`Frame ${frame.index} has no ${renderWidth}x${renderHeight} model input; decode it with modelSize.`);
+    }
+    return frame.model;
   }
 
   async predict(frame: LumaFrame): Promise<LowResChroma> {

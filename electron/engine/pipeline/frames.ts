@@ -8,6 +8,12 @@ export interface LumaFrame {
   height: number;
   /** width*height bytes, row-major, no padding. */
   y: Uint8Array;
+  /**
+   * The model's input for this frame: luma at the render size in [0,1], made by the decoding ffmpeg
+   * (DecodeLumaOptions.modelSize) so that every consumer of a frame (render, preview, pin tracker,
+   * stabilizer) sees the same numbers. Absent when the decode was not asked for it.
+   */
+  model?: Float32Array;
 }
 
 /**

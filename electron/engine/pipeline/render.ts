@@ -313,7 +313,7 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       // Pins put on earlier frames of a shot that goes on here: track them up to the first frame inferred.
       await pins?.stage.warmUp(
         pushedThrough + 1,
-        (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal }),
+        (startFrame, frameCount) => decodeLuma(info, { startFrame, frameCount, deinterlace, signal, modelSize: colorizer.modelSize }),
         (frame) => colorizer.modelLuma(frame),
       );
       const decoded = decodeLuma(info, {
@@ -323,6 +323,7 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
         signal,
         onNotice: emit,
         pool: lumaPool,
+        modelSize: colorizer.modelSize,
       });
       const predicted = mapOrdered(
         decoded,
