@@ -9,7 +9,8 @@ import { decodeLuma } from '../../electron/engine/media/decode.js';
 import { createSegmentEncoder } from '../../electron/engine/media/encode.js';
 import { muxOutput } from '../../electron/engine/media/mux.js';
 import { probe } from '../../electron/engine/media/probe.js';
-import type { YuvFrame } from '../../electron/engine/pipeline/frames.js';
+import { quantizeChroma, upscaleChroma } from '../../electron/engine/pipeline/chroma-merge.js';
+import type { SplitYuvFrame, YuvFrame } from '../../electron/engine/pipeline/frames.js';
 import type { MediaInfo } from '../../electron/common/types.js';
 import { audioMd5, ffprobeJson, makeClip, rawVideo } from '../helpers/clips.js';
 
@@ -112,6 +113,58 @@ describe('segment encoder and mux', () => {
     expect(tags).toMatchObject({ color_range: 'pc', color_space: 'smpte170m' });
     // Only the finished segments are in the folder: no partial files left behind.
     expect((await readdir(dir)).sort()).toEqual(['seg-0.mp4', 'seg-1.mp4']);
+  });
+
+  it('split frames: ffmpeg upscales the model-size chroma (within one code of upscaleChroma) and keeps the luma exact', async () => {
+    const dir = await mkdtemp(path.join(work, 'split-'));
+    const info = infos.film;
+    const lumas = await colourFrames(info);
+    const [width, height] = [lumas[0].width, lumas[0].height];
+    const small = { width: 56, height: 34 }; // not a whole fraction of the 80x60 chroma planes
+    const offsets = (seed: number) =>
+      new Float32Array(small.width * small.height).map((_, i) => 0.4 * Math.sin(i * 0.37 + seed) * Math.cos((i % small.width) * 0.21));
+    const file = path.join(dir, 'seg.mp4');
+    const encoder = await createSegmentEncoder({
+      path: file,
+      width,
+      height,
+      frameRate: info.video.frameRate,
+      lossless: true,
+      preset: 'ultrafast',
+      colorRange: 'pc',
+      chromaSize: small,
+    });
+    const expected: Buffer[] = [];
+    const chroma = new Uint8Array(2 * small.width * small.height);
+    let done = 0;
+    for (const frame of lumas) {
+      const [cb, cr] = [offsets(frame.index), offsets(frame.index + 1.5)];
+      const { u, v } = upscaleChroma(cb, cr, small.width, small.height, width / 2, height / 2, 'pc', 1.2);
+      expected.push(Buffer.from(frame.y), Buffer.from(u), Buffer.from(v));
+      const split: SplitYuvFrame = {
+        ...frame,
+        chroma: quantizeChroma(cb, cr, 'pc', 1.2, chroma.slice()),
+        chromaWidth: small.width,
+        chromaHeight: small.height,
+      };
+      await encoder.write(split, () => done++);
+    }
+    await expect(encoder.write({ ...lumas[0], u: new Uint8Array(1), v: new Uint8Array(1) })).rejects.toMatchObject({ code: 'bad-option' });
+    await encoder.finish();
+    expect(done).toBe(lumas.length);
+    const decoded = await rawVideo(file);
+    const want = Buffer.concat(expected);
+    expect(decoded.length).toBe(want.length);
+    const frameBytes = (width * height * 3) / 2;
+    let worst = 0;
+    for (let f = 0; f < lumas.length; f++) {
+      const at = f * frameBytes;
+      expect(decoded.subarray(at, at + width * height).equals(want.subarray(at, at + width * height))).toBe(true);
+      for (let i = at + width * height; i < at + frameBytes; i++) worst = Math.max(worst, Math.abs(decoded[i] - want[i]));
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    const tags = (await ffprobeJson<ProbedStreams>(file, ['-show_streams'])).streams[0];
+    expect(tags).toMatchObject({ color_range: 'pc', color_space: 'smpte170m' });
   });
 
   it('lossless H.265 gives back exactly the luma written', async () => {

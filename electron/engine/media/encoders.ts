@@ -65,9 +65,9 @@ function codecForChoice(choice: EncoderChoice, codec?: VideoCodec): VideoCodec {
   return codec ?? (choice === 'x265' ? 'h265' : 'h264');
 }
 
-/** ffmpeg's input options for raw yuv420p frames of one size and rate (followed by `-i pipe:0`). */
-export function rawFramesInput(width: number, height: number, frameRate: string): string[] {
-  return ['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', frameRate];
+/** ffmpeg's input options for raw frames (yuv420p unless said) of one size and rate (followed by `-i pipe:N`). */
+export function rawFramesInput(width: number, height: number, frameRate: string, pixFmt = 'yuv420p'): string[] {
+  return ['-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${width}x${height}`, '-framerate', frameRate];
 }
 
 const NVENC_PRESETS: Record<string, string> = {

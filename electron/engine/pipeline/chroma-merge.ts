@@ -1,5 +1,7 @@
 // The DeOldify post-process, done in YCbCr: the model sees a small luma image and returns small
 // chroma; the chroma is upscaled to the frame's chroma planes and joined with the untouched luma.
+// A render leaves the upscale and the join to the encoding ffmpeg (quantizeChroma here, then
+// media/encode.ts with chromaSize); previews and photos use upscaleChroma.
 
 export type LumaRange = 'tv' | 'pc';
 
@@ -113,6 +115,33 @@ export function lumaToUnit(scaled: Uint8Array, range: LumaRange, out = new Float
   for (let i = 0, b = 0; i < out.length; i++, b += 2) {
     const value = ((scaled[b] | (scaled[b + 1] << 8)) - black) / span;
     out[i] = value < 0 ? 0 : value > 1 ? 1 : value;
+  }
+  return out;
+}
+
+/**
+ * Cb/Cr offsets at the model's size, `saturation` applied, to 8-bit codes (Cb rows then Cr rows in
+ * `out`), for the encoding ffmpeg to upscale (SplitYuvFrame.chroma). Rounded and clamped as
+ * upscaleChroma does, but before the bilinear step instead of after it: the planes ffmpeg makes
+ * differ from upscaleChroma's by at most one code (the two roundings), and where saturation
+ * pushes codes past 0..255 an edge between clipped and unclipped samples is blended from the
+ * clipped values.
+ */
+export function quantizeChroma(
+  cb: Float32Array,
+  cr: Float32Array,
+  range: LumaRange,
+  saturation = 1,
+  out: Uint8Array = new Uint8Array(2 * cb.length),
+): Uint8Array {
+  const n = cb.length;
+  if (cr.length !== n || out.length !== 2 * n) throw new Error('Chroma planes and output do not match in size.');
+  const scale = (range === 'tv' ? 224 : 255) * saturation;
+  for (let i = 0; i < n; i++) {
+    const uValue = 128.5 + cb[i] * scale;
+    const vValue = 128.5 + cr[i] * scale;
+    out[i] = uValue < 0 ? 0 : uValue > 255 ? 255 : uValue | 0;
+    out[n + i] = vValue < 0 ? 0 : vValue > 255 ? 255 : vValue | 0;
   }
   return out;
 }

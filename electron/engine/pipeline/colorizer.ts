@@ -1,8 +1,8 @@
 import { COLORIZE_DEFAULTS } from '../../common/options.js';
 import type { InferenceSession } from '../model/inference-client.js';
 import type { PinStage } from '../pins/pin-stage.js';
-import { upscaleChroma, type LumaRange } from './chroma-merge.js';
-import type { LowResChroma, LumaFrame, YuvFrame } from './frames.js';
+import { quantizeChroma, upscaleChroma, type LumaRange } from './chroma-merge.js';
+import type { LowResChroma, LumaFrame, SplitYuvFrame, YuvFrame } from './frames.js';
 
 export interface FrameColorizerOptions {
   frameWidth: number;
@@ -17,7 +17,8 @@ export interface FrameColorizerOptions {
 
 /**
  * The per-frame work around the model: full-resolution luma → small luma → model → small chroma,
- * and small chroma → full chroma planes joined with the untouched luma.
+ * and small chroma → full chroma planes joined with the untouched luma (merge: previews), or
+ * quantized at its own size for the encoding ffmpeg to upscale and join (split: renders).
  */
 export class FrameColorizer {
   constructor(
@@ -50,6 +51,24 @@ export class FrameColorizer {
     const { cb, cr } = await this.session.infer(luma, 1, renderHeight, renderWidth, pinned?.hints);
     if (pinned) pins!.finish(pinned, cb, cr, luma);
     return { index: frame.index, width: renderWidth, height: renderHeight, luma, cb, cr };
+  }
+
+  /**
+   * The frame's luma with its chroma left at the model's size, 8-bit with saturation applied (into
+   * `chromaOut` when given: Cb then Cr): what a render's encoder takes, whose ffmpeg upscales it.
+   */
+  split(frame: LumaFrame, chroma: LowResChroma, chromaOut?: Uint8Array): SplitYuvFrame {
+    const { frameWidth, frameHeight, lumaRange, saturation } = this.options;
+    const planes = quantizeChroma(chroma.cb, chroma.cr, lumaRange, saturation ?? COLORIZE_DEFAULTS.saturation, chromaOut);
+    return {
+      index: frame.index,
+      width: frameWidth,
+      height: frameHeight,
+      y: frame.y,
+      chroma: planes,
+      chromaWidth: chroma.width,
+      chromaHeight: chroma.height,
+    };
   }
 
   /** Joins the frame's luma with its chroma upscaled (into `planes` when given: U then V, each a quarter frame). */

@@ -39,3 +39,18 @@ export interface YuvFrame {
   u: Uint8Array; // (width/2)*(height/2)
   v: Uint8Array;
 }
+
+/**
+ * A colourized frame whose chroma is still at the model's render size: the encoding ffmpeg upscales
+ * it to the 4:2:0 chroma planes and joins it with the luma (media/encode.ts, SegmentEncoderOptions.chromaSize).
+ */
+export interface SplitYuvFrame {
+  index: number;
+  width: number;
+  height: number;
+  y: Uint8Array; // width*height, the source luma untouched
+  /** 8-bit Cb rows then Cr rows, chromaWidth*chromaHeight each (saturation applied, quantized). */
+  chroma: Uint8Array;
+  chromaWidth: number;
+  chromaHeight: number;
+}
