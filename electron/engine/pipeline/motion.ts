@@ -169,12 +169,9 @@ export function estimateMotion(current: LumaPyramid, reference: LumaPyramid, tun
       const uMax = width - x0 - bw;
       const vMin = -y0;
       const vMax = height - y0 - bh;
-      const cost = (u: number, v: number, limit: number): number => {
-        if (u < uMin || u > uMax || v < vMin || v > vMax) return Infinity;
-        const bias = penalty * area * (Math.abs(u) + Math.abs(v));
-        if (bias >= limit) return Infinity;
-        return bias + blockSad(cur, ref, width, x0, y0, bw, bh, u, v, limit - bias);
-      };
+      // penalty · area, as the bias in fineCost multiplies them first (same rounding). No per-block
+      // closure: one was allocated (and named) per block.
+      const pa = penalty * area;
       candidatesU[0] = 2 * coarseU[cy * coarseX + cx];
       candidatesV[0] = 2 * coarseV[cy * coarseX + cx];
       candidatesU[1] = 2 * coarseU[cy * coarseX + cxN];
@@ -185,12 +182,12 @@ export function estimateMotion(current: LumaPyramid, reference: LumaPyramid, tun
       candidatesV[3] = 0;
       let bu = 0;
       let bv = 0;
-      let best = cost(0, 0, Infinity);
+      let best = fineCost(cur, ref, width, x0, y0, bw, bh, uMin, uMax, vMin, vMax, pa, 0, 0, Infinity);
       for (let c = 0; c < 3; c++) {
         const u = candidatesU[c];
         const v = candidatesV[c];
         if (u === bu && v === bv) continue;
-        const e = cost(u, v, best);
+        const e = fineCost(cur, ref, width, x0, y0, bw, bh, uMin, uMax, vMin, vMax, pa, u, v, best);
         if (e < best) {
           best = e;
           bu = u;
@@ -203,10 +200,10 @@ export function estimateMotion(current: LumaPyramid, reference: LumaPyramid, tun
       let down = Infinity;
       for (let step = 0; step < 4; step++) {
         // Exact costs (no early exit) so the parabola fit below sees true values.
-        left = cost(bu - 1, bv, Infinity);
-        right = cost(bu + 1, bv, Infinity);
-        up = cost(bu, bv - 1, Infinity);
-        down = cost(bu, bv + 1, Infinity);
+        left = fineCost(cur, ref, width, x0, y0, bw, bh, uMin, uMax, vMin, vMax, pa, bu - 1, bv, Infinity);
+        right = fineCost(cur, ref, width, x0, y0, bw, bh, uMin, uMax, vMin, vMax, pa, bu + 1, bv, Infinity);
+        up = fineCost(cur, ref, width, x0, y0, bw, bh, uMin, uMax, vMin, vMax, pa, bu, bv - 1, Infinity);
+        down = fineCost(cur, ref, width, x0, y0, bw, bh, uMin, uMax, vMin, vMax, pa, bu, bv + 1, Infinity);
         const m = Math.min(left, right, up, down);
         if (m >= best) break;
         best = m;
@@ -225,6 +222,30 @@ export function estimateMotion(current: LumaPyramid, reference: LumaPyramid, tun
     }
   }
   return { blockSize: B, blocksX, blocksY, vx, vy };
+}
+
+/** A fine candidate's cost: the motion bias plus the block's SAD, Infinity outside the frame or past `limit`. */
+function fineCost(
+  cur: Float32Array,
+  ref: Float32Array,
+  width: number,
+  x0: number,
+  y0: number,
+  bw: number,
+  bh: number,
+  uMin: number,
+  uMax: number,
+  vMin: number,
+  vMax: number,
+  penaltyArea: number,
+  u: number,
+  v: number,
+  limit: number,
+): number {
+  if (u < uMin || u > uMax || v < vMin || v > vMax) return Infinity;
+  const bias = penaltyArea * ((u < 0 ? -u : u) + (v < 0 ? -v : v));
+  if (bias >= limit) return Infinity;
+  return bias + blockSad(cur, ref, width, x0, y0, bw, bh, u, v, limit - bias);
 }
 
 function parabolicOffset(minus: number, centre: number, plus: number): number {

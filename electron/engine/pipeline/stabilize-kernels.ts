@@ -1,6 +1,12 @@
 // Per-pixel kernels of the chroma stabilizer (see stabilize.ts). Plain loops over typed arrays:
 // they run on every frame, so they avoid allocation, closures and per-pixel bounds logic (block
 // warps keep every bilinear tap inside the frame).
+//
+// Whole-pixel blocks (a block warp whose weights are exactly 1, 0, 0, 0 — every still block, see
+// MotionTuning.stillSnap) take a shortcut in each warp kernel: a·p + 0·q + 0·r + 0·s is p itself,
+// bit for bit, for any finite p ≠ 0 (1·p is exact and adding a zero product leaves a non-zero sum
+// unchanged), so only the one tap is read; a zero tap (whose sign the zero products can flip) takes
+// the full sum. For finite planes the results are identical to the full bilinear sum.
 
 import type { BlockWarp } from './motion.js';
 
@@ -84,11 +90,13 @@ export function warpedMismatch(current: Float32Array, reference: Float32Array, w
       const b = w01[k];
       const c = w10[k];
       const d = w11[k];
+      const whole = a === 1 && b === 0 && c === 0 && d === 0;
       for (let y = y0; y < y1; y++) {
         const end = y * width + x1;
         for (let i = y * width + x0; i < end; i++) {
           const j = i + o;
-          const warped = a * reference[j] + b * reference[j + 1] + c * reference[j + width] + d * reference[j + width + 1];
+          let warped = whole ? reference[j] : 0;
+          if (warped === 0) warped = a * reference[j] + b * reference[j + 1] + c * reference[j + width] + d * reference[j + width + 1];
           let m = current[i] - warped - shift;
           m = m < 0 ? -m : m;
           out[i] = m;
@@ -186,12 +194,14 @@ export function lumaDrift(
       const b = w01[k];
       const c = w10[k];
       const d = w11[k];
+      const whole = a === 1 && b === 0 && c === 0 && d === 0;
       for (let y = y0; y < y1; y++) {
         const end = y * width + x1;
         for (let i = y * width + x0; i < end; i++) {
           const j = i + o;
-          difference[i] =
-            current[i] - shift - (a * stateLuma[j] + b * stateLuma[j + 1] + c * stateLuma[j + width] + d * stateLuma[j + width + 1]);
+          let warped = whole ? stateLuma[j] : 0;
+          if (warped === 0) warped = a * stateLuma[j] + b * stateLuma[j + 1] + c * stateLuma[j + width] + d * stateLuma[j + width + 1];
+          difference[i] = current[i] - shift - warped;
         }
       }
     }
@@ -252,6 +262,7 @@ export function blendState(out: ChromaState, frame: FramePlanes, state: ChromaSt
       const b = w01[k];
       const c = w10[k];
       const d = w11[k];
+      const whole = a === 1 && b === 0 && c === 0 && d === 0;
       for (let y = y0; y < y1; y++) {
         const end = y * width + x1;
         for (let i = y * width + x0; i < end; i++) {
@@ -266,8 +277,12 @@ export function blendState(out: ChromaState, frame: FramePlanes, state: ChromaSt
           }
           const j = i + o;
           const j2 = j + width;
-          let w = t * (a * sW[j] + b * sW[j + 1] + c * sW[j2] + d * sW[j2 + 1]);
-          const meanLuma = a * sL[j] + b * sL[j + 1] + c * sL[j2] + d * sL[j2 + 1];
+          // Each tap: the one sample on a whole-pixel block unless it is zero (see the top).
+          let warpedW = whole ? sW[j] : 0;
+          if (warpedW === 0) warpedW = a * sW[j] + b * sW[j + 1] + c * sW[j2] + d * sW[j2 + 1];
+          let w = t * warpedW;
+          let meanLuma = whole ? sL[j] : 0;
+          if (meanLuma === 0) meanLuma = a * sL[j] + b * sL[j + 1] + c * sL[j2] + d * sL[j2 + 1];
           let cap = limit;
           if (t > stillTrustFrom) {
             const drift = driftPlane === null ? 0 : driftPlane[i];
@@ -276,9 +291,15 @@ export function blendState(out: ChromaState, frame: FramePlanes, state: ChromaSt
           }
           if (w > cap) w = cap;
           const norm = 1 / (1 + w);
-          oCb[i] = (cb[i] + w * (a * sCb[j] + b * sCb[j + 1] + c * sCb[j2] + d * sCb[j2 + 1])) * norm;
-          oCr[i] = (cr[i] + w * (a * sCr[j] + b * sCr[j + 1] + c * sCr[j2] + d * sCr[j2 + 1])) * norm;
-          oMag[i] = (magnitude[i] + w * (a * sMag[j] + b * sMag[j + 1] + c * sMag[j2] + d * sMag[j2 + 1])) * norm;
+          let warpedCb = whole ? sCb[j] : 0;
+          if (warpedCb === 0) warpedCb = a * sCb[j] + b * sCb[j + 1] + c * sCb[j2] + d * sCb[j2 + 1];
+          let warpedCr = whole ? sCr[j] : 0;
+          if (warpedCr === 0) warpedCr = a * sCr[j] + b * sCr[j + 1] + c * sCr[j2] + d * sCr[j2 + 1];
+          let warpedMag = whole ? sMag[j] : 0;
+          if (warpedMag === 0) warpedMag = a * sMag[j] + b * sMag[j + 1] + c * sMag[j2] + d * sMag[j2 + 1];
+          oCb[i] = (cb[i] + w * warpedCb) * norm;
+          oCr[i] = (cr[i] + w * warpedCr) * norm;
+          oMag[i] = (magnitude[i] + w * warpedMag) * norm;
           oL[i] = (luma[i] + w * meanLuma) * norm;
           oW[i] = 1 + w;
         }
@@ -345,6 +366,7 @@ export function combineWithFuture(
       const b = w01[k];
       const c = w10[k];
       const d = w11[k];
+      const whole = a === 1 && b === 0 && c === 0 && d === 0;
       for (let y = y0; y < y1; y++) {
         const end = y * width + x1;
         for (let i = y * width + x0; i < end; i++) {
@@ -356,10 +378,19 @@ export function combineWithFuture(
           if (t > 0) {
             const j = i + o;
             const j2 = j + width;
-            const g = t * (a * sW[j] + b * sW[j + 1] + c * sW[j2] + d * sW[j2 + 1]);
-            cb += g * (a * sCb[j] + b * sCb[j + 1] + c * sCb[j2] + d * sCb[j2 + 1]);
-            cr += g * (a * sCr[j] + b * sCr[j + 1] + c * sCr[j2] + d * sCr[j2 + 1]);
-            mag += g * (a * sMag[j] + b * sMag[j + 1] + c * sMag[j2] + d * sMag[j2 + 1]);
+            // Each tap: the one sample on a whole-pixel block unless it is zero (see the top).
+            let warpedW = whole ? sW[j] : 0;
+            if (warpedW === 0) warpedW = a * sW[j] + b * sW[j + 1] + c * sW[j2] + d * sW[j2 + 1];
+            let warpedCb = whole ? sCb[j] : 0;
+            if (warpedCb === 0) warpedCb = a * sCb[j] + b * sCb[j + 1] + c * sCb[j2] + d * sCb[j2 + 1];
+            let warpedCr = whole ? sCr[j] : 0;
+            if (warpedCr === 0) warpedCr = a * sCr[j] + b * sCr[j + 1] + c * sCr[j2] + d * sCr[j2 + 1];
+            let warpedMag = whole ? sMag[j] : 0;
+            if (warpedMag === 0) warpedMag = a * sMag[j] + b * sMag[j + 1] + c * sMag[j2] + d * sMag[j2 + 1];
+            const g = t * warpedW;
+            cb += g * warpedCb;
+            cr += g * warpedCr;
+            mag += g * warpedMag;
             w += g;
           }
           const inv = 1 / w;
