@@ -293,30 +293,41 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
           child.stderrTail(),
         );
       };
-      // The model-size frames are read as they come: ffmpeg writes them in step with stdout's, so
-      // at most a frame or two wait here, whichever of its two pipes ffmpeg writes first.
       const model = plan.model;
-      const smallPool = model ? new BufferPool(model.width * model.height * 2, 4) : null;
-      const small = model
-        ? new FrameQueue(fixedSizeFrames(child.extraOutputs[0] as AsyncIterable<Buffer>, smallPool!.bytes, truncated, smallPool!))
-        : null;
-      for await (const frame of fixedSizeFrames(
+      const fullFrames = fixedSizeFrames(
         child.stdout as AsyncIterable<Buffer>,
         frameBytes,
         truncated,
         bytesPerSample === 1 ? options.pool : undefined,
-      )) {
-        const y = toEightBit(frame, bytesPerSample, plan.bitDepth);
-        if (!small) {
-          yield { index, width, height, y };
-        } else {
-          const scaled = await small.next();
-          if (!scaled) throw await truncated();
-          const unit = lumaToUnit(scaled, model!.range);
-          smallPool!.give(scaled);
-          yield { index, width, height, y, model: unit };
+      );
+      if (!model) {
+        for await (const frame of fullFrames) {
+          yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth) };
+          index++;
         }
-        index++;
+      } else {
+        // ffmpeg writes the two outputs in its own order and may run a few frames ahead on either, so
+        // both pipes are read as frames come; reading pauses only while whole pairs wait unread (the
+        // consumer is behind), which keeps memory flat without ever leaving ffmpeg blocked on the pipe
+        // that the frame we wait for is not on.
+        const smallPool = new BufferPool(model.width * model.height * 2, PAIRS_AHEAD + 4);
+        const pairs = new FramePairs(
+          [fullFrames, fixedSizeFrames(child.extraOutputs[0] as AsyncIterable<Buffer>, smallPool.bytes, truncated, smallPool)],
+          truncated,
+        );
+        try {
+          for (;;) {
+            const pair = await pairs.next();
+            if (!pair) break;
+            const [frame, scaled] = pair;
+            const unit = lumaToUnit(scaled, model.range);
+            smallPool.give(scaled);
+            yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth), model: unit };
+            index++;
+          }
+        } finally {
+          pairs.stop();
+        }
       }
     } catch (error) {
       if (options.signal?.aborted) throw cancelledError();
@@ -339,39 +350,72 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
   }
 }
 
-/** Frames of a stream pulled as fast as they come, handed out in order (next() gives null at the end). */
-class FrameQueue {
-  readonly #frames: Uint8Array[] = [];
-  #wake: (() => void) | null = null;
-  #done = false;
+/** Whole frame pairs that may wait unread before both pipes stop being read. */
+const PAIRS_AHEAD = 4;
+
+/**
+ * Frames of two streams in step, handed out as pairs (next() gives null when either ends). Each
+ * stream is pulled as its frames come; both pause while PAIRS_AHEAD whole pairs wait.
+ */
+class FramePairs {
+  readonly #queues: [Uint8Array[], Uint8Array[]] = [[], []];
+  #wakeConsumer: (() => void) | null = null;
+  #wakePumps: Array<() => void> = [];
+  readonly #ended = [false, false];
+  #stopped = false;
   #error: unknown = null;
 
-  constructor(source: AsyncIterable<Uint8Array>) {
-    void this.#pump(source);
+  constructor(
+    sources: [AsyncIterable<Uint8Array>, AsyncIterable<Uint8Array>],
+    /** The error for one stream ending while the other still has a frame. */
+    private readonly unpaired: () => Promise<Error>,
+  ) {
+    void this.#pump(sources[0], 0);
+    void this.#pump(sources[1], 1);
   }
 
-  async #pump(source: AsyncIterable<Uint8Array>): Promise<void> {
+  #ready(): number {
+    return Math.min(this.#queues[0].length, this.#queues[1].length);
+  }
+
+  async #pump(source: AsyncIterable<Uint8Array>, which: 0 | 1): Promise<void> {
     try {
       for await (const frame of source) {
-        this.#frames.push(frame);
-        this.#wake?.();
+        if (this.#stopped) return;
+        this.#queues[which].push(frame);
+        this.#wakeConsumer?.();
+        while (this.#ready() >= PAIRS_AHEAD && !this.#stopped) await new Promise<void>((resolve) => this.#wakePumps.push(resolve));
+        if (this.#stopped) return;
       }
     } catch (error) {
-      this.#error = error ?? new Error('the stream failed');
+      this.#error ??= error ?? new Error('the stream failed');
     } finally {
-      this.#done = true;
-      this.#wake?.();
+      this.#ended[which] = true;
+      this.#wakeConsumer?.();
     }
   }
 
-  async next(): Promise<Uint8Array | null> {
-    while (this.#frames.length === 0) {
+  async next(): Promise<[Uint8Array, Uint8Array] | null> {
+    while (this.#ready() === 0) {
       if (this.#error) throw this.#error;
-      if (this.#done) return null;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = null;
+      const [a, b] = this.#queues;
+      // One stream over: the other must end too, with no frame left over.
+      if ((this.#ended[0] && a.length === 0) || (this.#ended[1] && b.length === 0)) {
+        if (a.length > 0 || b.length > 0) throw await this.unpaired();
+        if (this.#ended[0] && this.#ended[1]) return null;
+      }
+      await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
+      this.#wakeConsumer = null;
     }
-    return this.#frames.shift()!;
+    const pair: [Uint8Array, Uint8Array] = [this.#queues[0].shift()!, this.#queues[1].shift()!];
+    for (const wake of this.#wakePumps.splice(0)) wake();
+    return pair;
+  }
+
+  /** Stops both pumps (their streams are then left to the caller, which ends the child). */
+  stop(): void {
+    this.#stopped = true;
+    for (const wake of this.#wakePumps.splice(0)) wake();
   }
 }
 
