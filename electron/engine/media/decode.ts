@@ -18,7 +18,8 @@
 // The model's input is made by the same ffmpeg (modelSize): after those filters the frame is split,
 // and the copy, each sample clamped to the range's black..white (limiter), is area-averaged by
 // swscale to the render size and written as 16-bit samples on a second pipe (pipe:3), one small
-// frame per full frame. Every consumer that decodes a frame therefore gets the same model input for
+// frame per full frame. Both pipes are read as frames come (ffmpeg may run ahead on either) and
+// paused only while a few whole pairs wait unread (FramePairs). Every consumer that decodes a frame therefore gets the same model input for
 // it (render, preview, the pin tracker's warm-up, a resumed render), and the host does no per-pixel
 // work at the film's size.
 
