@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import type { Engine } from '../../electron/engine/api.js';
 import { colourfulness } from '../../electron/engine/metrics/colourfulness.js';
 import { rgbToCbCr } from '../../electron/engine/model/contracts.js';
+import { loadManifest } from '../../electron/engine/model/manifest.js';
 import { pinChroma } from '../../electron/engine/pins/hint-planes.js';
 import { propagatePins } from '../../electron/engine/pins/propagate.js';
 import type { HintsDocument, Pin } from '../../electron/common/types.js';
@@ -178,7 +179,7 @@ export async function runPinsEval(o: PinsEvalOptions): Promise<Record<string, Re
           rows.push(await row([await tile(o.greyOf(truth), pins), await tile(base), await tile(ours), await tile(truth)]));
       }
     }
-    const graph = await pinsGraphOf(info?.dir ?? path.resolve(modelId));
+    const graph = loadManifest(info?.dir ?? path.resolve(modelId)).pins;
     if (graph) method = graph.spread ? 'pins graph + post-process' : 'pins graph';
     const zero = scores.get(Math.min(...o.counts))!;
     for (const n of o.counts) {
@@ -211,14 +212,4 @@ export async function runPinsEval(o: PinsEvalOptions): Promise<Record<string, Re
     `${JSON.stringify({ date: new Date().toISOString(), counts: o.counts, seed: o.seed, summary }, null, 2)}\n`,
   );
   return summary;
-}
-
-/** The model folder's pins block (model.json), if it declares one. */
-async function pinsGraphOf(dir: string): Promise<{ spread?: boolean } | null> {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')).pins ?? null;
-  } catch {
-    return null;
-  }
 }

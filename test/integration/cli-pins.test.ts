@@ -111,22 +111,23 @@ describe('colour pins', () => {
     const [cx, cy] = squareCentre(0);
     const hints = await hintsFile('square.json', { version: 1, pins: [{ t: 0, x: cx / W, y: cy / H, color: red }] });
     const output = path.join(work, 'square.mp4');
-    const result = await runCli([
-      'colorize',
-      film,
-      '-o',
-      output,
-      '--model',
-      fixtureModelDir('fixture-pins'),
-      '--hints',
-      hints,
-      '--render-factor',
-      '8',
-      '--lossless',
-      '--preset',
-      'ultrafast',
-      '--json',
-    ]);
+    // Lossless renders with the pins fixture, with and without the pin.
+    const render = (out: string, ...extra: string[]) =>
+      runCli([
+        'colorize',
+        film,
+        '-o',
+        out,
+        '--model',
+        fixtureModelDir('fixture-pins'),
+        '--render-factor',
+        '8',
+        '--lossless',
+        '--preset',
+        'ultrafast',
+        ...extra,
+      ]);
+    const result = await render(output, '--hints', hints, '--json');
     expect(result.code, result.stderr).toBe(0);
     expect(
       jsonLines(result.stdout)
@@ -143,19 +144,7 @@ describe('colour pins', () => {
     }
     // Shot B: no pin, so its frames run the plain graph and come out exactly as in a render without pins.
     const plainOut = path.join(work, 'square-no-pins.mp4');
-    const plain = await runCli([
-      'colorize',
-      film,
-      '-o',
-      plainOut,
-      '--model',
-      fixtureModelDir('fixture-pins'),
-      '--render-factor',
-      '8',
-      '--lossless',
-      '--preset',
-      'ultrafast',
-    ]);
+    const plain = await render(plainOut);
     expect(plain.code, plain.stderr).toBe(0);
     const plainCr = await crPlanes(plainOut);
     for (let f = SHOT_A; f < 75; f++) expect(Buffer.compare(cr[f], plainCr[f]), `frame ${f}`).toBe(0);
