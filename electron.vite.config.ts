@@ -16,6 +16,8 @@ export default defineConfig({
           index: here('electron/main/index.ts'),
           // Run by utilityProcess.fork; the engine finds it beside the main bundle.
           'inference-process': here('electron/engine/model/inference-process.ts'),
+          // Run by worker_threads for a render's stabilizer; found beside the main bundle the same way.
+          'stabilizer-worker': here('electron/engine/pipeline/stabilizer-worker.ts'),
         },
       },
     },

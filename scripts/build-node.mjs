@@ -1,4 +1,4 @@
-// Bundles the Node-side entry points (CLI, inference process, browser-mode server) into dist/.
+// Bundles the Node-side entry points (CLI, inference process, stabilizer thread, browser-mode server) into dist/.
 // Native and heavy packages stay external and are loaded from node_modules at run time.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ await build({
   entryPoints: {
     cli: 'electron/cli/index.ts',
     'inference-process': 'electron/engine/model/inference-process.ts',
+    'stabilizer-worker': 'electron/engine/pipeline/stabilizer-worker.ts',
     server: 'electron/server/index.ts',
   },
   outdir: 'dist',

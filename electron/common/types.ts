@@ -325,5 +325,6 @@ export type EngineErrorCode =
   | 'inference-crashed'
   | 'ffmpeg-missing'
   | 'ffmpeg-failed'
+  | 'stabilizer-failed'
   | 'cancelled'
   | 'bad-option';

@@ -24,7 +24,8 @@ import { FrameColorizer } from './colorizer.js';
 import type { LowResChroma, LumaFrame, SplitYuvFrame } from './frames.js';
 import { JobStore, defaultWorkDir, jobFingerprint } from './job.js';
 import { mapOrdered } from './ordered-map.js';
-import { ChromaStabilizer, stabilizerStateId } from './stabilize.js';
+import { stabilizerStateId } from './stabilize.js';
+import { openRenderStabilizer, type RenderStabilizer, type StabilizedBatch } from './stabilizer-thread.js';
 import { ProgressMeter } from './progress.js';
 
 /** Frames in flight between decoder and model: enough to keep the model busy, few enough to stay small. */
@@ -190,21 +191,23 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     pins: pins?.stage,
   });
 
-  // Restore the stabilizer exactly as it was when the last finished segment closed.
-  let stabilizer: ChromaStabilizer;
+  // Restore the stabilizer exactly as it was when the last finished segment closed. It runs on a
+  // worker thread (stabilizer-thread.ts), or in-process where no worker starts: the same frames.
   let released: LowResChroma[] = [];
   let pushedThrough = job.nextFrame - 1;
   const sceneCuts: number[] = [];
   const lastSegment = job.segments.at(-1);
+  let restored: SegmentState | undefined;
   if (lastSegment?.stateFile) {
-    const state = deserialize(await readFile(job.pathOf(lastSegment.stateFile))) as SegmentState;
-    stabilizer = ChromaStabilizer.restore(state.stabilizer, { strength, width: render.width, height: render.height });
-    released = state.released;
-    pushedThrough = state.pushedThrough;
-    sceneCuts.push(...state.sceneCuts);
-  } else {
-    stabilizer = new ChromaStabilizer({ strength, width: render.width, height: render.height });
+    restored = deserialize(await readFile(job.pathOf(lastSegment.stateFile))) as SegmentState;
+    released = restored.released;
+    pushedThrough = restored.pushedThrough;
+    sceneCuts.push(...restored.sceneCuts);
   }
+  const stabilizer: RenderStabilizer = await openRenderStabilizer(
+    { strength, width: render.width, height: render.height },
+    restored?.stabilizer,
+  );
 
   const meter = new ProgressMeter(total, job.nextFrame - start);
   const segmentsTotal = end === null ? Math.ceil(total / segmentFrames) : Math.ceil((end - start) / segmentFrames);
@@ -217,7 +220,8 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
   let segmentStart = job.nextFrame;
   let segmentFile = '';
   let framesInSegment = 0;
-  let lastCutCount = stabilizer.cuts.length;
+  /** The last frame the stabilizer emitted in the results taken so far (what a snapshot now stores). */
+  let lastEmitted = stabilizer.lastEmittedAtStart;
 
   const openSegment = async (firstFrame: number) => {
     segmentStart = firstFrame;
@@ -256,10 +260,10 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     encoder = null;
     const stateFile = `seg-${String(segmentIndex).padStart(5, '0')}.state`;
     const state: SegmentState = {
-      stabilizer: stabilizer.snapshot(),
+      stabilizer: await stabilizer.snapshot(),
       released: [...released],
-      pushedThrough: stabilizer.lastEmittedIndex,
-      sceneCuts: sceneCuts.filter((cut) => cut <= stabilizer.lastEmittedIndex),
+      pushedThrough: lastEmitted,
+      sceneCuts: sceneCuts.filter((cut) => cut <= lastEmitted),
     };
     await writeFileAtomic(job.pathOf(stateFile), serialize(state));
     await job.addSegment({ index: segmentIndex, startFrame: segmentStart, frameCount: framesInSegment, file: segmentFile, stateFile });
@@ -299,13 +303,30 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     }
   };
 
-  const noteCuts = () => {
-    const cuts = stabilizer.cuts;
-    for (let i = lastCutCount; i < cuts.length; i++) {
-      sceneCuts.push(cuts[i]);
-      emit({ type: 'scene-cut', frame: cuts[i], timeSec: cuts[i] / fps });
+  const take = (batch: StabilizedBatch) => {
+    released.push(...batch.released);
+    lastEmitted = batch.lastEmitted;
+    for (const cut of batch.cuts) {
+      sceneCuts.push(cut);
+      emit({ type: 'scene-cut', frame: cut, timeSec: cut / fps });
     }
-    lastCutCount = cuts.length;
+  };
+
+  // The stabilizer works on frame n (on its thread) while this thread writes the frames frame n-1
+  // released. A segment's close snapshots the stabilizer as it is right after the push whose
+  // frames are being written, so a drain that will close a segment runs before the next push.
+  let inFlight: Promise<StabilizedBatch> | null = null;
+  const takeInFlight = async () => {
+    if (!inFlight) return;
+    const batch = await inFlight;
+    inFlight = null;
+    take(batch);
+  };
+  const drainWouldClose = () => {
+    let ready = 0;
+    while (ready < released.length && pendingLuma.has(released[ready].index)) ready++;
+    const written = (encoder as SegmentEncoder | null) ? framesInSegment : 0;
+    return ready > 0 && written + ready >= job.segmentFrames;
   };
 
   const nextFrame = job.nextFrame;
@@ -336,15 +357,19 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       for await (const { frame, chroma } of predicted) {
         throwIfAborted(signal);
         pendingLuma.set(frame.index, frame);
+        await takeInFlight();
         if (chroma) {
-          released.push(...stabilizer.push(chroma));
+          if (drainWouldClose()) await drain();
+          const batch = stabilizer.push(chroma);
+          batch.catch(() => undefined); // taken (and its failure thrown) by takeInFlight
+          inFlight = batch;
           pushedThrough = frame.index;
-          noteCuts();
         }
         await drain();
       }
-      released.push(...stabilizer.flush());
-      noteCuts();
+      await takeInFlight();
+      await drain();
+      take(await stabilizer.flush());
       await drain();
       await closeSegment();
     }
@@ -358,6 +383,9 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       await job.remove().catch(() => undefined);
     }
     throw error;
+  } finally {
+    // Ends the stabilizer's thread however the frames ended (done, failed, cancelled).
+    await stabilizer.close();
   }
   throwIfAborted(signal);
 

@@ -1,0 +1,314 @@
+// The render's stabilizer stage: ChromaStabilizer on a worker thread (stabilizer-worker.ts), so its
+// per-frame work runs beside the main thread's decode reads, inference IPC and encoder writes; or,
+// where the worker cannot start, the same ChromaStabilizer in-process behind the same async face.
+// Either way the frames, cuts and snapshots are those of ChromaStabilizer itself, bit for bit.
+//
+// Order: requests are answered one by one in the order sent, so snapshot() holds the state right
+// after the last push before it. The caller takes a snapshot only when it holds the result of every
+// push it has sent (snapshot() refuses otherwise), which is the state a resumed run restores.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { EngineError } from '../errors.js';
+import { findPackageRoot, moduleDir } from '../model/package-root.js';
+import type { LowResChroma } from './frames.js';
+import { ChromaStabilizer, type ChromaStabilizerOptions } from './stabilize.js';
+
+/** What one push (or the flush) gave: frames now final, in order, and the scene cuts it found. */
+export interface StabilizedBatch {
+  released: LowResChroma[];
+  /** Scene cuts found by this call (first frames of new shots). */
+  cuts: number[];
+  /** Index of the last frame the stabilizer has emitted, -1 before the first. */
+  lastEmitted: number;
+}
+
+/** The stabilizer as a render uses it (see the file's comment for the order it keeps). */
+export interface RenderStabilizer {
+  /** True when it runs on a worker thread. */
+  readonly threaded: boolean;
+  /** lastEmittedIndex when opened (a restored stabilizer's last emitted frame). */
+  readonly lastEmittedAtStart: number;
+  /** Feeds the next frame. Its planes are the stabilizer's from here on; `luma` stays the caller's (copied). */
+  push(frame: LowResChroma): Promise<StabilizedBatch>;
+  flush(): Promise<StabilizedBatch>;
+  /** ChromaStabilizer.snapshot() after the last push; only once every push's result has arrived. */
+  snapshot(): Promise<Uint8Array>;
+  /** Ends the worker (if any); pending calls then fail. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages (shared with stabilizer-worker.ts)
+// ---------------------------------------------------------------------------------------------
+
+export interface StabilizerWorkerData {
+  options: ChromaStabilizerOptions;
+  snapshot?: Uint8Array | ArrayBuffer;
+}
+
+export type StabilizerRequest = { type: 'push'; frame: LowResChroma } | { type: 'flush' } | { type: 'snapshot' };
+
+/** An emitted frame's new chroma planes (the caller still has its luma). */
+export interface WireFrame {
+  index: number;
+  cb: Float32Array;
+  cr: Float32Array;
+}
+
+export type StabilizerReply =
+  | { type: 'ready'; cuts: number[]; lastEmitted: number }
+  | { type: 'init-failed'; message: string; stack?: string }
+  | { type: 'result'; released: WireFrame[]; spare: Float32Array[]; cuts: number[]; lastEmitted: number }
+  | { type: 'snapshot'; bytes: Uint8Array }
+  | { type: 'failed'; message: string; stack?: string };
+
+// ---------------------------------------------------------------------------------------------
+// In-process
+// ---------------------------------------------------------------------------------------------
+
+/** ChromaStabilizer itself, answering at once (previews, and the fallback when no worker starts). */
+class InProcessStabilizer implements RenderStabilizer {
+  readonly threaded = false;
+  readonly lastEmittedAtStart: number;
+  private cutsSeen: number;
+
+  constructor(private readonly stabilizer: ChromaStabilizer) {
+    this.lastEmittedAtStart = stabilizer.lastEmittedIndex;
+    this.cutsSeen = stabilizer.cuts.length;
+  }
+
+  private batch(released: LowResChroma[]): StabilizedBatch {
+    const cuts = this.stabilizer.cuts;
+    const fresh = cuts.slice(this.cutsSeen);
+    this.cutsSeen = cuts.length;
+    return { released, cuts: fresh, lastEmitted: this.stabilizer.lastEmittedIndex };
+  }
+
+  push(frame: LowResChroma): Promise<StabilizedBatch> {
+    try {
+      return Promise.resolve(this.batch(this.stabilizer.push(frame)));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  flush(): Promise<StabilizedBatch> {
+    return Promise.resolve(this.batch(this.stabilizer.flush()));
+  }
+
+  snapshot(): Promise<Uint8Array> {
+    return Promise.resolve(this.stabilizer.snapshot());
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// On a worker thread
+// ---------------------------------------------------------------------------------------------
+
+const WORKER_NAME = 'stabilizer-worker';
+/** Spare planes kept for copies (inputs come back once emitted): a look-ahead window's worth and some. */
+const SPARE_PLANES = 48;
+
+type WorkerEntry = { kind: 'file'; file: string } | { kind: 'source'; file: string; tsxApi: string };
+
+/**
+ * Where the worker's entry is: `stabilizer-worker.js` beside this module when bundled (dist/cli.js,
+ * dist/server.js, out/main/index.js), `stabilizer-worker.ts` through tsx when running from source
+ * (vitest, tsx), else the project's dist/. Null when there is none (the render then stabilizes
+ * in-process).
+ */
+export function resolveStabilizerWorker(fromDir = moduleDir(import.meta.url)): WorkerEntry | null {
+  const bundled = path.join(fromDir, `${WORKER_NAME}.js`);
+  if (existsSync(bundled)) return { kind: 'file', file: bundled };
+  const source = path.join(fromDir, `${WORKER_NAME}.ts`);
+  if (existsSync(source)) {
+    try {
+      // tsx's programmatic ESM API (its .mjs build: the .cjs one does not load in a worker's ESM).
+      const api = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs');
+      if (existsSync(api)) return { kind: 'source', file: source, tsxApi: api };
+    } catch {
+      // no tsx: fall through
+    }
+  }
+  const root = findPackageRoot(fromDir);
+  const built = root ? path.join(root, 'dist', `${WORKER_NAME}.js`) : undefined;
+  if (built && existsSync(built)) return { kind: 'file', file: built };
+  return null;
+}
+
+function startWorker(entry: WorkerEntry, workerData: StabilizerWorkerData): Worker {
+  if (entry.kind === 'file') return new Worker(entry.file, { workerData });
+  const api = pathToFileURL(entry.tsxApi).href;
+  const code = `import { tsImport } from ${JSON.stringify(api)};\nawait tsImport(${JSON.stringify(pathToFileURL(entry.file).href)}, ${JSON.stringify(api)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData });
+}
+
+function stabilizerFailed(detail: string, stack?: string): EngineError {
+  return new EngineError(
+    'stabilizer-failed',
+    `The colour stabilizer stopped with an error (${detail}); run the same command again to resume, or choose --stabilize off.`,
+    stack ?? detail,
+  );
+}
+
+/** A typed array that is the whole of an ArrayBuffer of its own, so it can be transferred. */
+function ownsBuffer(plane: Float32Array): boolean {
+  return plane.buffer instanceof ArrayBuffer && plane.byteOffset === 0 && plane.byteLength === plane.buffer.byteLength;
+}
+
+interface Pending {
+  resolve: (reply: StabilizerReply) => void;
+  reject: (error: Error) => void;
+}
+
+class ThreadStabilizer implements RenderStabilizer {
+  readonly threaded = true;
+  private readonly pending: Pending[] = [];
+  /** The caller's luma of each frame pushed and not yet released (released frames carry it again). */
+  private readonly lumas = new Map<number, Pick<LowResChroma, 'width' | 'height' | 'luma'>>();
+  private readonly spare: Float32Array[] = [];
+  private failure: Error | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly lastEmittedAtStart: number,
+  ) {
+    worker.on('message', (reply: StabilizerReply) => {
+      if (reply.type === 'failed') this.fail(stabilizerFailed(reply.message, reply.stack));
+      else this.pending.shift()?.resolve(reply);
+    });
+    worker.on('error', (error) => this.fail(stabilizerFailed(error.message, error.stack)));
+    worker.on('exit', (code) =>
+      this.fail(this.closed ? stabilizerFailed('closed') : stabilizerFailed(`its thread ended with code ${code}`)),
+    );
+  }
+
+  /** Starts the worker and waits for it to be ready; rejects when it cannot start or restore. */
+  static start(entry: WorkerEntry, workerData: StabilizerWorkerData): Promise<ThreadStabilizer> {
+    return new Promise((resolve, reject) => {
+      let worker: Worker;
+      try {
+        worker = startWorker(entry, workerData);
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+      const failed = (error: Error) => {
+        cleanup();
+        void worker.terminate();
+        reject(error);
+      };
+      const onMessage = (reply: StabilizerReply) => {
+        cleanup();
+        if (reply.type === 'ready') resolve(new ThreadStabilizer(worker, reply.lastEmitted));
+        else failed(new Error(reply.type === 'init-failed' ? reply.message : `unexpected ${reply.type}`));
+      };
+      const onExit = (code: number) => failed(new Error(`stabilizer thread exited with code ${code} while starting`));
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', failed);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', failed);
+      worker.on('exit', onExit);
+    });
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiting of this.pending.splice(0)) waiting.reject(this.failure);
+  }
+
+  private request(message: StabilizerRequest, transfer: ArrayBuffer[] = []): Promise<StabilizerReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      try {
+        this.worker.postMessage(message, transfer);
+      } catch {
+        // A buffer that may not be transferred (Node marks some as such): send copies instead.
+        this.worker.postMessage(message);
+      }
+      this.pending.push({ resolve, reject });
+    });
+  }
+
+  private copyOf(plane: Float32Array): Float32Array {
+    let copy = this.spare.pop();
+    while (copy && copy.length !== plane.length) copy = this.spare.pop();
+    copy ??= new Float32Array(plane.length);
+    copy.set(plane);
+    return copy;
+  }
+
+  private toBatch(reply: StabilizerReply): StabilizedBatch {
+    if (reply.type !== 'result') throw stabilizerFailed(`unexpected ${reply.type} reply`);
+    const released = reply.released.map((frame): LowResChroma => {
+      const { width, height, luma } = this.lumas.get(frame.index)!;
+      this.lumas.delete(frame.index);
+      return { index: frame.index, width, height, luma, cb: frame.cb, cr: frame.cr };
+    });
+    for (const plane of reply.spare) if (this.spare.length < SPARE_PLANES) this.spare.push(plane);
+    return { released, cuts: reply.cuts, lastEmitted: reply.lastEmitted };
+  }
+
+  async push(frame: LowResChroma): Promise<StabilizedBatch> {
+    // The caller may still hold the luma (pin tracker, the released frame), so the worker gets a copy;
+    // the model's chroma is handed over when it owns its buffer (as the inference IPC's does).
+    const luma = this.copyOf(frame.luma);
+    const cb = ownsBuffer(frame.cb) ? frame.cb : this.copyOf(frame.cb);
+    const cr = ownsBuffer(frame.cr) && frame.cr.buffer !== cb.buffer ? frame.cr : this.copyOf(frame.cr);
+    const wire: LowResChroma = { index: frame.index, width: frame.width, height: frame.height, luma, cb, cr };
+    this.lumas.set(frame.index, { width: frame.width, height: frame.height, luma: frame.luma });
+    const reply = await this.request({ type: 'push', frame: wire }, [luma.buffer, cb.buffer, cr.buffer] as ArrayBuffer[]);
+    return this.toBatch(reply);
+  }
+
+  async flush(): Promise<StabilizedBatch> {
+    return this.toBatch(await this.request({ type: 'flush' }));
+  }
+
+  async snapshot(): Promise<Uint8Array> {
+    if (this.pending.length > 0) throw new Error('A stabilizer snapshot was asked for while pushes were still in flight.');
+    const reply = await this.request({ type: 'snapshot' });
+    if (reply.type !== 'snapshot') throw stabilizerFailed(`unexpected ${reply.type} reply`);
+    return reply.bytes;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.fail(stabilizerFailed('closed'));
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * The stabilizer for a render: on a worker thread unless CHROMAREEL_STABILIZER_THREAD=0 or the
+ * worker cannot start, in-process otherwise (the same frames either way). `snapshot` restores one
+ * saved at a segment's close (ChromaStabilizer.restore).
+ */
+export async function openRenderStabilizer(
+  options: ChromaStabilizerOptions,
+  snapshot?: Uint8Array | ArrayBuffer,
+  { thread = process.env.CHROMAREEL_STABILIZER_THREAD !== '0' }: { thread?: boolean } = {},
+): Promise<RenderStabilizer> {
+  const entry = thread ? resolveStabilizerWorker() : null;
+  if (entry) {
+    try {
+      return await ThreadStabilizer.start(entry, { options, snapshot });
+    } catch {
+      // No thread (or it could not restore): the in-process stabilizer does the same work, and
+      // reports a bad snapshot itself.
+    }
+  }
+  return new InProcessStabilizer(snapshot ? ChromaStabilizer.restore(snapshot, options) : new ChromaStabilizer(options));
+}
