@@ -1,0 +1,105 @@
+// The render's stabilizer on its worker thread against the in-process one (CHROMAREEL_STABILIZER_THREAD=0),
+// through the real CLI (dist/, its bundled stabilizer-worker.js) and the real engine (from source):
+// a short film with a hard cut, lossless, in short segments, must come out decoded byte for byte the
+// same, with the same scene cuts and the same segment state files (what a resume restores).
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RenderEvent } from '../../electron/common/types.js';
+import { createEngine, type Engine } from '../../electron/engine/index.js';
+import { rawVideo, runFfmpegTool } from '../helpers/clips.js';
+import { fixtureModelDir, realModelDir } from '../helpers/models.js';
+import { roomClip, trafficClip } from '../helpers/paths.js';
+import { jsonLines, runCli, segmentedLosslessArgs, tempDir } from '../helpers/render.js';
+
+const INLINE = { CHROMAREEL_STABILIZER_THREAD: '0' };
+/** The real model when it is here (its chroma moves with the picture), else the fixture model. */
+const model = existsSync(path.join(realModelDir, 'model.json')) ? realModelDir : fixtureModelDir('fixture-chroma');
+
+let work: string;
+/** 24 frames of the traffic clip, a hard cut, 24 frames of the room clip (320x180, 12.5 fps, lossless). */
+let film: string;
+let engine: Engine;
+
+beforeAll(async () => {
+  work = await tempDir('stab-thread');
+  film = path.join(work, 'cut.mp4');
+  const shot = (input: number, label: string) => `[${input}:v]fps=12.5,trim=end_frame=24,setpts=PTS-STARTPTS[${label}]`;
+  await runFfmpegTool('ffmpeg', [
+    ...['-v', 'error', '-nostdin', '-y', '-i', trafficClip, '-i', roomClip],
+    ...['-filter_complex', `${shot(0, 'a')};${shot(1, 'b')};[a][b]concat=n=2:v=1[v]`, '-map', '[v]'],
+    ...['-c:v', 'libx264', '-qp', '0', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', film],
+  ]);
+  engine = createEngine();
+});
+
+afterAll(async () => {
+  await engine?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('stabilizer thread vs in-process', () => {
+  it('the CLI renders the same film both ways: every decoded frame byte-equal, the same scene cuts', async () => {
+    const runs = [];
+    for (const env of [{}, INLINE]) {
+      const output = path.join(work, `cli-${env === INLINE ? 'inline' : 'thread'}.mp4`);
+      const result = await runCli([...segmentedLosslessArgs(film, output, model), '--overwrite'], { env });
+      expect(result.code, result.stderr).toBe(0);
+      const lines = jsonLines(result.stdout);
+      runs.push({
+        frames: await rawVideo(output, { pixFmt: 'yuv420p' }),
+        cuts: lines.filter((line) => line.type === 'scene-cut').map((line) => line.frame as number),
+        result: lines.find((line) => line.type === 'result')!,
+      });
+    }
+    const [thread, inline] = runs;
+    expect(thread.result.frames).toBe(48);
+    expect(thread.frames.length).toBe(48 * 320 * 180 * 1.5);
+    expect(thread.frames.equals(inline.frames)).toBe(true);
+    expect(thread.cuts).toEqual(inline.cuts);
+    expect(thread.result.sceneCuts).toEqual(inline.result.sceneCuts);
+    expect(thread.result.sceneCuts).toContain(24);
+  });
+
+  it('the engine writes the same segment state files both ways (what a resume restores)', async () => {
+    const states: Array<Map<string, Buffer>> = [];
+    const frames: Buffer[] = [];
+    for (const thread of [true, false]) {
+      const name = thread ? 'thread' : 'inline';
+      const workDir = path.join(work, `work-${name}`);
+      const output = path.join(work, `engine-${name}.mp4`);
+      const before = process.env.CHROMAREEL_STABILIZER_THREAD;
+      if (!thread) process.env.CHROMAREEL_STABILIZER_THREAD = '0';
+      try {
+        const events: RenderEvent[] = [];
+        await engine.render(
+          {
+            input: film,
+            output,
+            model,
+            device: 'cpu',
+            overwrite: true,
+            lossless: true,
+            preset: 'ultrafast',
+            segmentSeconds: 0.4,
+            workDir,
+            keepWork: true,
+          },
+          (event) => events.push(event),
+        );
+      } finally {
+        if (before === undefined) delete process.env.CHROMAREEL_STABILIZER_THREAD;
+        else process.env.CHROMAREEL_STABILIZER_THREAD = before;
+      }
+      const files = (await readdir(workDir)).filter((file) => file.endsWith('.state')).sort();
+      states.push(new Map(await Promise.all(files.map(async (file) => [file, await readFile(path.join(workDir, file))] as const))));
+      frames.push(await rawVideo(output, { pixFmt: 'yuv420p' }));
+    }
+    const [thread, inline] = states;
+    expect(thread.size).toBeGreaterThanOrEqual(9); // 48 frames in segments of 5
+    expect([...thread.keys()]).toEqual([...inline.keys()]);
+    for (const [file, bytes] of thread) expect(bytes.equals(inline.get(file)!), file).toBe(true);
+    expect(frames[0].equals(frames[1])).toBe(true);
+  });
+});
