@@ -205,3 +205,29 @@ export function perFrameCpuMs(
     totalMsPerFrame: Math.round(((breakdown.busyMs * scale) / frames) * 100) / 100,
   };
 }
+
+/**
+ * The process and thread a `node --cpu-prof` file is from: Node names them
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile, thread 0 being the main thread and each worker
+ * thread (the render's stabilizer) writing its own.
+ */
+export function profileThread(fileName: string): { pid: number; thread: number } | null {
+  const match = /^CPU\.\d+\.\d+\.(\d+)\.(\d+)\.\d+\.cpuprofile$/.exec(fileName);
+  return match ? { pid: Number(match[1]), thread: Number(match[2]) } : null;
+}
+
+/**
+ * A worker thread's profile, all of whose busy time is one stage's (the stabilizer's thread runs
+ * nothing else: its module loading, message plumbing and GC are the stage's cost too).
+ */
+export function attributeThreadProfile(profile: CpuProfile, stage: Stage): StageBreakdown {
+  const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+  const ms = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  let idleMs = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if (idle.has(profile.samples[i])) idleMs += delta;
+    else ms[stage] += delta;
+  }
+  return { ms, busyMs: ms[stage], idleMs };
+}

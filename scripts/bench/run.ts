@@ -125,6 +125,8 @@ function printStages(stages: Record<string, StageProfile>): void {
     rows[size] = {
       ...profile.msPerFrame,
       perFrameWork: profile.perFrameWorkMs,
+      mainThreadWork: profile.mainThreadWorkMs,
+      stabilizerThread: profile.stabilizerThreadMsPerFrame,
       mainThreadCpu: profile.hostMainThreadCpuMsPerFrame,
       allThreadsCpu: profile.hostAllThreadsCpuMsPerFrame,
       peakTreeMiB: profile.peakTreeMiB,

@@ -2,7 +2,9 @@
 // through the real CLI (dist/, its bundled stabilizer-worker.js) and the real engine (from source):
 // a short film with a hard cut, lossless, in short segments, must come out decoded byte for byte the
 // same, with the same scene cuts and the same segment state files (what a resume restores).
+import { execFile } from 'node:child_process';
 import { readFile, readdir, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +13,8 @@ import { createEngine, type Engine } from '../../electron/engine/index.js';
 import { rawVideo, runFfmpegTool } from '../helpers/clips.js';
 import { fixtureModelDir, realModelDir } from '../helpers/models.js';
 import { roomClip, trafficClip } from '../helpers/paths.js';
-import { jsonLines, runCli, segmentedLosslessArgs, tempDir } from '../helpers/render.js';
+import { profileThread } from '../../scripts/bench/cpu-profile.js';
+import { cliPath, jsonLines, segmentedLosslessArgs, tempDir } from '../helpers/render.js';
 
 const INLINE = { CHROMAREEL_STABILIZER_THREAD: '0' };
 /** The real model when it is here (its chroma moves with the picture), else the fixture model. */
@@ -43,9 +46,18 @@ describe('stabilizer thread vs in-process', () => {
   it('the CLI renders the same film both ways: every decoded frame byte-equal, the same scene cuts', async () => {
     const runs = [];
     for (const env of [{}, INLINE]) {
-      const output = path.join(work, `cli-${env === INLINE ? 'inline' : 'thread'}.mp4`);
-      const result = await runCli([...segmentedLosslessArgs(film, output, model), '--overwrite'], { env });
-      expect(result.code, result.stderr).toBe(0);
+      const name = env === INLINE ? 'inline' : 'thread';
+      const output = path.join(work, `cli-${name}.mp4`);
+      // node --cpu-prof writes a profile per thread: how we see which threads the CLI ran.
+      const profiles = path.join(work, `prof-${name}`);
+      const result = await promisify(execFile)(
+        process.execPath,
+        ['--cpu-prof', '--cpu-prof-dir', profiles, cliPath, ...segmentedLosslessArgs(film, output, model), '--overwrite'],
+        { env: { ...process.env, ...env, FORCE_COLOR: '0' }, maxBuffer: 1 << 24 },
+      );
+      const threads = (await readdir(profiles)).map(profileThread).filter((at) => at !== null);
+      expect(threads.filter((at) => at.thread === 0).length).toBe(1); // the CLI (its inference process has no --cpu-prof)
+      expect(threads.filter((at) => at.thread !== 0).length).toBe(env === INLINE ? 0 : 1);
       const lines = jsonLines(result.stdout);
       runs.push({
         frames: await rawVideo(output, { pixFmt: 'yuv420p' }),

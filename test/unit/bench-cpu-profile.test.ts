@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { attributeProfile, perFrameCpuMs, type CpuProfile } from '../../scripts/bench/cpu-profile.js';
+import {
+  attributeProfile,
+  attributeThreadProfile,
+  perFrameCpuMs,
+  profileThread,
+  type CpuProfile,
+} from '../../scripts/bench/cpu-profile.js';
 
 // A small synthetic profile: root → (program), (idle), (garbage collector), a render loop with the
 // per-frame stages under it, and event-loop callbacks from Node's own modules.
@@ -82,5 +88,16 @@ describe('bench CPU profile attribution', () => {
     expect(totalMsPerFrame).toBeCloseTo(breakdown.busyMs / 4, 2);
     // Without a CPU measurement (or when it is higher) the sampled time stands.
     expect(perFrameCpuMs(breakdown, 1, null).scale).toBe(1);
+  });
+
+  it("gives a worker thread's whole busy time to one stage, and tells the threads' profiles apart by name", () => {
+    const { ms, busyMs, idleMs } = attributeThreadProfile(profile, 'stabilizer');
+    expect(idleMs).toBe(5);
+    expect(ms.stabilizer).toBeCloseTo(1 + 2 + 4 + 3 + 1.5 + 2.5 + 0.5 + 0.25 + 1 + 0.75 + 0.6, 9);
+    expect(busyMs).toBe(ms.stabilizer);
+    expect(ms.gc + ms.decodeRead + ms.startupAndOther).toBe(0);
+    expect(profileThread('CPU.20261203.100205.4321.0.001.cpuprofile')).toEqual({ pid: 4321, thread: 0 });
+    expect(profileThread('CPU.20261203.100205.4321.1.002.cpuprofile')).toEqual({ pid: 4321, thread: 1 });
+    expect(profileThread('notes.txt')).toBeNull();
   });
 });
