@@ -124,7 +124,7 @@ type WorkerEntry = { kind: 'file'; file: string } | { kind: 'source'; file: stri
  * (vitest, tsx), else the project's dist/. Null when there is none (the render then stabilizes
  * in-process).
  */
-export function resolveStabilizerWorker(fromDir = moduleDir(import.meta.url)): WorkerEntry | null {
+function resolveStabilizerWorker(fromDir = moduleDir(import.meta.url)): WorkerEntry | null {
   const bundled = path.join(fromDir, `${WORKER_NAME}.js`);
   if (existsSync(bundled)) return { kind: 'file', file: bundled };
   const source = path.join(fromDir, `${WORKER_NAME}.ts`);
