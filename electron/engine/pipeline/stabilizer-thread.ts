@@ -113,8 +113,8 @@ class InProcessStabilizer implements RenderStabilizer {
 // ---------------------------------------------------------------------------------------------
 
 const WORKER_NAME = 'stabilizer-worker';
-/** Spare planes kept for copies (inputs come back once emitted): a look-ahead window's worth and some. */
-const SPARE_PLANES = 48;
+/** Spare planes kept for the copies a push makes (each frame's input planes come back once it is emitted). */
+const SPARE_PLANES = 8;
 
 type WorkerEntry = { kind: 'file'; file: string } | { kind: 'source'; file: string; tsxApi: string };
 
