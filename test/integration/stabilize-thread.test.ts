@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RenderEvent } from '../../electron/common/types.js';
@@ -113,5 +113,45 @@ describe('stabilizer thread vs in-process', () => {
     expect([...thread.keys()]).toEqual([...inline.keys()]);
     for (const [file, bytes] of thread) expect(bytes.equals(inline.get(file)!), file).toBe(true);
     expect(frames[0].equals(frames[1])).toBe(true);
+  });
+
+  it('a render ends its stabilizer thread at its end, and a cancelled one with the cancel', async () => {
+    // This process's threads as Linux counts them: the stabilizer's is one more while a render runs.
+    const threads = () => readdirSync('/proc/self/task').length;
+    const render = async (name: string, cancel: boolean) => {
+      const controller = new AbortController();
+      let during = 0;
+      const outcome = await engine
+        .render(
+          {
+            input: film,
+            model,
+            device: 'cpu',
+            overwrite: true,
+            preset: 'ultrafast',
+            output: path.join(work, `${name}.mp4`),
+            workDir: path.join(work, `work-${name}`),
+          },
+          (event) => {
+            if (event.type === 'progress' && event.framesDone >= 5 && during === 0) {
+              during = threads();
+              if (cancel) controller.abort();
+            }
+          },
+          controller.signal,
+        )
+        .catch((error: unknown) => error);
+      return { outcome, during };
+    };
+    await render('warm-up', false); // Node's own thread pools are started by now
+    const idle = threads();
+    const finished = await render('finished', false);
+    expect(finished.outcome).toMatchObject({ frames: 48 });
+    expect(finished.during).toBeGreaterThan(idle);
+    expect(threads()).toBe(idle);
+    const cancelled = await render('cancelled', true);
+    expect(cancelled.outcome).toMatchObject({ code: 'cancelled' });
+    expect(cancelled.during).toBeGreaterThan(idle);
+    expect(threads()).toBe(idle);
   });
 });
