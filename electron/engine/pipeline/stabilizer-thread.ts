@@ -49,7 +49,7 @@ export interface StabilizerWorkerData {
   snapshot?: Uint8Array | ArrayBuffer;
 }
 
-export type StabilizerRequest = { type: 'push'; frame: LowResChroma } | { type: 'flush' } | { type: 'snapshot' };
+export type StabilizerRequest = { type: 'push'; frame: LowResChroma } | { type: 'flush' } | { type: 'snapshot' } | { type: 'close' };
 
 /** An emitted frame's new chroma planes (the caller still has its luma). */
 export interface WireFrame {
@@ -115,6 +115,8 @@ class InProcessStabilizer implements RenderStabilizer {
 const WORKER_NAME = 'stabilizer-worker';
 /** Spare planes kept for the copies a push makes (each frame's input planes come back once it is emitted). */
 const SPARE_PLANES = 8;
+/** How long close() waits for the thread to end by itself before terminating it. */
+const CLOSE_WAIT_MS = 2000;
 
 type WorkerEntry = { kind: 'file'; file: string } | { kind: 'source'; file: string; tsxApi: string };
 
@@ -287,7 +289,16 @@ class ThreadStabilizer implements RenderStabilizer {
     if (this.closed) return;
     this.closed = true;
     this.fail(stabilizerFailed('closed'));
-    await this.worker.terminate();
+    // Asked to end, the thread's event loop empties and it exits as a program does (node --cpu-prof
+    // then writes its profile; terminating it while profiled can leave the process hanging on exit).
+    // Terminated when it is busy or does not end soon.
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    const idle = this.pending.length === 0;
+    if (idle) this.worker.postMessage({ type: 'close' } satisfies StabilizerRequest);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), idle ? CLOSE_WAIT_MS : 0)));
+    if ((await Promise.race([exited, late])) === 'late') await this.worker.terminate();
+    clearTimeout(timer);
   }
 }
 

@@ -67,6 +67,9 @@ port.on('message', (request: StabilizerRequest) => {
       case 'flush':
         answer(stabilizer.flush());
         break;
+      case 'close':
+        port.close(); // nothing else keeps this thread's event loop alive: it ends
+        break;
       case 'snapshot': {
         const bytes = stabilizer.snapshot();
         post({ type: 'snapshot', bytes }, [bytes.buffer as ArrayBuffer]);
