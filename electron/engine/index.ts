@@ -8,6 +8,7 @@
 //   photo.ts          a still photo
 //   pipeline/scene-scan.ts  a whole film's scene cuts, remembered per file stamp
 import type { Engine } from './api.js';
+import { preferAtomicMarking } from './gc-tuning.js';
 import { extractThumbnails } from './media/thumbnails.js';
 import type { InferenceLauncher } from './model/inference-client.js';
 import { defaultModelsDirs, listModels } from './model/manifest.js';
@@ -34,6 +35,7 @@ export interface EngineOptions {
 const ignore = () => undefined;
 
 export function createEngine(engineOptions: EngineOptions = {}): Engine {
+  preferAtomicMarking();
   const modelsDirs = engineOptions.modelsDirs ?? defaultModelsDirs();
   const probe = createProbeCache();
   const sessions = createSessionPool({ modelsDirs, launcher: engineOptions.inferenceLauncher });

@@ -159,7 +159,11 @@ interface CliRun {
   peakHostMiB: number;
   /** CPU time of the whole process tree (the CLI and every child it waited for), ms per frame. */
   cpuMsPerFrame: number;
+  /** CPU time of the CLI's own process (all its threads, no children), ms in all. */
+  hostCpuMs: number;
 }
+
+const HOST_CPU_REPORTER = new URL('./host-cpu-at-exit.mjs', import.meta.url).href;
 
 /**
  * CPU ms used so far by this process's finished children and their waited-for descendants (Linux
@@ -179,9 +183,11 @@ const ownCpuMs = () => {
 async function runCli(input: string, extra: string[]): Promise<CliRun> {
   const output = path.join(workRoot, `out-${Math.random().toString(36).slice(2)}.mp4`);
   const cpuBefore = childrenCpuMs();
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/chromareel.js'), 'colorize', input, '-o', output, '--json', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', HOST_CPU_REPORTER, path.join(repoRoot, 'bin/chromareel.js'), 'colorize', input, '-o', output, '--json', ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const memory = new ProcessTreeMemory(child.pid!).start(50);
   let stdout = '';
   let stderr = '';
@@ -203,7 +209,17 @@ async function runCli(input: string, extra: string[]): Promise<CliRun> {
     peakTreeMiB: mib(memory.peakTreeBytes),
     peakHostMiB: mib(memory.peakHostBytes),
     cpuMsPerFrame: round((childrenCpuMs() - cpuBefore) / result.frames),
+    hostCpuMs: Number(/chromareel-bench host-cpu-ms ([\d.]+)/.exec(stderr)?.[1] ?? NaN),
   };
+}
+
+/**
+ * The host's CPU per frame of a long film, all its threads, without a profiler: the CLI's own CPU
+ * on a long and a short clip of the same picture, differenced, so start-up, probing and muxing
+ * (the same for both) drop out.
+ */
+function marginalHostCpuMs(short: CliRun, long: CliRun): number {
+  return round((long.hostCpuMs - short.hostCpuMs) / (long.frames - short.frames));
 }
 
 async function timeIt<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
@@ -328,6 +344,8 @@ if (args.only === 'targets') {
   const loadBefore = os.loadavg();
   const clip1080 = await makeClip('1080p.mp4', seconds, { width: 1920, height: 1080 });
   const frames1080 = (await probe(clip1080)).video.frameCount;
+  // The same picture, shorter: differenced with the long runs, it gives the host's CPU per frame.
+  const clip1080Short = await makeClip('1080p-short.mp4', Math.max(2, Math.round(seconds / 5)), { width: 1920, height: 1080 });
   const reps: Record<string, number>[] = [];
   for (let rep = 0; rep < repeat; rep++) {
     const modelCpu = { msPerFrame: 0 };
@@ -342,6 +360,8 @@ if (args.only === 'targets') {
     const transcode1080 = await transcodeOnly(clip1080, frames1080, transcode1080Cpu);
     const e2e1080 = await runCli(clip1080, ['--stabilize', 'off', '--device', device]);
     const e2e1080Stabilized = await runCli(clip1080, ['--stabilize', 'medium', '--device', device]);
+    const short1080 = await runCli(clip1080Short, ['--stabilize', 'off', '--device', device]);
+    const short1080Stabilized = await runCli(clip1080Short, ['--stabilize', 'medium', '--device', device]);
     const stages1080 = await profileCli(repoRoot, clip1080, ['--stabilize', 'medium', '--device', device, '--preset', 'ultrafast']);
     const noStabilizer = stages1080.perFrameWorkMs - stages1080.msPerFrame.stabilizer;
     const row = {
@@ -374,8 +394,15 @@ if (args.only === 'targets') {
       cpuBound1080: ratio((modelCpu.msPerFrame + transcode1080Cpu.msPerFrame) / e2e1080.cpuMsPerFrame),
       cpuBound1080Stabilized: ratio((modelCpu.msPerFrame + transcode1080Cpu.msPerFrame) / e2e1080Stabilized.cpuMsPerFrame),
       cpuVsBaseline: ratio(baselineCpu.msPerFrame / e2e432Stabilized.cpuMsPerFrame),
+      // The most any pipeline could reach against the baseline here: end to end at the shared-CPU
+      // bound (no host work at all). Below 3, the 3× target is out of reach on this machine.
+      boundVsBaseline: ratio(1 / (1 / model + 1 / transcode432) / baseline),
+      cpuBoundVsBaseline: ratio(baselineCpu.msPerFrame / (modelCpu.msPerFrame + transcode432Cpu.msPerFrame)),
       hostMsPer1080Frame: stages1080.perFrameWorkMs,
       hostMsPer1080FrameWithoutStabilizer: round(noStabilizer * 10) / 10,
+      // The host process's whole CPU per frame (all threads, no profiler), stabilizer on and off.
+      hostCpuPer1080FrameMs: marginalHostCpuMs(short1080Stabilized, e2e1080Stabilized),
+      hostCpuPer1080FrameNoStabilizerMs: marginalHostCpuMs(short1080, e2e1080),
     };
     console.log(`repetition ${rep + 1}/${repeat}:`, row);
     reps.push(row);
@@ -402,7 +429,9 @@ if (args.only === 'targets') {
       'endToEnd >= 3 x frames-on-disk baseline (CPU time)': medians.cpuVsBaseline >= 3,
       'endToEnd >= 0.8 x shared-CPU bound at 1080p (wall)': medians.bound1080 >= 0.8,
       'endToEnd >= 3 x frames-on-disk baseline (wall)': medians.vsBaseline >= 3,
-      'host CPU per 1080p frame (no model, no x264) <= 8 ms': medians.hostMsPer1080Frame <= 8,
+      'host CPU per 1080p frame (no model, no x264) <= 8 ms (profile, main thread)': medians.hostMsPer1080Frame <= 8,
+      'host CPU per 1080p frame (no model, no x264) <= 8 ms (whole host process)': medians.hostCpuPer1080FrameMs <= 8,
+      'the same with the stabilizer off': medians.hostCpuPer1080FrameNoStabilizerMs <= 8,
       'peak memory of the tree at 4K <= 1.5 GB': Math.max(mem4kShort.peakTreeMiB, mem4kLong.peakTreeMiB) <= 1536,
       'flat at 4K (3x longer <= short + 64 MiB)': mem4kLong.peakTreeMiB <= mem4kShort.peakTreeMiB + 64,
     },
