@@ -1,12 +1,10 @@
 // Starting the inference process. The host talks to it through `InferenceChild`, so Electron can
 // pass a utilityProcess-based launcher speaking the same protocol; Node hosts use `forkLauncher`.
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EngineError } from '../errors.js';
-import { findPackageRoot, moduleDir } from './package-root.js';
+import { entryCandidates, moduleDir } from './package-root.js';
 import type { ChildMessage, HostMessage } from './protocol.js';
 
 export interface ChildExit {
@@ -42,18 +40,12 @@ const ENTRY_NAME = 'inference-process';
  * through tsx when running from source; else the project's dist/ (other bundles, e.g. out/main/).
  */
 export function resolveInferenceEntry(fromDir = moduleDir(import.meta.url)): InferenceEntry {
-  const bundled = path.join(fromDir, `${ENTRY_NAME}.js`);
-  if (existsSync(bundled)) return { entry: bundled, execArgv: [] };
-
-  const source = path.join(fromDir, `${ENTRY_NAME}.ts`);
-  if (existsSync(source)) {
+  const [found] = entryCandidates(ENTRY_NAME, fromDir);
+  if (found?.source) {
     const tsxLoader = createRequire(import.meta.url).resolve('tsx');
-    return { entry: source, execArgv: ['--import', pathToFileURL(tsxLoader).href] };
+    return { entry: found.file, execArgv: ['--import', pathToFileURL(tsxLoader).href] };
   }
-
-  const root = findPackageRoot(fromDir);
-  const built = root ? path.join(root, 'dist', `${ENTRY_NAME}.js`) : undefined;
-  if (built && existsSync(built)) return { entry: built, execArgv: [] };
+  if (found) return { entry: found.file, execArgv: [] };
 
   throw new EngineError(
     'inference-crashed',

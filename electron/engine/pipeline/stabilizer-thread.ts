@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.js';
-import { findPackageRoot, moduleDir } from '../model/package-root.js';
+import { entryCandidates, moduleDir } from '../model/package-root.js';
 import type { LowResChroma } from './frames.js';
 import { ChromaStabilizer, type ChromaStabilizerOptions } from './stabilize.js';
 
@@ -69,34 +69,43 @@ export type StabilizerReply =
 // In-process
 // ---------------------------------------------------------------------------------------------
 
-/** ChromaStabilizer itself, answering at once (previews, and the fallback when no worker starts). */
-class InProcessStabilizer implements RenderStabilizer {
-  readonly threaded = false;
-  readonly lastEmittedAtStart: number;
+/** Batches of one ChromaStabilizer's output, each with the scene cuts found since the one before. */
+export class BatchMaker {
   private cutsSeen: number;
 
   constructor(private readonly stabilizer: ChromaStabilizer) {
-    this.lastEmittedAtStart = stabilizer.lastEmittedIndex;
     this.cutsSeen = stabilizer.cuts.length;
   }
 
-  private batch(released: LowResChroma[]): StabilizedBatch {
+  of(released: LowResChroma[]): StabilizedBatch {
     const cuts = this.stabilizer.cuts;
     const fresh = cuts.slice(this.cutsSeen);
     this.cutsSeen = cuts.length;
     return { released, cuts: fresh, lastEmitted: this.stabilizer.lastEmittedIndex };
   }
+}
+
+/** ChromaStabilizer itself, answering at once (previews, and the fallback when no worker starts). */
+class InProcessStabilizer implements RenderStabilizer {
+  readonly threaded = false;
+  readonly lastEmittedAtStart: number;
+  private readonly batches: BatchMaker;
+
+  constructor(private readonly stabilizer: ChromaStabilizer) {
+    this.lastEmittedAtStart = stabilizer.lastEmittedIndex;
+    this.batches = new BatchMaker(stabilizer);
+  }
 
   push(frame: LowResChroma): Promise<StabilizedBatch> {
     try {
-      return Promise.resolve(this.batch(this.stabilizer.push(frame)));
+      return Promise.resolve(this.batches.of(this.stabilizer.push(frame)));
     } catch (error) {
       return Promise.reject(error as Error);
     }
   }
 
   flush(): Promise<StabilizedBatch> {
-    return Promise.resolve(this.batch(this.stabilizer.flush()));
+    return Promise.resolve(this.batches.of(this.stabilizer.flush()));
   }
 
   snapshot(): Promise<Uint8Array> {
@@ -127,21 +136,16 @@ type WorkerEntry = { kind: 'file'; file: string } | { kind: 'source'; file: stri
  * in-process).
  */
 function resolveStabilizerWorker(fromDir = moduleDir(import.meta.url)): WorkerEntry | null {
-  const bundled = path.join(fromDir, `${WORKER_NAME}.js`);
-  if (existsSync(bundled)) return { kind: 'file', file: bundled };
-  const source = path.join(fromDir, `${WORKER_NAME}.ts`);
-  if (existsSync(source)) {
+  for (const { file, source } of entryCandidates(WORKER_NAME, fromDir)) {
+    if (!source) return { kind: 'file', file };
     try {
       // tsx's programmatic ESM API (its .mjs build: the .cjs one does not load in a worker's ESM).
       const api = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs');
-      if (existsSync(api)) return { kind: 'source', file: source, tsxApi: api };
+      if (existsSync(api)) return { kind: 'source', file, tsxApi: api };
     } catch {
-      // no tsx: fall through
+      // no tsx: try the next place
     }
   }
-  const root = findPackageRoot(fromDir);
-  const built = root ? path.join(root, 'dist', `${WORKER_NAME}.js`) : undefined;
-  if (built && existsSync(built)) return { kind: 'file', file: built };
   return null;
 }
 

@@ -5,7 +5,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LowResChroma } from './frames.js';
 import { ChromaStabilizer } from './stabilize.js';
-import type { StabilizerReply, StabilizerRequest, StabilizerWorkerData, WireFrame } from './stabilizer-thread.js';
+import {
+  BatchMaker,
+  type StabilizerReply,
+  type StabilizerRequest,
+  type StabilizerWorkerData,
+  type WireFrame,
+} from './stabilizer-thread.js';
 
 const port = parentPort!;
 const { options, snapshot } = workerData as StabilizerWorkerData;
@@ -28,7 +34,7 @@ try {
 
 /** Input planes of frames pushed and not yet emitted, by frame index. */
 const held = new Map<number, LowResChroma>();
-let cutsSent = stabilizer.cuts.length;
+const batches = new BatchMaker(stabilizer);
 
 /** The emitted frames' planes and the inputs they free, all transferred (each buffer once). */
 function answer(frames: LowResChroma[]): void {
@@ -49,10 +55,8 @@ function answer(frames: LowResChroma[]): void {
       spare.push(plane);
     }
   }
-  const cuts = stabilizer.cuts;
-  const fresh = cuts.slice(cutsSent);
-  cutsSent = cuts.length;
-  post({ type: 'result', released, spare, cuts: fresh, lastEmitted: stabilizer.lastEmittedIndex }, [...transfer]);
+  const { cuts, lastEmitted } = batches.of(frames);
+  post({ type: 'result', released, spare, cuts, lastEmitted }, [...transfer]);
 }
 
 port.on('message', (request: StabilizerRequest) => {
