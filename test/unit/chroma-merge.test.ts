@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downscaleLuma, upscaleChroma, type LumaRange } from '../../electron/engine/pipeline/chroma-merge.js';
+import { downscaleLuma, lumaToUnit, upscaleChroma, type LumaRange } from '../../electron/engine/pipeline/chroma-merge.js';
 import { mulberry32 } from '../../scripts/seeded-random.mjs';
 
 // Oracles written the plain way (one output sample at a time), to check the optimized passes against.
@@ -124,4 +124,31 @@ describe('upscaleChroma (model chroma → 4:2:0 planes)', () => {
     expect(Buffer.from(again.u).equals(Buffer.from(first.u))).toBe(true);
     expect(Buffer.from(again.v).equals(Buffer.from(first.v))).toBe(true);
   });
+});
+
+describe('lumaToUnit', () => {
+  // The formula it had before its lookup table, sample by sample, as float32.
+  function reference(sample: number, range: LumaRange): number {
+    const value = (sample - (range === 'tv' ? 16 * 256 : 0)) / ((range === 'tv' ? 219 : 255) * 256);
+    return Math.fround(value < 0 ? 0 : value > 1 ? 1 : value);
+  }
+
+  for (const range of ['tv', 'pc'] as const) {
+    it(`maps every 16-bit sample as (s - black) / span, clamped (${range}), aligned or not`, () => {
+      const bytes = new Uint8Array(2 * 65536 + 1);
+      for (let s = 0; s < 65536; s++) {
+        bytes[2 * s] = s & 0xff;
+        bytes[2 * s + 1] = s >> 8;
+      }
+      const shifted = new Uint8Array(bytes.length);
+      shifted.set(bytes.subarray(0, 2 * 65536), 1);
+      for (const input of [bytes.subarray(0, 2 * 65536), shifted.subarray(1)]) {
+        const out = lumaToUnit(input, range);
+        expect(out.length).toBe(65536);
+        let mismatches = 0;
+        for (let s = 0; s < 65536; s++) if (!Object.is(out[s], reference(s, range))) mismatches++;
+        expect(mismatches).toBe(0);
+      }
+    });
+  }
 });
