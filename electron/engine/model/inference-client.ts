@@ -5,10 +5,11 @@ import { processBudget } from '../process-budget.js';
 import type { DeviceChoice, ExecutionProvider, NoticeEvent } from '../../common/types.js';
 import { forkLauncher, type ChildExit, type InferenceChild, type InferenceLauncher } from './launcher.js';
 import { verifyModelFile, type ModelManifest } from './manifest.js';
-import type { ChildMessage, ReadyMessage } from './protocol.js';
+import type { ChildMessage, ChromaQuantizing, FloatInferResult, QuantizedInferResult, ReadyMessage } from './protocol.js';
 import { chooseProviders, failedProviderNotice, listAvailableProviders, unavailableProviderNotice } from './providers.js';
 
 export type { InferenceLauncher } from './launcher.js';
+export type { ChromaQuantizing } from './protocol.js';
 
 export interface StartInferenceOptions {
   manifest: ModelManifest;
@@ -40,6 +41,12 @@ export interface InferenceSession {
    * With `hints` (Cb, Cr, mask planes, [n,3,h,w]) the model's pins graph runs instead (manifest "pins").
    */
   infer(batch: Float32Array, n: number, h: number, w: number, hints?: Float32Array): Promise<ChromaBatch>;
+  /**
+   * As infer (no hints), with the chroma turned into 8-bit codes by the inference process:
+   * quantizeChroma(cb, cr, quantize.range, quantize.saturation) of what infer would give, byte for
+   * byte (Cb codes of the n images, then their Cr codes).
+   */
+  inferQuantized(batch: Float32Array, n: number, h: number, w: number, quantize: ChromaQuantizing): Promise<Uint8Array>;
   /** Stops the inference process; pending calls are rejected as cancelled. */
   close(): Promise<void>;
 }
@@ -50,7 +57,8 @@ interface PendingBatch {
   h: number;
   w: number;
   hints?: Float32Array;
-  resolve(result: ChromaBatch): void;
+  quantize?: ChromaQuantizing;
+  resolve(result: ChromaBatch | Uint8Array): void;
   reject(error: unknown): void;
 }
 
@@ -123,6 +131,24 @@ class InferenceClient implements InferenceSession {
   }
 
   infer(batch: Float32Array, n: number, h: number, w: number, hints?: Float32Array): Promise<ChromaBatch> {
+    return this.#request(batch, n, h, w, hints) as Promise<ChromaBatch>;
+  }
+
+  inferQuantized(batch: Float32Array, n: number, h: number, w: number, quantize: ChromaQuantizing): Promise<Uint8Array> {
+    const { range, saturation } = quantize;
+    if (range !== 'tv' && range !== 'pc') throw new RangeError(`inferQuantized: range must be 'tv' or 'pc', got ${String(range)}`);
+    if (!Number.isFinite(saturation)) throw new RangeError(`inferQuantized: saturation must be a finite number, got ${saturation}`);
+    return this.#request(batch, n, h, w, undefined, { range, saturation }) as Promise<Uint8Array>;
+  }
+
+  #request(
+    batch: Float32Array,
+    n: number,
+    h: number,
+    w: number,
+    hints: Float32Array | undefined,
+    quantize?: ChromaQuantizing,
+  ): Promise<ChromaBatch | Uint8Array> {
     for (const [name, value] of Object.entries({ n, h, w })) {
       if (!Number.isInteger(value) || value <= 0) throw new RangeError(`infer: ${name} must be a positive integer, got ${value}`);
     }
@@ -138,9 +164,9 @@ class InferenceClient implements InferenceSession {
     if (this.#closed) return Promise.reject(cancelledError());
 
     const id = this.#nextId++;
-    return new Promise<ChromaBatch>((resolve, reject) => {
+    return new Promise<ChromaBatch | Uint8Array>((resolve, reject) => {
       // A private compact copy: the caller may reuse its buffer, and a CPU fallback re-sends it.
-      this.#pending.set(id, { batch: batch.slice(), n, h, w, hints: hints?.slice(), resolve, reject });
+      this.#pending.set(id, { batch: batch.slice(), n, h, w, hints: hints?.slice(), quantize, resolve, reject });
       if (!this.#switching) this.#sendBatch(id);
     });
   }
@@ -271,8 +297,8 @@ class InferenceClient implements InferenceSession {
   #sendBatch(id: number): void {
     const pending = this.#pending.get(id);
     if (!pending || !this.#child) return;
-    const { batch, n, h, w, hints } = pending;
-    this.#child.send({ type: 'infer', id, batch, n, h, w, ...(hints ? { hints } : {}) });
+    const { batch, n, h, w, hints, quantize } = pending;
+    this.#child.send({ type: 'infer', id, batch, n, h, w, ...(hints ? { hints } : {}), ...(quantize ? { quantize } : {}) });
   }
 
   #onMessage(message: ChildMessage): void {
@@ -282,7 +308,14 @@ class InferenceClient implements InferenceSession {
 
     if (message.type === 'result') {
       this.#pending.delete(message.id);
-      pending.resolve({ cb: message.cb, cr: message.cr });
+      if (!pending.quantize) {
+        pending.resolve({ cb: (message as FloatInferResult).cb, cr: (message as FloatInferResult).cr });
+        return;
+      }
+      // Written by the encoder as they are: exactly the codes asked for, or the frame fails.
+      const { chroma } = message as Partial<QuantizedInferResult>;
+      if (chroma instanceof Uint8Array && chroma.length === 2 * pending.n * pending.h * pending.w) pending.resolve(chroma);
+      else pending.reject(new EngineError('inference-crashed', 'The inference process answered a frame with malformed chroma; try again.'));
       return;
     }
 

@@ -5,7 +5,15 @@ import { isEngineError } from '../errors.js';
 import type { ModelManifest } from './manifest.js';
 import { checkContract, classifyInferError, openModel, runBatch, shortReason, type OpenedModel } from './onnx-session.js';
 import { PinsGraph } from './pins-session.js';
-import type { ChildMessage, HostMessage, InferRequest, LoadRequest, ParentPort } from './protocol.js';
+import type { ChildMessage, ChromaQuantizing, HostMessage, InferRequest, LoadRequest, ParentPort } from './protocol.js';
+import { quantizeChroma } from '../pipeline/chroma-merge.js';
+
+/** A request's `quantize`, checked: what quantizeChroma takes, nothing else. */
+function validQuantizing(quantize: unknown): quantize is ChromaQuantizing {
+  if (typeof quantize !== 'object' || quantize === null) return false;
+  const { range, saturation } = quantize as Record<string, unknown>;
+  return (range === 'tv' || range === 'pc') && typeof saturation === 'number' && Number.isFinite(saturation);
+}
 
 interface ElectronParentPort {
   postMessage(message: unknown): void;
@@ -103,9 +111,13 @@ class InferenceWorker {
   }
 
   async #infer(request: InferRequest): Promise<void> {
-    const { id, batch, n, h, w } = request;
+    const { id, batch, n, h, w, quantize } = request;
     if (!this.#model || !this.#manifest) {
       this.#send({ type: 'infer-error', id, kind: 'other', message: 'The inference process got a frame before a model was loaded.' });
+      return;
+    }
+    if (quantize !== undefined && !validQuantizing(quantize)) {
+      this.#send({ type: 'infer-error', id, kind: 'other', message: 'The inference process got a frame with a malformed quantize request.' });
       return;
     }
     try {
@@ -118,7 +130,8 @@ class InferenceWorker {
             w,
           )
         : await runBatch(this.#manifest, this.#model.session, batch, n, h, w);
-      this.#send({ type: 'result', id, cb, cr });
+      if (quantize) this.#send({ type: 'result', id, chroma: quantizeChroma(cb, cr, quantize.range, quantize.saturation) });
+      else this.#send({ type: 'result', id, cb, cr });
     } catch (error) {
       const kind = classifyInferError(error, this.#model.provider);
       const message = isEngineError(error) ? error.message : shortReason(error);

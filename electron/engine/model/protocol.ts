@@ -4,6 +4,12 @@
 import type { ExecutionProvider } from '../../common/types.js';
 import type { ModelManifest } from './manifest.js';
 
+/** How the inference process turns chroma into 8-bit codes (chroma-merge.ts quantizeChroma). */
+export interface ChromaQuantizing {
+  range: 'tv' | 'pc';
+  saturation: number;
+}
+
 // ----- host → inference process -------------------------------------------------------------
 
 export interface LoadRequest {
@@ -25,6 +31,11 @@ export interface InferRequest {
   w: number;
   /** Hint planes (Cb, Cr, mask), [n,3,h,w]: run the model's pins graph instead of its main one. */
   hints?: Float32Array;
+  /**
+   * Reply with the chroma as 8-bit codes (quantizeChroma with these, exactly what the host would
+   * make of the float planes) instead of the float planes: a quarter of the bytes to carry back.
+   */
+  quantize?: ChromaQuantizing;
 }
 
 export interface DisposeRequest {
@@ -61,13 +72,23 @@ export interface LoadErrorMessage {
   failures: ProviderFailure[];
 }
 
-export interface InferResult {
+export interface FloatInferResult {
   type: 'result';
   id: number;
   /** Cb and Cr offsets in [-0.5, 0.5] (BT.601, JFIF), n*h*w values each. */
   cb: Float32Array;
   cr: Float32Array;
 }
+
+/** The answer to a request with `quantize`. */
+export interface QuantizedInferResult {
+  type: 'result';
+  id: number;
+  /** quantizeChroma(cb, cr, range, saturation): 8-bit Cb (n*h*w codes) then Cr (n*h*w codes). */
+  chroma: Uint8Array;
+}
+
+export type InferResult = FloatInferResult | QuantizedInferResult;
 
 /** 'oom' and 'provider' failures on a GPU provider make the host retry on CPU. */
 export type InferErrorKind = 'oom' | 'provider' | 'contract' | 'other';

@@ -54,12 +54,31 @@ export class FrameColorizer {
   }
 
   /**
+   * As predict, with the chroma quantized by the inference process (LowResChroma.quantized, cb and
+   * cr empty): exactly the codes split would make of predict's planes, for a render whose chroma goes
+   * from the model to the encoder untouched (stabilize off, no pins).
+   */
+  async predictQuantized(frame: LumaFrame): Promise<LowResChroma> {
+    const { renderWidth, renderHeight, lumaRange, saturation, pins } = this.options;
+    if (pins) throw new Error('A render with pins needs the chroma planes themselves (predict).');
+    const luma = this.modelLuma(frame);
+    const quantized = await this.session.inferQuantized(luma, 1, renderHeight, renderWidth, {
+      range: lumaRange,
+      saturation: saturation ?? COLORIZE_DEFAULTS.saturation,
+    });
+    const empty = () => new Float32Array(0); // each its own buffer, so each can be transferred
+    return { index: frame.index, width: renderWidth, height: renderHeight, luma, cb: empty(), cr: empty(), quantized };
+  }
+
+  /**
    * The frame's luma with its chroma left at the model's size, 8-bit with saturation applied (into
-   * `chromaOut` when given: Cb then Cr): what a render's encoder takes, whose ffmpeg upscales it.
+   * `chromaOut` when given: Cb then Cr; chroma.quantized as it is when it has that): what a render's
+   * encoder takes, whose ffmpeg upscales it.
    */
   split(frame: LumaFrame, chroma: LowResChroma, chromaOut?: Uint8Array): SplitYuvFrame {
     const { frameWidth, frameHeight, lumaRange, saturation } = this.options;
-    const planes = quantizeChroma(chroma.cb, chroma.cr, lumaRange, saturation ?? COLORIZE_DEFAULTS.saturation, chromaOut);
+    const planes =
+      chroma.quantized ?? quantizeChroma(chroma.cb, chroma.cr, lumaRange, saturation ?? COLORIZE_DEFAULTS.saturation, chromaOut);
     return {
       index: frame.index,
       width: frameWidth,

@@ -26,8 +26,15 @@ export interface LowResChroma {
   height: number;
   /** Model input: luma in [0,1], width*height. */
   luma: Float32Array;
+  /** Empty (length 0) when `quantized` holds the chroma instead. */
   cb: Float32Array;
   cr: Float32Array;
+  /**
+   * The chroma already as the encoder takes it (SplitYuvFrame.chroma: quantizeChroma of the model's
+   * planes), made by the inference process for a render that does not stabilize (no pins): cb and
+   * cr are then empty. The stabilizer's 'off' strength passes such frames through as they are.
+   */
+  quantized?: Uint8Array;
 }
 
 /** A colourized frame ready for the encoder: yuv420p planes, luma identical to the source. */

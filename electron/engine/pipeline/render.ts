@@ -277,12 +277,12 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
   const lumaPool = new BufferPool(info.video.outputWidth * info.video.outputHeight, INFERENCE_IN_FLIGHT + 8);
   const chromaPool = new BufferPool(2 * render.width * render.height, 8);
 
-  const writeFrame = async (frame: SplitYuvFrame, planes: Uint8Array) => {
+  const writeFrame = async (frame: SplitYuvFrame, planes: Uint8Array | null) => {
     if (!encoder) await openSegment(frame.index);
     const { y } = frame;
     await encoder!.write(frame, () => {
       lumaPool.give(y);
-      chromaPool.give(planes);
+      if (planes) chromaPool.give(planes);
     });
     framesInSegment++;
     meter.advance(1);
@@ -298,8 +298,8 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       if (!luma) return;
       released.shift();
       pendingLuma.delete(chroma.index);
-      const planes = chromaPool.take();
-      await writeFrame(colorizer.split(luma, chroma, planes), planes);
+      const planes = chroma.quantized ? null : chromaPool.take();
+      await writeFrame(colorizer.split(luma, chroma, planes ?? undefined), planes);
     }
   };
 
@@ -349,9 +349,16 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
         pool: lumaPool,
         modelSize: colorizer.modelSize,
       });
+      // Unstabilized chroma goes from the model to the encoder untouched: the inference process
+      // quantizes it (a quarter of the bytes to carry back, and no float planes here at all).
+      const quantizeInModel = strength === 'off' && !pins;
       const predicted = mapOrdered(
         decoded,
-        async (frame) => ({ frame, chroma: frame.index <= pushedThrough ? null : await colorizer.predict(frame) }),
+        async (frame) => ({
+          frame,
+          chroma:
+            frame.index <= pushedThrough ? null : quantizeInModel ? await colorizer.predictQuantized(frame) : await colorizer.predict(frame),
+        }),
         INFERENCE_IN_FLIGHT,
       );
       for await (const { frame, chroma } of predicted) {

@@ -383,7 +383,10 @@ export class ChromaStabilizer {
     if (frame.width !== this.width || frame.height !== this.height) {
       throw new Error(`Stabilizer expects ${this.width}×${this.height} frames, got ${frame.width}×${frame.height}.`);
     }
-    if (frame.luma.length !== n || frame.cb.length !== n || frame.cr.length !== n) {
+    // 'off' only reads the luma (scene cuts) and passes the chroma on: its planes may be empty (the
+    // chroma is then LowResChroma.quantized, which the stabilizer's thread is not even sent).
+    const chromaInPlanes = !(this.strength === 'off' && frame.cb.length === 0 && frame.cr.length === 0);
+    if (frame.luma.length !== n || (chromaInPlanes && (frame.cb.length !== n || frame.cr.length !== n))) {
       throw new Error('Stabilizer frame planes do not match the frame size.');
     }
     if (this.expectedIndex !== null && frame.index !== this.expectedIndex) {

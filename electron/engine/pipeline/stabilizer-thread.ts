@@ -178,7 +178,7 @@ class ThreadStabilizer implements RenderStabilizer {
   readonly threaded = true;
   private readonly pending: Pending[] = [];
   /** The caller's luma of each frame pushed and not yet released (released frames carry it again). */
-  private readonly lumas = new Map<number, Pick<LowResChroma, 'width' | 'height' | 'luma'>>();
+  private readonly lumas = new Map<number, Pick<LowResChroma, 'width' | 'height' | 'luma' | 'quantized'>>();
   private readonly spare: Float32Array[] = [];
   private failure: Error | null = null;
   private closed = false;
@@ -258,9 +258,9 @@ class ThreadStabilizer implements RenderStabilizer {
   private toBatch(reply: StabilizerReply): StabilizedBatch {
     if (reply.type !== 'result') throw stabilizerFailed(`unexpected ${reply.type} reply`);
     const released = reply.released.map((frame): LowResChroma => {
-      const { width, height, luma } = this.lumas.get(frame.index)!;
+      const { width, height, luma, quantized } = this.lumas.get(frame.index)!;
       this.lumas.delete(frame.index);
-      return { index: frame.index, width, height, luma, cb: frame.cb, cr: frame.cr };
+      return { index: frame.index, width, height, luma, cb: frame.cb, cr: frame.cr, ...(quantized ? { quantized } : {}) };
     });
     for (const plane of reply.spare) if (this.spare.length < SPARE_PLANES) this.spare.push(plane);
     return { released, cuts: reply.cuts, lastEmitted: reply.lastEmitted };
@@ -272,8 +272,10 @@ class ThreadStabilizer implements RenderStabilizer {
     const luma = this.copyOf(frame.luma);
     const cb = ownsBuffer(frame.cb) ? frame.cb : this.copyOf(frame.cb);
     const cr = ownsBuffer(frame.cr) && frame.cr.buffer !== cb.buffer ? frame.cr : this.copyOf(frame.cr);
+    // Quantized chroma stays here (only 'off' takes it, and passes it through untouched).
     const wire: LowResChroma = { index: frame.index, width: frame.width, height: frame.height, luma, cb, cr };
-    this.lumas.set(frame.index, { width: frame.width, height: frame.height, luma: frame.luma });
+    const { quantized } = frame;
+    this.lumas.set(frame.index, { width: frame.width, height: frame.height, luma: frame.luma, ...(quantized ? { quantized } : {}) });
     const reply = await this.request({ type: 'push', frame: wire }, [luma.buffer, cb.buffer, cr.buffer] as ArrayBuffer[]);
     return this.toBatch(reply);
   }
