@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rgbToCbCr } from '../../electron/engine/model/contracts.js';
 import { startInference, type InferenceSession } from '../../electron/engine/model/inference-client.js';
 import { loadManifest } from '../../electron/engine/model/manifest.js';
+import { quantizeChroma } from '../../electron/engine/pipeline/chroma-merge.js';
 import type { NoticeEvent } from '../../electron/common/types.js';
 import { conv3x3, ensureFixtureModels, fixtureModelDir, fixtureWeights, maxAbsDiff, sampleLuma } from '../helpers/models.js';
 
@@ -127,6 +128,34 @@ describe('inference through the forked process', () => {
     expect(maxAbsDiff(cb, expected.cb)).toBeLessThan(TOLERANCE);
     expect(maxAbsDiff(cr, expected.cr)).toBeLessThan(TOLERANCE);
     expect(spread(cb) + spread(cr)).toBeGreaterThan(0.02);
+  });
+
+  it('quantizes in the process exactly as the host would quantize the float planes', async () => {
+    session = await startInference({ manifest: loadManifest(fixtureModelDir('fixture-chroma')), device: 'cpu', threads: 1 });
+    const [n, h, w] = [1, 16, 24];
+    const luma = sampleLuma(n, h, w, 13);
+    const { cb, cr } = await session.infer(luma, n, h, w);
+    for (const [range, saturation] of [
+      ['tv', 1],
+      ['pc', 1],
+      ['tv', 1.7],
+      ['pc', 0.35],
+      ['tv', 0],
+    ] as const) {
+      const codes = await session.inferQuantized(luma, n, h, w, { range, saturation });
+      expect(codes).toBeInstanceOf(Uint8Array);
+      expect(Buffer.from(codes).equals(Buffer.from(quantizeChroma(cb, cr, range, saturation)))).toBe(true);
+    }
+    // Saturation that clips: the codes still match (clamped the same way).
+    expect(new Set(await session.inferQuantized(luma, n, h, w, { range: 'pc', saturation: 9 })).has(255)).toBe(true);
+  });
+
+  it('refuses a malformed quantize request before it reaches the process', async () => {
+    session = await startInference({ manifest: loadManifest(fixtureModelDir('fixture-chroma')), device: 'cpu', threads: 1 });
+    const luma = sampleLuma(1, 8, 8, 1);
+    expect(() => session!.inferQuantized(luma, 1, 8, 8, { range: 'full' as 'pc', saturation: 1 })).toThrow(RangeError);
+    expect(() => session!.inferQuantized(luma, 1, 8, 8, { range: 'tv', saturation: Number.NaN })).toThrow(RangeError);
+    expect(() => session!.inferQuantized(new Float32Array(10), 1, 8, 8, { range: 'tv', saturation: 1 })).toThrow(RangeError);
   });
 
   it('refuses batches of the wrong shape before they reach the process', async () => {

@@ -64,6 +64,24 @@ describe('ChromaStabilizer', () => {
     expect(stabilizer.cuts).toEqual([small.cutAt]);
   });
 
+  it("takes frames whose chroma is quantized elsewhere (empty planes) when 'off' only, with the same cuts", () => {
+    const off = new ChromaStabilizer({ strength: 'off', width: small.width, height: small.height });
+    for (const { model } of small.frames) {
+      const quantized = new Uint8Array(2 * model.luma.length).fill(model.index);
+      const frame = { ...model, cb: new Float32Array(0), cr: new Float32Array(0), quantized };
+      const out = off.push(frame);
+      expect(out).toEqual([frame]);
+      expect(out[0].quantized).toBe(quantized);
+    }
+    expect(off.cuts).toEqual([small.cutAt]);
+    const { model } = small.frames[0];
+    const empty = { ...model, cb: new Float32Array(0), cr: new Float32Array(0) };
+    expect(() => new ChromaStabilizer({ strength: 'medium', width: small.width, height: small.height }).push(empty)).toThrow(/planes/);
+    expect(() =>
+      new ChromaStabilizer({ strength: 'off', width: small.width, height: small.height }).push({ ...model, cb: new Float32Array(0) }),
+    ).toThrow(/planes/);
+  });
+
   for (const clip of [small, large]) {
     it(`cuts static-region flicker by at least 60% at 'medium' (${clip.width}×${clip.height})`, () => {
       const raw = clip.frames.map((f) => f.model);

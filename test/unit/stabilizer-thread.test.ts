@@ -32,6 +32,28 @@ afterEach(async () => {
 });
 
 describe('the render stabilizer on a worker thread', () => {
+  it("passes chroma quantized elsewhere through 'off' untouched (the thread gets the luma only), with ChromaStabilizer's cuts", async () => {
+    const reference = new ChromaStabilizer({ strength: 'off', ...size });
+    const thread = await threaded('off');
+    const gotCuts: number[] = [];
+    for (let i = 0; i < clip.frames.length; i++) {
+      reference.push(frame(i));
+      const quantized = new Uint8Array(2 * size.width * size.height).fill(i);
+      const mine = { ...frame(i), cb: new Float32Array(0), cr: new Float32Array(0), quantized };
+      const batch = await thread.push(mine);
+      gotCuts.push(...batch.cuts);
+      expect(batch.released).toHaveLength(1);
+      expect(batch.released[0].index).toBe(i);
+      expect(batch.released[0].quantized).toBe(quantized);
+      expect(batch.released[0].luma).toBe(mine.luma);
+      expect(batch.released[0].cb.length + batch.released[0].cr.length).toBe(0);
+    }
+    gotCuts.push(...(await thread.flush()).cuts);
+    expect(gotCuts).toEqual(reference.cuts);
+    expect(gotCuts.length).toBeGreaterThan(0);
+    expect(bytes(await thread.snapshot())).toEqual(bytes(reference.snapshot()));
+  });
+
   for (const strength of ['off', 'low', 'medium', 'high'] as const) {
     it(`gives ChromaStabilizer's frames, cuts and snapshots bit for bit, and resumes from a snapshot (--stabilize ${strength})`, async () => {
       const reference = new ChromaStabilizer({ strength, ...size });
