@@ -117,7 +117,12 @@ class InferenceWorker {
       return;
     }
     if (quantize !== undefined && !validQuantizing(quantize)) {
-      this.#send({ type: 'infer-error', id, kind: 'other', message: 'The inference process got a frame with a malformed quantize request.' });
+      this.#send({
+        type: 'infer-error',
+        id,
+        kind: 'other',
+        message: 'The inference process got a frame with a malformed quantize request.',
+      });
       return;
     }
     try {

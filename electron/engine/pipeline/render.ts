@@ -357,7 +357,11 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
         async (frame) => ({
           frame,
           chroma:
-            frame.index <= pushedThrough ? null : quantizeInModel ? await colorizer.predictQuantized(frame) : await colorizer.predict(frame),
+            frame.index <= pushedThrough
+              ? null
+              : quantizeInModel
+                ? await colorizer.predictQuantized(frame)
+                : await colorizer.predict(frame),
         }),
         INFERENCE_IN_FLIGHT,
       );
