@@ -3,7 +3,7 @@
 // messages, the child killed on abort, and a failed exit turned into an EngineError a person can read.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { finished, type Readable, type Writable } from 'node:stream';
 import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
 import { processBudget } from '../process-budget.js';
 import type { EngineErrorCode } from '../../common/types.js';
@@ -237,6 +237,10 @@ export async function* fixedSizeFrames(
   pool?: BufferPool,
 ): AsyncGenerator<Uint8Array> {
   const newFrame = () => (pool && pool.bytes === frameBytes ? pool.take() : new Uint8Array(frameBytes));
+  if (isReadable(stream)) {
+    yield* readableFrames(stream, frameBytes, onTruncated, newFrame);
+    return;
+  }
   let frame = newFrame();
   let filled = 0;
   for await (const chunk of stream) {
@@ -252,6 +256,77 @@ export async function* fixedSizeFrames(
         filled = 0;
       }
     }
+  }
+  if (filled !== 0) throw await onTruncated(filled);
+}
+
+function isReadable(stream: AsyncIterable<Buffer>): stream is Readable & AsyncIterable<Buffer> {
+  const candidate = stream as Partial<Readable>;
+  return typeof candidate.on === 'function' && typeof candidate.pause === 'function' && typeof candidate.resume === 'function';
+}
+
+/** Whole frames cut from a Readable and not yet taken before it is paused. */
+const FRAMES_CUT_AHEAD = 1;
+
+/**
+ * fixedSizeFrames of a Node stream: each chunk is copied into its frame as it arrives ('data'), and
+ * the stream is paused while a whole frame waits unread, so memory stays flat with one wake-up per
+ * frame instead of one per chunk (a pipe gives 64 KiB at a time). Ended early, it destroys the
+ * stream, as leaving a for-await over it would.
+ */
+async function* readableFrames(
+  stream: Readable,
+  frameBytes: number,
+  onTruncated: (bytesInFrame: number) => Error | Promise<Error>,
+  newFrame: () => Uint8Array,
+): AsyncGenerator<Uint8Array> {
+  const ready: Uint8Array[] = [];
+  let frame = newFrame();
+  let filled = 0;
+  let ended = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  const onData = (chunk: Buffer) => {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(frameBytes - filled, chunk.length - offset);
+      frame.set(offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === frameBytes) {
+        ready.push(frame);
+        frame = newFrame();
+        filled = 0;
+      }
+    }
+    if (ready.length >= FRAMES_CUT_AHEAD) stream.pause();
+    wake?.();
+  };
+  const stopWatching = finished(stream, { writable: false }, (error) => {
+    if (error) failure ??= error;
+    ended = true;
+    wake?.();
+  });
+  stream.on('data', onData);
+  let complete = false;
+  try {
+    for (;;) {
+      const next = ready.shift();
+      if (next) {
+        if (ready.length < FRAMES_CUT_AHEAD && !ended) stream.resume();
+        yield next;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+    complete = true;
+  } finally {
+    stream.off('data', onData);
+    stopWatching();
+    if (!complete) stream.destroy();
   }
   if (filled !== 0) throw await onTruncated(filled);
 }
