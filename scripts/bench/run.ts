@@ -456,8 +456,9 @@ if (args.only === 'targets') {
   }
   const medians = Object.fromEntries(Object.keys(reps[0]).map((key) => [key, median(reps.map((r) => r[key]))]));
   // Peak memory of the process tree at 4K, short and 3x as long (once: it is a peak, not a rate).
-  const short4k = await makeClip('4k-short.mp4', 2, { width: 3840, height: 2160 });
-  const long4k = await makeClip('4k-long.mp4', 6, { width: 3840, height: 2160 });
+  // The short clip is one whole 4 s segment, so x264 and every queue reach their working size in it.
+  const short4k = await makeClip('4k-short.mp4', 4, { width: 3840, height: 2160 });
+  const long4k = await makeClip('4k-long.mp4', 12, { width: 3840, height: 2160 });
   const mem4kShort = await runCli(short4k, ['--stabilize', 'medium', '--device', device]);
   const mem4kLong = await runCli(long4k, ['--stabilize', 'medium', '--device', device]);
   const targets = {
