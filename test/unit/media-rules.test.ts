@@ -230,21 +230,26 @@ describe('encode and mux plans', () => {
     expect(() => segmentEncoderArgs({ ...base, width: 321 }, '/work/.tmp')).toThrow(expect.objectContaining({ code: 'bad-option' }));
   });
 
-  it("caps x264's look-ahead above 1080p so 4K stays within memory, and leaves smaller films at their preset's", () => {
+  it("caps x264's frames above 1080p so 4K stays within memory, and leaves smaller films at their preset's", () => {
     const base = { path: '/work/seg-00001.mp4', frameRate: { num: 25, den: 1 }, colorRange: 'tv' as const };
+    const argsFor = (width: number, height: number, preset?: string) =>
+      segmentEncoderArgs({ ...base, width, height, preset }, '/work/.tmp');
     const lookahead = (width: number, height: number, preset?: string) => {
-      const args = segmentEncoderArgs({ ...base, width, height, preset }, '/work/.tmp');
+      const args = argsFor(width, height, preset);
       const at = args.indexOf('-rc-lookahead');
       return at < 0 ? null : Number(args[at + 1]);
     };
     expect(lookahead(1920, 1080)).toBeNull();
     expect(lookahead(1920, 1088)).toBeNull();
     expect(lookahead(1280, 720, 'placebo')).toBeNull();
-    expect(lookahead(3840, 2160)).toBe(10);
-    expect(lookahead(3840, 2160, 'veryfast')).toBeNull(); // its own 10 frames
+    expect(lookahead(3840, 2160)).toBe(5);
+    expect(lookahead(3840, 2160, 'veryfast')).toBe(5); // its own is 10
     expect(lookahead(3840, 2160, 'ultrafast')).toBeNull();
-    expect(lookahead(2560, 1440)).toBe(22);
-    expect(lookahead(7680, 4320, 'slow')).toBe(2);
+    expect(lookahead(2560, 1440)).toBe(20);
+    expect(lookahead(7680, 4320, 'slow')).toBe(1);
+    // Capped, the threaded look-ahead's extra frames go too; uncapped, x264 keeps its defaults.
+    expect(argsFor(3840, 2160).join(' ')).toContain('-x264-params sync-lookahead=0');
+    expect(argsFor(1920, 1080).join(' ')).not.toContain('sync-lookahead');
     expect(segmentEncoderArgs({ ...base, width: 3840, height: 2160, codec: 'h265' }, '/work/.tmp')).not.toContain('-rc-lookahead');
   });
 
