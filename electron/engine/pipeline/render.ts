@@ -22,7 +22,7 @@ import { jobPins } from '../pins/job-pins.js';
 import { PinStage } from '../pins/pin-stage.js';
 import { FrameColorizer } from './colorizer.js';
 import type { LowResChroma, LumaFrame, SplitYuvFrame } from './frames.js';
-import { JobStore, defaultWorkDir, jobFingerprint } from './job.js';
+import { JobStore, defaultWorkDir, jobFingerprint, type SegmentRecord } from './job.js';
 import { mapOrdered } from './ordered-map.js';
 import { stabilizerStateId } from './stabilize.js';
 import { openRenderStabilizer, type RenderStabilizer, type StabilizedBatch } from './stabilizer-thread.js';
@@ -30,6 +30,8 @@ import { ProgressMeter } from './progress.js';
 
 /** Frames in flight between decoder and model: enough to keep the model busy, few enough to stay small. */
 const INFERENCE_IN_FLIGHT = 3;
+/** The largest frame whose segments finish in the background (see closeSegment). */
+const BACKGROUND_FINISH_MAX_PIXELS = 1920 * 1088;
 const SEGMENT_EXTENSION = '.mp4';
 
 interface SegmentState {
@@ -254,21 +256,56 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     });
   };
 
+  // A closed segment's encoder still has to encode the frames x264 holds in its look-ahead (about a
+  // second at 768x432, six at 1080p here), during which the model would wait. So the next segment
+  // starts while it finishes, and the segment is recorded for resume once its file
+  // is complete; at most one finishes at a time. Not above 1080p: two x264s at 4K would take the
+  // process tree past 1.5 GB.
+  const finishInBackground = info.video.outputWidth * info.video.outputHeight <= BACKGROUND_FINISH_MAX_PIXELS;
+  let finishing: { encoder: SegmentEncoder; recorded: Promise<void> } | null = null;
+
+  const settleFinishing = async () => {
+    if (!finishing) return;
+    const { recorded } = finishing;
+    await recorded;
+    finishing = null;
+  };
+
+  const recordSegment = async (closing: SegmentEncoder, state: SegmentState, segment: SegmentRecord & { stateFile: string }) => {
+    await closing.finish();
+    await writeFileAtomic(job.pathOf(segment.stateFile), serialize(state));
+    await job.addSegment(segment);
+    progress('colorizing');
+  };
+
   const closeSegment = async () => {
     if (!encoder) return;
-    await encoder.finish();
+    await settleFinishing();
+    const closing = encoder;
     encoder = null;
-    const stateFile = `seg-${String(segmentIndex).padStart(5, '0')}.state`;
+    // The stabilizer as it is now (no push in flight): the state a resume restores.
     const state: SegmentState = {
       stabilizer: await stabilizer.snapshot(),
       released: [...released],
       pushedThrough: lastEmitted,
       sceneCuts: sceneCuts.filter((cut) => cut <= lastEmitted),
     };
-    await writeFileAtomic(job.pathOf(stateFile), serialize(state));
-    await job.addSegment({ index: segmentIndex, startFrame: segmentStart, frameCount: framesInSegment, file: segmentFile, stateFile });
+    const name = `seg-${String(segmentIndex).padStart(5, '0')}`;
+    const segment = {
+      index: segmentIndex,
+      startFrame: segmentStart,
+      frameCount: framesInSegment,
+      file: segmentFile,
+      stateFile: `${name}.state`,
+    };
     segmentIndex++;
-    progress('colorizing');
+    const recorded = recordSegment(closing, state, segment);
+    if (finishInBackground) {
+      recorded.catch(() => undefined); // thrown where it is settled
+      finishing = { encoder: closing, recorded };
+    } else {
+      await recorded;
+    }
   };
 
   // Full-resolution luma and model-size 8-bit chroma buffers go round: decoder (or quantizer) →
@@ -383,10 +420,15 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       take(await stabilizer.flush());
       await drain();
       await closeSegment();
+      await settleFinishing();
     }
   } catch (error) {
     const active = encoder as SegmentEncoder | null;
+    const background = finishing as { encoder: SegmentEncoder; recorded: Promise<void> } | null;
     await active?.abort().catch(() => undefined);
+    // A segment that was finishing is kept for resume unless the render was cancelled.
+    if (signal?.aborted) await background?.encoder.abort().catch(() => undefined);
+    await background?.recorded.catch(() => undefined);
     if (signal?.aborted) throw cancelledError();
     // Keep the work folder only when there is something to resume from: a damaged input would
     // fail the same way again, and an empty job is just litter beside the output.
