@@ -116,7 +116,7 @@ export async function* readRawFrames(file: string, options: RawFrameOptions): As
         stderr,
       );
     };
-    yield* fixedSizeFrames(child.stdout as AsyncIterable<Buffer>, bytes, truncated);
+    yield* fixedSizeFrames(child.stdout, bytes, truncated);
     const code = await exited;
     if (code !== 0) {
       throw new EngineError('ffmpeg-failed', `ffmpeg could not decode ${file}; is it a valid video file?`, stderr);

@@ -295,12 +295,7 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
         );
       };
       const model = plan.model;
-      const fullFrames = fixedSizeFrames(
-        child.stdout as AsyncIterable<Buffer>,
-        frameBytes,
-        truncated,
-        bytesPerSample === 1 ? options.pool : undefined,
-      );
+      const fullFrames = fixedSizeFrames(child.stdout, frameBytes, truncated, bytesPerSample === 1 ? options.pool : undefined);
       if (!model) {
         for await (const frame of fullFrames) {
           yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth) };
@@ -313,7 +308,7 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
         // that the frame we wait for is not on.
         const smallPool = new BufferPool(model.width * model.height * 2, PAIRS_AHEAD + 4);
         const pairs = new FramePairs(
-          [fullFrames, fixedSizeFrames(child.extraOutputs[0] as AsyncIterable<Buffer>, smallPool.bytes, truncated, smallPool)],
+          [fullFrames, fixedSizeFrames(child.extraOutputs[0], smallPool.bytes, truncated, smallPool)],
           truncated,
         );
         try {

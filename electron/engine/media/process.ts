@@ -223,70 +223,35 @@ function trimReason(reason: string): string {
   return cleaned.length > 200 ? `${cleaned.slice(0, 200)}…` : cleaned;
 }
 
+/** Whole frames cut from the stream and not yet taken before it is paused. */
+const FRAMES_CUT_AHEAD = 1;
+
 /**
  * Cuts a raw-video byte stream into frames of `frameBytes` each, one new Uint8Array (own
  * ArrayBuffer) per frame, so consumers may keep, transfer or post it. A stream that ends inside a
  * frame throws what `onTruncated` makes of it (it may wait for the process first, so that the
  * process's own failure is the error reported).
+ *
+ * Each chunk is copied into its frame as it arrives ('data'), and the stream is paused while a whole
+ * frame waits unread, so memory stays flat with one wake-up per frame instead of one per chunk (a
+ * pipe gives 64 KiB at a time). Ended early, it destroys the stream, as leaving a for-await over it
+ * would.
  */
 export async function* fixedSizeFrames(
-  stream: AsyncIterable<Buffer>,
+  stream: Readable,
   frameBytes: number,
   onTruncated: (bytesInFrame: number) => Error | Promise<Error>,
   /** Frames are taken from this pool (of frameBytes buffers) instead of allocated. */
   pool?: BufferPool,
 ): AsyncGenerator<Uint8Array> {
   const newFrame = () => (pool && pool.bytes === frameBytes ? pool.take() : new Uint8Array(frameBytes));
-  if (isReadable(stream)) {
-    yield* readableFrames(stream, frameBytes, onTruncated, newFrame);
-    return;
-  }
-  let frame = newFrame();
-  let filled = 0;
-  for await (const chunk of stream) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(frameBytes - filled, chunk.length - offset);
-      frame.set(chunk.subarray(offset, offset + take), filled);
-      filled += take;
-      offset += take;
-      if (filled === frameBytes) {
-        yield frame;
-        frame = newFrame();
-        filled = 0;
-      }
-    }
-  }
-  if (filled !== 0) throw await onTruncated(filled);
-}
-
-function isReadable(stream: AsyncIterable<Buffer>): stream is Readable & AsyncIterable<Buffer> {
-  const candidate = stream as Partial<Readable>;
-  return typeof candidate.on === 'function' && typeof candidate.pause === 'function' && typeof candidate.resume === 'function';
-}
-
-/** Whole frames cut from a Readable and not yet taken before it is paused. */
-const FRAMES_CUT_AHEAD = 1;
-
-/**
- * fixedSizeFrames of a Node stream: each chunk is copied into its frame as it arrives ('data'), and
- * the stream is paused while a whole frame waits unread, so memory stays flat with one wake-up per
- * frame instead of one per chunk (a pipe gives 64 KiB at a time). Ended early, it destroys the
- * stream, as leaving a for-await over it would.
- */
-async function* readableFrames(
-  stream: Readable,
-  frameBytes: number,
-  onTruncated: (bytesInFrame: number) => Error | Promise<Error>,
-  newFrame: () => Uint8Array,
-): AsyncGenerator<Uint8Array> {
   const ready: Uint8Array[] = [];
   let frame = newFrame();
   let filled = 0;
   let ended = false;
   let failure: unknown = null;
   let wake: (() => void) | null = null;
-  const onData = (chunk: Buffer) => {
+  const cutIntoFrames = (chunk: Buffer) => {
     let offset = 0;
     while (offset < chunk.length) {
       const take = Math.min(frameBytes - filled, chunk.length - offset);
@@ -307,7 +272,7 @@ async function* readableFrames(
     ended = true;
     wake?.();
   });
-  stream.on('data', onData);
+  stream.on('data', cutIntoFrames);
   let complete = false;
   try {
     for (;;) {
@@ -324,7 +289,7 @@ async function* readableFrames(
     }
     complete = true;
   } finally {
-    stream.off('data', onData);
+    stream.off('data', cutIntoFrames);
     stopWatching();
     if (!complete) stream.destroy();
   }
