@@ -5,7 +5,14 @@ import { processBudget } from '../process-budget.js';
 import type { DeviceChoice, ExecutionProvider, NoticeEvent } from '../../common/types.js';
 import { forkLauncher, type ChildExit, type InferenceChild, type InferenceLauncher } from './launcher.js';
 import { verifyModelFile, type ModelManifest } from './manifest.js';
-import type { ChildMessage, ChromaQuantizing, FloatInferResult, QuantizedInferResult, ReadyMessage } from './protocol.js';
+import {
+  isChromaQuantizing,
+  type ChildMessage,
+  type ChromaQuantizing,
+  type FloatInferResult,
+  type QuantizedInferResult,
+  type ReadyMessage,
+} from './protocol.js';
 import { chooseProviders, failedProviderNotice, listAvailableProviders, unavailableProviderNotice } from './providers.js';
 
 export type { InferenceLauncher } from './launcher.js';
@@ -135,9 +142,12 @@ class InferenceClient implements InferenceSession {
   }
 
   inferQuantized(batch: Float32Array, n: number, h: number, w: number, quantize: ChromaQuantizing): Promise<Uint8Array> {
+    if (!isChromaQuantizing(quantize)) {
+      throw new RangeError(
+        `inferQuantized: quantize must be { range: 'tv' | 'pc', saturation: a finite number }, got ${JSON.stringify(quantize)}`,
+      );
+    }
     const { range, saturation } = quantize;
-    if (range !== 'tv' && range !== 'pc') throw new RangeError(`inferQuantized: range must be 'tv' or 'pc', got ${String(range)}`);
-    if (!Number.isFinite(saturation)) throw new RangeError(`inferQuantized: saturation must be a finite number, got ${saturation}`);
     return this.#request(batch, n, h, w, undefined, { range, saturation }) as Promise<Uint8Array>;
   }
 

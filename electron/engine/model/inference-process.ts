@@ -5,15 +5,15 @@ import { isEngineError } from '../errors.js';
 import type { ModelManifest } from './manifest.js';
 import { checkContract, classifyInferError, openModel, runBatch, shortReason, type OpenedModel } from './onnx-session.js';
 import { PinsGraph } from './pins-session.js';
-import type { ChildMessage, ChromaQuantizing, HostMessage, InferRequest, LoadRequest, ParentPort } from './protocol.js';
+import {
+  isChromaQuantizing,
+  type ChildMessage,
+  type HostMessage,
+  type InferRequest,
+  type LoadRequest,
+  type ParentPort,
+} from './protocol.js';
 import { quantizeChroma } from '../pipeline/chroma-merge.js';
-
-/** A request's `quantize`, checked: what quantizeChroma takes, nothing else. */
-function validQuantizing(quantize: unknown): quantize is ChromaQuantizing {
-  if (typeof quantize !== 'object' || quantize === null) return false;
-  const { range, saturation } = quantize as Record<string, unknown>;
-  return (range === 'tv' || range === 'pc') && typeof saturation === 'number' && Number.isFinite(saturation);
-}
 
 interface ElectronParentPort {
   postMessage(message: unknown): void;
@@ -116,7 +116,7 @@ class InferenceWorker {
       this.#send({ type: 'infer-error', id, kind: 'other', message: 'The inference process got a frame before a model was loaded.' });
       return;
     }
-    if (quantize !== undefined && !validQuantizing(quantize)) {
+    if (quantize !== undefined && !isChromaQuantizing(quantize)) {
       this.#send({
         type: 'infer-error',
         id,

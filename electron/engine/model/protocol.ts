@@ -10,6 +10,13 @@ export interface ChromaQuantizing {
   saturation: number;
 }
 
+/** A `quantize` as quantizeChroma takes it, and nothing else (checked on both sides of the pipe). */
+export function isChromaQuantizing(quantize: unknown): quantize is ChromaQuantizing {
+  if (typeof quantize !== 'object' || quantize === null) return false;
+  const { range, saturation } = quantize as Record<string, unknown>;
+  return (range === 'tv' || range === 'pc') && typeof saturation === 'number' && Number.isFinite(saturation);
+}
+
 // ----- host → inference process -------------------------------------------------------------
 
 export interface LoadRequest {
