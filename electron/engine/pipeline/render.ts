@@ -34,6 +34,12 @@ const INFERENCE_IN_FLIGHT = 3;
 const BACKGROUND_FINISH_MAX_PIXELS = 1920 * 1088;
 const SEGMENT_EXTENSION = '.mp4';
 
+/** A closed segment whose encoder is still finishing, and its recording for resume once it has. */
+interface FinishingSegment {
+  encoder: SegmentEncoder;
+  recorded: Promise<void>;
+}
+
 interface SegmentState {
   stabilizer: Uint8Array | ArrayBuffer;
   /** Frames the stabilizer already released that belong to the next segment (only after a flush). */
@@ -258,11 +264,11 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
 
   // A closed segment's encoder still has to encode the frames x264 holds in its look-ahead (about a
   // second at 768x432, six at 1080p here), during which the model would wait. So the next segment
-  // starts while it finishes, and the segment is recorded for resume once its file
-  // is complete; at most one finishes at a time. Not above 1080p: two x264s at 4K would take the
-  // process tree past 1.5 GB.
+  // starts while it finishes, and the segment is recorded for resume once its file is complete; at
+  // most one finishes at a time. Not above 1080p: two x264s at 4K would take the process tree past
+  // 1.5 GB.
   const finishInBackground = info.video.outputWidth * info.video.outputHeight <= BACKGROUND_FINISH_MAX_PIXELS;
-  let finishing: { encoder: SegmentEncoder; recorded: Promise<void> } | null = null;
+  let finishing: FinishingSegment | null = null;
 
   const settleFinishing = async () => {
     if (!finishing) return;
@@ -290,13 +296,12 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       pushedThrough: lastEmitted,
       sceneCuts: sceneCuts.filter((cut) => cut <= lastEmitted),
     };
-    const name = `seg-${String(segmentIndex).padStart(5, '0')}`;
     const segment = {
       index: segmentIndex,
       startFrame: segmentStart,
       frameCount: framesInSegment,
       file: segmentFile,
-      stateFile: `${name}.state`,
+      stateFile: `seg-${String(segmentIndex).padStart(5, '0')}.state`,
     };
     segmentIndex++;
     const recorded = recordSegment(closing, state, segment);
@@ -424,7 +429,7 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     }
   } catch (error) {
     const active = encoder as SegmentEncoder | null;
-    const background = finishing as { encoder: SegmentEncoder; recorded: Promise<void> } | null;
+    const background = finishing as FinishingSegment | null;
     await active?.abort().catch(() => undefined);
     // A segment that was finishing is kept for resume unless the render was cancelled.
     if (signal?.aborted) await background?.encoder.abort().catch(() => undefined);
