@@ -303,6 +303,17 @@ const decodeOnlyCpuMs = async (clip: string, clipFrames: number) => {
   await runFfmpeg(['-i', clip, '-map', '0:v:0', '-f', 'null', '-']);
   return (childrenCpuMs() - cpuBefore) / clipFrames;
 };
+/**
+ * The render's colourized output transcoded alone (fps and CPU per frame), and x264's own CPU per
+ * frame on it and on the film's gray (each transcode less its decode alone).
+ */
+const colourTranscode = async (colourized: string, film: string, clipFrames: number, grayTranscodeCpuMs: number) => {
+  const cpu = { msPerFrame: 0 };
+  const fps = await transcodeOnly(colourized, clipFrames, cpu, true);
+  const x264ColourMs = cpu.msPerFrame - (await decodeOnlyCpuMs(colourized, clipFrames));
+  const x264GrayMs = grayTranscodeCpuMs - (await decodeOnlyCpuMs(film, clipFrames));
+  return { fps, cpuMs: cpu.msPerFrame, x264ColourMs, x264GrayMs };
+};
 const framesOnDisk = async (clip: string, clipFrames: number, cpu?: { msPerFrame: number }) => {
   const cpuBefore = childrenCpuMs() + ownCpuMs();
   const engine = createEngine();
@@ -367,19 +378,13 @@ if (args.only === 'targets') {
     const transcode432 = await transcodeOnly(shortClip, frames, transcode432Cpu);
     const colourized432 = path.join(workRoot, 'colourized-432.mp4');
     const colourized1080 = path.join(workRoot, 'colourized-1080.mp4');
-    const transcodeColour432Cpu = { msPerFrame: 0 };
-    const transcodeColour1080Cpu = { msPerFrame: 0 };
     const e2e432 = await runCli(shortClip, ['--stabilize', 'off', '--device', device, '--overwrite'], colourized432);
-    const transcodeColour432 = await transcodeOnly(colourized432, frames, transcodeColour432Cpu, true);
-    const colourCost432 = transcodeColour432Cpu.msPerFrame - (await decodeOnlyCpuMs(colourized432, frames));
-    const grayCost432 = transcode432Cpu.msPerFrame - (await decodeOnlyCpuMs(shortClip, frames));
+    const colour432 = await colourTranscode(colourized432, shortClip, frames, transcode432Cpu.msPerFrame);
     const e2e432Stabilized = await runCli(shortClip, ['--stabilize', 'medium', '--device', device]);
     const baseline = await framesOnDisk(shortClip, frames, baselineCpu);
     const transcode1080 = await transcodeOnly(clip1080, frames1080, transcode1080Cpu);
     const e2e1080 = await runCli(clip1080, ['--stabilize', 'off', '--device', device, '--overwrite'], colourized1080);
-    const transcodeColour1080 = await transcodeOnly(colourized1080, frames1080, transcodeColour1080Cpu, true);
-    const colourCost1080 = transcodeColour1080Cpu.msPerFrame - (await decodeOnlyCpuMs(colourized1080, frames1080));
-    const grayCost1080 = transcode1080Cpu.msPerFrame - (await decodeOnlyCpuMs(clip1080, frames1080));
+    const colour1080 = await colourTranscode(colourized1080, clip1080, frames1080, transcode1080Cpu.msPerFrame);
     const e2e1080Stabilized = await runCli(clip1080, ['--stabilize', 'medium', '--device', device]);
     const short1080 = await runCli(clip1080Short, ['--stabilize', 'off', '--device', device]);
     const short1080Stabilized = await runCli(clip1080Short, ['--stabilize', 'medium', '--device', device]);
@@ -400,10 +405,10 @@ if (args.only === 'targets') {
       bound1080Stabilized: ratio(e2e1080Stabilized.fps * (1 / model + 1 / transcode1080)),
       // Against a bound whose transcode encodes the colour the render has to encode (the render's
       // own output, transcoded alone), rather than the film's gray.
-      transcodeColour432Fps: round(transcodeColour432),
-      transcodeColour1080Fps: round(transcodeColour1080),
-      colourBound432: ratio(e2e432.fps * (1 / model + 1 / transcodeColour432)),
-      colourBound1080: ratio(e2e1080.fps * (1 / model + 1 / transcodeColour1080)),
+      transcodeColour432Fps: round(colour432.fps),
+      transcodeColour1080Fps: round(colour1080.fps),
+      colourBound432: ratio(e2e432.fps * (1 / model + 1 / colour432.fps)),
+      colourBound1080: ratio(e2e1080.fps * (1 / model + 1 / colour1080.fps)),
       vsBaseline: ratio(e2e432Stabilized.fps / baseline),
       // The same ratios from CPU time instead of wall time: what each frame costs the machine, which
       // a loaded machine disturbs far less. On an idle machine whose cores all three keep busy,
@@ -420,25 +425,25 @@ if (args.only === 'targets') {
       cpuBound432Stabilized: ratio((modelCpu.msPerFrame + transcode432Cpu.msPerFrame) / e2e432Stabilized.cpuMsPerFrame),
       cpuBound1080: ratio((modelCpu.msPerFrame + transcode1080Cpu.msPerFrame) / e2e1080.cpuMsPerFrame),
       cpuBound1080Stabilized: ratio((modelCpu.msPerFrame + transcode1080Cpu.msPerFrame) / e2e1080Stabilized.cpuMsPerFrame),
-      cpuTranscodeColour432Ms: round(transcodeColour432Cpu.msPerFrame),
-      cpuTranscodeColour1080Ms: round(transcodeColour1080Cpu.msPerFrame),
-      cpuColourBound432: ratio((modelCpu.msPerFrame + transcodeColour432Cpu.msPerFrame) / e2e432.cpuMsPerFrame),
-      cpuColourBound1080: ratio((modelCpu.msPerFrame + transcodeColour1080Cpu.msPerFrame) / e2e1080.cpuMsPerFrame),
+      cpuTranscodeColour432Ms: round(colour432.cpuMs),
+      cpuTranscodeColour1080Ms: round(colour1080.cpuMs),
+      cpuColourBound432: ratio((modelCpu.msPerFrame + colour432.cpuMs) / e2e432.cpuMsPerFrame),
+      cpuColourBound1080: ratio((modelCpu.msPerFrame + colour1080.cpuMs) / e2e1080.cpuMsPerFrame),
       // x264's CPU per frame on the colourized picture and on the gray one (each transcode less its
       // decode), and from them the most end to end ÷ bound (CPU) can be for any pipeline that has to
       // encode colour, even one with no host work at all: model + gray transcode over model + gray
       // transcode + x264's extra work for the colour.
-      cpuX264Colour432Ms: round(colourCost432),
-      cpuX264Gray432Ms: round(grayCost432),
-      cpuX264Colour1080Ms: round(colourCost1080),
-      cpuX264Gray1080Ms: round(grayCost1080),
+      cpuX264Colour432Ms: round(colour432.x264ColourMs),
+      cpuX264Gray432Ms: round(colour432.x264GrayMs),
+      cpuX264Colour1080Ms: round(colour1080.x264ColourMs),
+      cpuX264Gray1080Ms: round(colour1080.x264GrayMs),
       cpuBoundCeiling432: ratio(
         (modelCpu.msPerFrame + transcode432Cpu.msPerFrame) /
-          (modelCpu.msPerFrame + transcode432Cpu.msPerFrame + colourCost432 - grayCost432),
+          (modelCpu.msPerFrame + transcode432Cpu.msPerFrame + colour432.x264ColourMs - colour432.x264GrayMs),
       ),
       cpuBoundCeiling1080: ratio(
         (modelCpu.msPerFrame + transcode1080Cpu.msPerFrame) /
-          (modelCpu.msPerFrame + transcode1080Cpu.msPerFrame + colourCost1080 - grayCost1080),
+          (modelCpu.msPerFrame + transcode1080Cpu.msPerFrame + colour1080.x264ColourMs - colour1080.x264GrayMs),
       ),
       cpuVsBaseline: ratio(baselineCpu.msPerFrame / e2e432Stabilized.cpuMsPerFrame),
       // The most any pipeline could reach against the baseline here: end to end at the shared-CPU
