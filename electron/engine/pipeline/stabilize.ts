@@ -166,8 +166,6 @@ export class ChromaStabilizer {
   private readonly scale: number;
   private readonly gridWidth: number;
   private readonly gridHeight: number;
-  /** Scratch for upsampling on a halved grid. */
-  private readonly upsampleRows: Float32Array;
   private readonly window: WindowEntry[] = [];
   private readonly foundCuts: number[] = [];
   /** Forward state after the last emitted frame (null before the first), and a spare buffer. */
@@ -218,7 +216,6 @@ export class ChromaStabilizer {
     const n = strength === 'off' ? 0 : this.gridWidth * this.gridHeight;
     this.scratchA = new Float32Array(n);
     this.scratchB = new Float32Array(n);
-    this.upsampleRows = new Float32Array(halved && strength !== 'off' ? this.gridHeight * width : 0);
   }
 
   /** Scene cuts found so far: the index of each shot's first frame. */
@@ -410,7 +407,7 @@ export class ChromaStabilizer {
       const limits: MemoryLimits = {
         ...this.memoryLimits,
         driftTolerance: this.tuning.agreement.driftScale * link.tolerance,
-        drift: lumaDrift(entry.luma, this.carried.luma, link.warp, shift, this.scratchB, this.scratchA),
+        drift: lumaDrift(entry.luma, this.carried.luma, link.warp, shift, this.scratchA),
       };
       blendState(forward, entry, this.carried, link, limits);
     } else {
@@ -447,9 +444,9 @@ export class ChromaStabilizer {
     let cb: Float32Array;
     let cr: Float32Array;
     if (halved) {
-      const { width, height, upsampleRows: rows } = this;
-      cb = addDoubledCorrection(frame.cb, stableCb, entry.cb, width, height, rows, new Float32Array(width * height));
-      cr = addDoubledCorrection(frame.cr, stableCr, entry.cr, width, height, rows, new Float32Array(width * height));
+      const { width, height } = this;
+      cb = addDoubledCorrection(frame.cb, stableCb, entry.cb, width, height, new Float32Array(width * height));
+      cr = addDoubledCorrection(frame.cr, stableCr, entry.cr, width, height, new Float32Array(width * height));
       this.release(entry.cb);
       this.release(entry.cr);
     } else {
@@ -475,7 +472,7 @@ export class ChromaStabilizer {
     const tolerance = Math.min(a.maxTolerance, Math.max(a.minTolerance, a.toleranceScale * median)) / 255;
     const zeroAt = tolerance * a.falloffRatio + a.falloffLevels / 255;
     return {
-      trust: trustFromMismatch(this.scratchA, this.gridWidth, this.gridHeight, tolerance, zeroAt, this.scratchB, this.take()),
+      trust: trustFromMismatch(this.scratchA, this.gridWidth, this.gridHeight, tolerance, zeroAt, this.take()),
       tolerance,
     };
   }
