@@ -59,13 +59,13 @@ export function initState(out: ChromaState, frame: FramePlanes): ChromaState {
 /** Mean of a plane (e.g. a state's luma, for the global brightness shift against a frame). */
 export function planeMean(values: Float32Array): number {
   if (values.length === 0) return 0;
-  const call = kernelCall();
+  const call = kernelCall(values);
   return call.run.plane_sum(call.put(values), values.length) / values.length;
 }
 
 export function chromaMagnitude(cb: Float32Array, cr: Float32Array, out: Float32Array): Float32Array {
-  const call = kernelCall();
-  const at = call.reserve(out.byteLength);
+  const call = kernelCall(out);
+  const at = call.target(out);
   call.run.chroma_magnitude(call.put(cb), call.put(cr), out.length, at);
   return call.read(at, out);
 }
@@ -83,9 +83,9 @@ function putPlanes(call: KernelCall, planes: FramePlanes & { weight?: Float32Arr
   return call.struct([call.put(planes.cb), call.put(planes.cr), call.put(planes.magnitude), weight, call.put(planes.luma)]);
 }
 
-/** Room for a state's five planes of n, and the struct that points at them. */
-function reserveState(call: KernelCall, n: number): { struct: number; planes: number[] } {
-  const planes = [0, 1, 2, 3, 4].map(() => call.reserve(4 * n));
+/** Where a kernel writes a state's five planes (see KernelCall.target), and the struct that points there. */
+function targetState(call: KernelCall, state: ChromaState): { struct: number; planes: number[] } {
+  const planes = [state.cb, state.cr, state.magnitude, state.weight, state.luma].map((plane) => call.target(plane));
   return { struct: call.struct(planes), planes };
 }
 
@@ -94,8 +94,8 @@ function reserveState(call: KernelCall, n: number): { struct: number; planes: nu
  * (from a quarter-level histogram, enough for a grain estimate).
  */
 export function warpedMismatch(current: Float32Array, reference: Float32Array, warp: BlockWarp, shift: number, out: Float32Array): number {
-  const call = kernelCall();
-  const at = call.reserve(out.byteLength);
+  const call = kernelCall(out);
+  const at = call.target(out);
   const median = call.run.warped_mismatch(call.put(current), call.put(reference), putWarp(call, warp), shift, at);
   call.read(at, out);
   return median;
@@ -110,9 +110,9 @@ export function trustFromMismatch(
   zeroAt: number,
   out: Float32Array,
 ): Float32Array {
-  const call = kernelCall();
+  const call = kernelCall(out);
   const rows = call.reserve(out.byteLength);
-  const at = call.reserve(out.byteLength);
+  const at = call.target(out);
   call.run.trust_from_mismatch(call.put(mismatch), width, height, tolerance, zeroAt, rows, at);
   return call.read(at, out);
 }
@@ -142,9 +142,9 @@ export const UNLIMITED: MemoryLimits = { limit: Infinity, stillLimit: Infinity, 
  * and compression noise; a shadow or a fade moves a whole area and stays.
  */
 export function lumaDrift(current: Float32Array, stateLuma: Float32Array, warp: BlockWarp, shift: number, out: Float32Array): Float32Array {
-  const call = kernelCall();
+  const call = kernelCall(out);
   const rows = call.reserve(out.byteLength);
-  const at = call.reserve(out.byteLength);
+  const at = call.target(out);
   call.run.luma_drift(call.put(current), call.put(stateLuma), putWarp(call, warp), shift, rows, at);
   return call.read(at, out);
 }
@@ -159,8 +159,8 @@ export function lumaDrift(current: Float32Array, stateLuma: Float32Array, warp: 
 export function blendState(out: ChromaState, frame: FramePlanes, state: ChromaState, link: Link, limits: MemoryLimits): void {
   const { limit, stillTrustFrom, drift } = limits;
   const rise = limits.stillLimit > limit ? (limits.stillLimit - limit) / (1 - stillTrustFrom) : 0;
-  const call = kernelCall();
-  const target = reserveState(call, out.cb.length);
+  const call = kernelCall(out.cb);
+  const target = targetState(call, out);
   call.run.blend_state(
     target.struct,
     putPlanes(call, frame),
@@ -186,9 +186,9 @@ export function blendState(out: ChromaState, frame: FramePlanes, state: ChromaSt
  * vectors (a saturation loss): each is lengthened towards the mean magnitude, by at most maxGain.
  */
 export function finishForward(forward: ChromaState, maxGain: number, outCb: Float32Array, outCr: Float32Array): void {
-  const call = kernelCall();
-  const cb = call.reserve(outCb.byteLength);
-  const cr = call.reserve(outCr.byteLength);
+  const call = kernelCall(forward.cb);
+  const cb = call.target(outCb);
+  const cr = call.target(outCr);
   call.run.finish_forward(putPlanes(call, forward), outCb.length, maxGain, cb, cr);
   call.read(cb, outCb);
   call.read(cr, outCr);
@@ -203,9 +203,9 @@ export function combineWithFuture(
   outCb: Float32Array,
   outCr: Float32Array,
 ): void {
-  const call = kernelCall();
-  const cb = call.reserve(outCb.byteLength);
-  const cr = call.reserve(outCr.byteLength);
+  const call = kernelCall(forward.cb);
+  const cb = call.target(outCb);
+  const cr = call.target(outCr);
   call.run.combine_with_future(
     putPlanes(call, forward),
     putPlanes(call, future),
@@ -221,8 +221,8 @@ export function combineWithFuture(
 
 /** Mean over 2×2 boxes into a ceil(width/2) × ceil(height/2) grid (partial boxes at odd edges). */
 export function halve(source: Float32Array, width: number, height: number, out: Float32Array): Float32Array {
-  const call = kernelCall();
-  const at = call.reserve(out.byteLength);
+  const call = kernelCall(out);
+  const at = call.target(out);
   call.run.halve(call.put(source), width, height, at);
   return call.read(at, out);
 }
@@ -240,16 +240,16 @@ export function addDoubledCorrection(
   height: number,
   out: Float32Array,
 ): Float32Array {
-  const call = kernelCall();
+  const call = kernelCall(stabilized);
   const rows = call.reserve(4 * ((height + 1) >> 1) * width);
-  const at = call.reserve(out.byteLength);
+  const at = call.target(out);
   call.run.add_doubled_correction(call.put(base), call.put(stabilized), call.put(baseCoarse), width, height, rows, at);
   return call.read(at, out);
 }
 
 /** Clamps chroma to the valid offset range in place. */
 export function clampChroma(values: Float32Array): Float32Array {
-  const call = kernelCall();
+  const call = kernelCall(values);
   const at = call.put(values);
   call.run.clamp_chroma(at, values.length);
   return call.read(at, values);

@@ -24,6 +24,7 @@ import type { StabilizeStrength } from '../../common/types.js';
 import type { LowResChroma } from './frames.js';
 import { DEFAULT_MOTION_TUNING, LumaPyramid, buildBlockWarp, estimateMotion, type BlockWarp, type MotionTuning } from './motion.js';
 import { DEFAULT_SCENE_CUT_TUNING, SceneCutDetector, type SceneCutTuning } from './scene-cuts.js';
+import { KernelCall } from './wasm/kernels.js';
 import {
   addDoubledCorrection,
   blendState,
@@ -34,7 +35,6 @@ import {
   halve,
   initState,
   lumaDrift,
-  newState,
   planeMean,
   UNLIMITED,
   trustFromMismatch,
@@ -173,6 +173,8 @@ export class ChromaStabilizer {
   private spare: ChromaState | null = null;
   /** Scratch for the backward pass over the look-ahead window. */
   private readonly futureBuffers: [ChromaState | null, ChromaState | null] = [null, null];
+  /** The kernels' memory, holding this stabilizer's working-grid planes (see take). */
+  private readonly kernels: KernelCall | null;
   private readonly scratchA: Float32Array;
   private readonly scratchB: Float32Array;
   private readonly pool: Float32Array[] = [];
@@ -214,8 +216,13 @@ export class ChromaStabilizer {
     this.detector = new SceneCutDetector(this.tuning.sceneCuts);
     this.detectorAfterEmitted = this.detector.saveState();
     const n = strength === 'off' ? 0 : this.gridWidth * this.gridHeight;
-    this.scratchA = new Float32Array(n);
-    this.scratchB = new Float32Array(n);
+    // Every working-grid plane the stage keeps lives in the kernels' memory, so no kernel call
+    // copies it in or out: scratch (2), the forward and backward states (4 × 5), and the planes
+    // of the frames held in the look-ahead window (5 per frame).
+    const fullSize = width * height;
+    this.kernels = n > 0 ? KernelCall.withResidentPlanes(22 + 5 * (this.preset.lookAhead + 2), n, 3 * fullSize + 8 * n + 65_536) : null;
+    this.scratchA = n > 0 ? this.take() : new Float32Array(0);
+    this.scratchB = n > 0 ? this.take() : new Float32Array(0);
   }
 
   /** Scene cuts found so far: the index of each shot's first frame. */
@@ -354,13 +361,9 @@ export class ChromaStabilizer {
     const detectorLength = reader.u32();
     const cutCount = reader.u32();
     if (hasCarried) {
-      stabilizer.carried = {
-        cb: reader.f32s(n),
-        cr: reader.f32s(n),
-        magnitude: reader.f32s(n),
-        weight: reader.f32s(n),
-        luma: reader.f32s(n),
-      };
+      const carried = stabilizer.newState();
+      for (const plane of [carried.cb, carried.cr, carried.magnitude, carried.weight, carried.luma]) plane.set(reader.f32s(n));
+      stabilizer.carried = carried;
     }
     if (hasLuma) {
       const luma = reader.f32s(n);
@@ -399,7 +402,7 @@ export class ChromaStabilizer {
     const maxGain = this.tuning.maxSaturationGain;
 
     // Forward: this frame's chroma plus the carried state, trusted where luma agrees.
-    const forward = this.spare ?? newState(n);
+    const forward = this.spare ?? this.newState();
     const link = entry.fromPrevious;
     if (this.carried && link && !entry.cutBefore) {
       // scratchA/B are free here (the agreement is done; the output is written after the blend).
@@ -422,8 +425,8 @@ export class ChromaStabilizer {
     let future: ChromaState | null = null;
     if (span > 0 && entry.fromNext) {
       const buffers = this.futureBuffers;
-      buffers[0] ??= newState(n);
-      buffers[1] ??= newState(n);
+      buffers[0] ??= this.newState();
+      buffers[1] ??= this.newState();
       const last = this.window[span - 1];
       let state = initState(buffers[0], last);
       for (let j = span - 2; j >= 0; j--) {
@@ -477,13 +480,18 @@ export class ChromaStabilizer {
     };
   }
 
-  /** A working-grid buffer from the pool (every user overwrites it fully). */
+  /** A working-grid buffer: one of the kernels' own planes while any is free (every user overwrites it fully). */
   private take(): Float32Array {
-    return this.pool.pop() ?? new Float32Array(this.gridWidth * this.gridHeight);
+    return this.kernels?.take() ?? this.pool.pop() ?? new Float32Array(this.gridWidth * this.gridHeight);
   }
 
   private release(buffer: Float32Array): void {
+    if (this.kernels?.give(buffer)) return;
     if (this.pool.length < 6 * (this.preset.lookAhead + 2)) this.pool.push(buffer);
+  }
+
+  private newState(): ChromaState {
+    return { cb: this.take(), cr: this.take(), magnitude: this.take(), weight: this.take(), luma: this.take() };
   }
 }
 

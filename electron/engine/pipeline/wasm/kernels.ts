@@ -54,16 +54,77 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const PAGE = 65536;
 
-/** Scratch memory for one call at a time: taken from the heap's base, given back by `reset`. */
+let compiled: object | null = null;
+
+function instantiate(pages: number): { run: KernelExports; memory: WasmMemory } {
+  compiled ??= new wasm.Module(Buffer.from(STABILIZE_KERNELS_WASM_BASE64, 'base64'));
+  const memory = new wasm.Memory({ initial: pages });
+  const run = new wasm.Instance(compiled, { env: { memory } }).exports as unknown as KernelExports;
+  return { run, memory };
+}
+
+/** The kernels' memory that owns each resident plane's buffer. */
+const owners = new WeakMap<ArrayBufferLike, KernelCall>();
+
+/**
+ * An instance of the kernels and its memory, for one call at a time: scratch is taken from above
+ * the resident planes and given back by `reset`. Planes made `resident` live in the memory itself,
+ * so kernels read and write them in place with no copy; such an instance never grows its memory
+ * (growing would detach them), so it is made with room for its largest call.
+ */
 export class KernelCall {
   private top: number;
+  private base: number;
+  private readonly fixed: boolean;
+  private readonly free: Float32Array[] = [];
 
-  constructor(
+  private constructor(
     readonly run: KernelExports,
     private readonly memory: WasmMemory,
-    private readonly base: number,
+    fixedSize: boolean,
   ) {
-    this.top = base;
+    this.base = this.top = (run.__heap_base.value + 15) & ~15;
+    this.fixed = fixedSize;
+  }
+
+  /** Kernels with room for `resident` planes of n floats and calls needing up to `scratchFloats`. */
+  static withResidentPlanes(resident: number, n: number, scratchFloats: number): KernelCall {
+    // The C side's own data and stack sit below __heap_base (well under 1 MiB).
+    const bytes = 4 * (resident * n + scratchFloats) + 16 * (resident + 64) + (1 << 20);
+    const { run, memory } = instantiate(Math.ceil(bytes / PAGE));
+    const kernels = new KernelCall(run, memory, true);
+    for (let i = 0; i < resident; i++) kernels.free.push(kernels.residentPlane(n));
+    return kernels;
+  }
+
+  private static sharedKernels: KernelCall | null = null;
+
+  /** This thread's kernels for planes that are not resident anywhere (they grow as calls need). */
+  static shared(): KernelCall {
+    if (!KernelCall.sharedKernels) {
+      const { run, memory } = instantiate(32);
+      KernelCall.sharedKernels = new KernelCall(run, memory, false);
+    }
+    return KernelCall.sharedKernels;
+  }
+
+  private residentPlane(n: number): Float32Array {
+    const plane = new Float32Array(this.memory.buffer, this.base, n);
+    this.base = this.top = (this.base + 4 * n + 15) & ~15;
+    owners.set(this.memory.buffer, this);
+    return plane;
+  }
+
+  /** A resident plane, or null when all are taken (the caller then uses an ordinary one). */
+  take(): Float32Array | null {
+    return this.free.pop() ?? null;
+  }
+
+  /** Gives a plane back; true when it was one of these resident planes. */
+  give(plane: Float32Array): boolean {
+    if (plane.buffer !== this.memory.buffer) return false;
+    this.free.push(plane);
+    return true;
   }
 
   reset(): this {
@@ -71,20 +132,33 @@ export class KernelCall {
     return this;
   }
 
-  /** Room for `bytes` (16-byte aligned); the memory grows when needed. */
+  /** Room for `bytes` (16-byte aligned). */
   reserve(bytes: number): number {
     const at = this.top;
     this.top = (at + bytes + 15) & ~15;
     const short = this.top - this.memory.buffer.byteLength;
-    if (short > 0) this.memory.grow(Math.ceil(short / PAGE));
+    if (short > 0) {
+      if (this.fixed) throw new Error(`Stabilizer kernels ran out of scratch memory (${bytes} bytes more wanted).`);
+      this.memory.grow(Math.ceil(short / PAGE));
+    }
     return at;
   }
 
-  /** A copy of `values` in the memory. */
+  private resident(values: ArrayBufferView): boolean {
+    return values.buffer === this.memory.buffer;
+  }
+
+  /** Where `values` is in the memory: a resident plane in place, anything else copied in. */
   put(values: Float32Array | Int32Array): number {
+    if (this.resident(values)) return values.byteOffset;
     const at = this.reserve(values.byteLength);
     new Uint8Array(this.memory.buffer, at, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     return at;
+  }
+
+  /** Where a kernel should write `out`: in place when it is resident, else scratch for `read`. */
+  target(out: Float32Array): number {
+    return this.resident(out) ? out.byteOffset : this.reserve(out.byteLength);
   }
 
   /** A struct of 32-bit fields: whole numbers (pointers, sizes) as i32, others as f32. */
@@ -99,28 +173,15 @@ export class KernelCall {
     return at;
   }
 
-  /** Copies n floats at `at` into `out`. */
+  /** `out` filled from `at` (nothing to do when `at` is out's own place). */
   read(at: number, out: Float32Array): Float32Array {
+    if (this.resident(out) && out.byteOffset === at) return out;
     out.set(new Float32Array(this.memory.buffer, at, out.length));
-    return out;
-  }
-
-  readInts(at: number, out: Int32Array): Int32Array {
-    out.set(new Int32Array(this.memory.buffer, at, out.length));
     return out;
   }
 }
 
-let shared: KernelCall | null = null;
-
-/** This thread's kernels, with their scratch emptied for a new call. */
-export function kernelCall(): KernelCall {
-  if (!shared) {
-    const bytes = Buffer.from(STABILIZE_KERNELS_WASM_BASE64, 'base64');
-    const memory = new wasm.Memory({ initial: 32 });
-    const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-    const run = instance.exports as unknown as KernelExports;
-    shared = new KernelCall(run, memory, run.__heap_base.value);
-  }
-  return shared.reset();
+/** The kernels to run a call in: those whose memory holds `plane`, else this thread's shared ones. */
+export function kernelCall(plane?: Float32Array): KernelCall {
+  return ((plane && owners.get(plane.buffer)) ?? KernelCall.shared()).reset();
 }
