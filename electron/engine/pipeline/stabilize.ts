@@ -218,9 +218,10 @@ export class ChromaStabilizer {
     const n = strength === 'off' ? 0 : this.gridWidth * this.gridHeight;
     // Every working-grid plane the stage keeps lives in the kernels' memory, so no kernel call
     // copies it in or out: scratch (2), the forward and backward states (4 × 5), and the planes
-    // of the frames held in the look-ahead window (5 per frame).
+    // of the frames held in the look-ahead window (5 per frame). The scratch has room for the
+    // largest call even with every plane copied in (the frame's own full-size planes included).
     const fullSize = width * height;
-    this.kernels = n > 0 ? KernelCall.withResidentPlanes(22 + 5 * (this.preset.lookAhead + 2), n, 3 * fullSize + 8 * n + 65_536) : null;
+    this.kernels = n > 0 ? KernelCall.withResidentPlanes(22 + 5 * (this.preset.lookAhead + 2), n, 3 * fullSize + 16 * n + 65_536) : null;
     this.scratchA = n > 0 ? this.take() : new Float32Array(0);
     this.scratchB = n > 0 ? this.take() : new Float32Array(0);
   }
