@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LumaPyramid, estimateMotion } from '../../electron/engine/pipeline/motion.js';
 import { addDoubledCorrection, clampChroma, halve, planeMean } from '../../electron/engine/pipeline/stabilize-kernels.js';
+import { quantizeChroma } from '../../electron/engine/pipeline/chroma-merge.js';
 import { mulberry32 } from '../helpers/stabilize-scenes.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -52,6 +53,30 @@ describe('stabilizer kernels (WebAssembly)', () => {
     const out = addDoubledCorrection(base, stabilized, coarse, width, height, new Float32Array(width * height));
     for (let i = 0; i < out.length; i++) expect(out[i]).toBeCloseTo(Math.min(0.5, base[i] + 0.1), 6);
     expect(clampChroma(Float32Array.of(-0.7, 0.2, 0.9))).toEqual(Float32Array.of(-0.5, 0.2, 0.5));
+  });
+
+  it('quantizeChroma gives the codes of its formula, in double precision, at every edge', () => {
+    // Offsets that land on and next to code boundaries at both ranges and saturations, out of range, and not finite.
+    const random = mulberry32(12);
+    const offsets = [0, -0, 0.5, -0.5, 0.7, -0.7, 1e-9, -1e-9, 0.125, -0.125, 127.5 / 224, -128.5 / 224, NaN, Infinity, -Infinity];
+    for (let k = -300; k <= 300; k++) offsets.push(k / 448, k / 510, Math.fround(k / 448), k / 448 + 1e-7);
+    for (let i = 0; i < 2000; i++) offsets.push(random() * 1.4 - 0.7);
+    const cb = Float32Array.from(offsets);
+    const cr = Float32Array.from(offsets, (v) => -v);
+    for (const range of ['tv', 'pc'] as const) {
+      for (const saturation of [1, 1.3, 0.5, 2.7]) {
+        const scale = (range === 'tv' ? 224 : 255) * saturation;
+        const expected = (v: number) => {
+          const value = 128.5 + v * scale;
+          return value < 0 ? 0 : value > 255 ? 255 : value | 0;
+        };
+        const codes = quantizeChroma(cb, cr, range, saturation);
+        const n = cb.length;
+        let mismatches = 0;
+        for (let i = 0; i < n; i++) if (codes[i] !== expected(cb[i]) || codes[n + i] !== expected(cr[i])) mismatches++;
+        expect(mismatches, `${range} × ${saturation}`).toBe(0);
+      }
+    }
   });
 
   it('planeMean is the mean of a long plane to float precision', () => {

@@ -3,6 +3,8 @@
 // A render leaves the upscale and the join to the encoding ffmpeg (quantizeChroma here, then
 // media/encode.ts with chromaSize); previews and photos use upscaleChroma.
 
+import { kernelCall } from './wasm/kernels.js';
+
 export type LumaRange = 'tv' | 'pc';
 
 /**
@@ -154,14 +156,11 @@ export function quantizeChroma(
 ): Uint8Array {
   const n = cb.length;
   if (cr.length !== n || out.length !== 2 * n) throw new Error('Chroma planes and output do not match in size.');
-  const scale = (range === 'tv' ? 224 : 255) * saturation;
-  for (let i = 0; i < n; i++) {
-    const uValue = 128.5 + cb[i] * scale;
-    const vValue = 128.5 + cr[i] * scale;
-    out[i] = uValue < 0 ? 0 : uValue > 255 ? 255 : uValue | 0;
-    out[n + i] = vValue < 0 ? 0 : vValue > 255 ? 255 : vValue | 0;
-  }
-  return out;
+  // 128.5 + offset × scale, truncated and clamped to 0..255, in double precision (wasm/stabilize-kernels.c).
+  const call = kernelCall();
+  const at = call.reserve(2 * n);
+  call.run.quantize_chroma(call.put(cb), call.put(cr), n, (range === 'tv' ? 224 : 255) * saturation, at);
+  return call.readBytes(at, out);
 }
 
 export interface ChromaPlanes {

@@ -37,6 +37,7 @@ interface KernelExports {
   clamp_chroma(values: number, n: number): void;
   pyramid_half(full: number, width: number, height: number, half: number): void;
   estimate_motion(job: number): void;
+  quantize_chroma(cb: number, cr: number, n: number, scale: number, out: number): void;
   __heap_base: { value: number };
 }
 
@@ -171,6 +172,12 @@ export class KernelCall {
       else ints[i] = fields[i];
     }
     return at;
+  }
+
+  /** `out` filled with the bytes at `at`. */
+  readBytes(at: number, out: Uint8Array): Uint8Array {
+    out.set(new Uint8Array(this.memory.buffer, at, out.length));
+    return out;
   }
 
   /** `out` filled from `at` (nothing to do when `at` is out's own place). */

@@ -313,6 +313,23 @@ void clamp_chroma(float *R values, int n) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The encoder's chroma (chroma-merge.ts quantizeChroma)
+// ---------------------------------------------------------------------------------------------
+
+/** One code: the same double arithmetic, truncation and clamps as chroma-merge.ts (NaN gives 0). */
+static inline uint8_t code(float offset, double scale) {
+  const double value = 128.5 + (double)offset * scale;
+  return value < 0.0 ? 0 : value > 255.0 ? 255 : (uint8_t)(int32_t)value;
+}
+
+/** Cb then Cr as 8-bit codes into out (2n bytes): 128.5 + offset × scale, truncated, clamped to 0..255. */
+EXPORT(quantize_chroma)
+void quantize_chroma(const float *R cb, const float *R cr, int n, double scale, uint8_t *R out) {
+  for (int i = 0; i < n; i++) out[i] = code(cb[i], scale);
+  for (int i = 0; i < n; i++) out[n + i] = code(cr[i], scale);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Block motion (motion.ts): a two-level block search
 // ---------------------------------------------------------------------------------------------
 
