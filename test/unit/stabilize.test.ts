@@ -5,6 +5,7 @@ import type { StabilizeStrength } from '../../electron/common/types.js';
 import { StaticChromaFlicker } from '../../electron/engine/metrics/flicker.js';
 import { buildBlockWarp } from '../../electron/engine/pipeline/motion.js';
 import { blendState, initState, lumaDrift, newState } from '../../electron/engine/pipeline/stabilize-kernels.js';
+import { quantizeChroma } from '../../electron/engine/pipeline/chroma-merge.js';
 import { makeSyntheticClip, mulberry32, toYuvPlanes, type SyntheticClip } from '../helpers/stabilize-scenes.js';
 
 // Two clips: 160×96 is stabilized on its own grid, 320×192 on the half-size grid.
@@ -452,6 +453,32 @@ describe('ChromaStabilizer', () => {
       indices.push(...stabilizer.flush().map((f) => f.index));
       expect(indices).toEqual(small.frames.map((f) => f.model.index));
     }
+  });
+
+  it("hands out the encoder's 8-bit codes when asked: quantizeChroma of its own float output, byte for byte", () => {
+    // 160×96 is stabilized on its own grid, 320×192 on the half-size one (whose output planes are the kernels' own).
+    for (const clip of [small, large]) {
+      for (const quantize of [
+        { range: 'tv', saturation: 1.3 },
+        { range: 'pc', saturation: 1 },
+      ] as const) {
+        const frames = clip.frames.map((f) => f.model);
+        const planes = run(clip, 'medium', frames).out;
+        const stabilizer = new ChromaStabilizer({ strength: 'medium', width: clip.width, height: clip.height, quantize });
+        const codes: LowResChroma[] = [];
+        for (const frame of frames) codes.push(...stabilizer.push(frame));
+        codes.push(...stabilizer.flush());
+        expect(codes.map((f) => f.index)).toEqual(planes.map((f) => f.index));
+        for (let k = 0; k < codes.length; k++) {
+          const expected = quantizeChroma(planes[k].cb, planes[k].cr, quantize.range, quantize.saturation);
+          expect(codes[k].cb.length + codes[k].cr.length).toBe(0);
+          expect(Buffer.from(codes[k].quantized!).equals(Buffer.from(expected)), `${clip.width}×${clip.height} frame ${k}`).toBe(true);
+        }
+      }
+    }
+    expect(() => new ChromaStabilizer({ strength: 'medium', width: 160, height: 96, quantize: { range: 'tv', saturation: NaN } })).toThrow(
+      /quantize needs/,
+    );
   });
 
   it('rejects frames of another size', () => {

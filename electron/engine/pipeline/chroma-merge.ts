@@ -157,7 +157,7 @@ export function quantizeChroma(
   const n = cb.length;
   if (cr.length !== n || out.length !== 2 * n) throw new Error('Chroma planes and output do not match in size.');
   // 128.5 + offset × scale, truncated and clamped to 0..255, in double precision (wasm/stabilize-kernels.c).
-  const call = kernelCall();
+  const call = kernelCall(cb); // in place where cb and cr are resident planes (the stabilizer's output)
   const at = call.reserve(2 * n);
   call.run.quantize_chroma(call.put(cb), call.put(cr), n, (range === 'tv' ? 224 : 255) * saturation, at);
   return call.readBytes(at, out);

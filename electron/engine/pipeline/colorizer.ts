@@ -1,5 +1,6 @@
 import { COLORIZE_DEFAULTS } from '../../common/options.js';
 import type { InferenceSession } from '../model/inference-client.js';
+import type { ChromaQuantizing } from '../model/protocol.js';
 import type { PinStage } from '../pins/pin-stage.js';
 import { quantizeChroma, upscaleChroma, type LumaRange } from './chroma-merge.js';
 import type { LowResChroma, LumaFrame, SplitYuvFrame, YuvFrame } from './frames.js';
@@ -53,19 +54,21 @@ export class FrameColorizer {
     return { index: frame.index, width: renderWidth, height: renderHeight, luma, cb, cr };
   }
 
+  /** How chroma becomes the encoder's 8-bit codes (split's quantizeChroma): the render's range and saturation. */
+  get quantizing(): ChromaQuantizing {
+    return { range: this.options.lumaRange, saturation: this.options.saturation ?? COLORIZE_DEFAULTS.saturation };
+  }
+
   /**
    * As predict, with the chroma quantized by the inference process (LowResChroma.quantized, cb and
    * cr empty): exactly the codes split would make of predict's planes, for a render whose chroma goes
    * from the model to the encoder untouched (stabilize off, no pins).
    */
   async predictQuantized(frame: LumaFrame): Promise<LowResChroma> {
-    const { renderWidth, renderHeight, lumaRange, saturation, pins } = this.options;
+    const { renderWidth, renderHeight, pins } = this.options;
     if (pins) throw new Error('A render with pins needs the chroma planes themselves (predict).');
     const luma = this.modelLuma(frame);
-    const quantized = await this.session.inferQuantized(luma, 1, renderHeight, renderWidth, {
-      range: lumaRange,
-      saturation: saturation ?? COLORIZE_DEFAULTS.saturation,
-    });
+    const quantized = await this.session.inferQuantized(luma, 1, renderHeight, renderWidth, this.quantizing);
     const empty = () => new Float32Array(0); // each its own buffer, so each can be transferred
     return { index: frame.index, width: renderWidth, height: renderHeight, luma, cb: empty(), cr: empty(), quantized };
   }
@@ -76,9 +79,9 @@ export class FrameColorizer {
    * encoder takes, whose ffmpeg upscales it.
    */
   split(frame: LumaFrame, chroma: LowResChroma, chromaOut?: Uint8Array): SplitYuvFrame {
-    const { frameWidth, frameHeight, lumaRange, saturation } = this.options;
-    const planes =
-      chroma.quantized ?? quantizeChroma(chroma.cb, chroma.cr, lumaRange, saturation ?? COLORIZE_DEFAULTS.saturation, chromaOut);
+    const { frameWidth, frameHeight } = this.options;
+    const { range, saturation } = this.quantizing;
+    const planes = chroma.quantized ?? quantizeChroma(chroma.cb, chroma.cr, range, saturation, chromaOut);
     return {
       index: frame.index,
       width: frameWidth,

@@ -213,7 +213,8 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     sceneCuts.push(...restored.sceneCuts);
   }
   const stabilizer: RenderStabilizer = await openRenderStabilizer(
-    { strength, width: render.width, height: render.height },
+    // The stabilizer's thread also makes the encoder's 8-bit chroma, where its output planes are.
+    { strength, width: render.width, height: render.height, quantize: colorizer.quantizing },
     restored?.stabilizer,
   );
 

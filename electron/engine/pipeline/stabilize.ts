@@ -26,6 +26,8 @@ import type { LowResChroma } from './frames.js';
 import { DEFAULT_MOTION_TUNING, LumaPyramid, buildBlockWarp, estimateMotion, type BlockWarp, type MotionTuning } from './motion.js';
 import { DEFAULT_SCENE_CUT_TUNING, SceneCutDetector, type SceneCutTuning } from './scene-cuts.js';
 import { KernelCall } from './wasm/kernels.js';
+import { quantizeChroma } from './chroma-merge.js';
+import { isChromaQuantizing, type ChromaQuantizing } from '../model/protocol.js';
 import {
   addDoubledCorrection,
   blendState,
@@ -131,6 +133,12 @@ export interface ChromaStabilizerOptions {
     presets?: Partial<Record<keyof StabilizeTuning['presets'], Partial<StrengthPreset>>>;
     agreement?: Partial<AgreementTuning>;
   };
+  /**
+   * Hand each emitted frame's chroma out as the encoder's 8-bit codes (LowResChroma.quantized, cb
+   * and cr empty) instead of float planes: quantizeChroma's very codes, made where the planes are.
+   * 'off' passes frames through as they came.
+   */
+  quantize?: ChromaQuantizing;
 }
 
 interface WindowEntry {
@@ -178,6 +186,9 @@ export class ChromaStabilizer {
   private readonly kernels: KernelCall | null;
   private readonly scratchA: Float32Array;
   private readonly scratchB: Float32Array;
+  private readonly quantizing: ChromaQuantizing | null;
+  /** On a halved grid with `quantize`: the full-size output planes, resident (quantized in place). */
+  private readonly outputPlanes: [Float32Array, Float32Array] | null;
   private readonly pool: Float32Array[] = [];
   /** The last frame pushed (motion reference for the next push). */
   private previous: LumaPyramid | null = null;
@@ -222,7 +233,14 @@ export class ChromaStabilizer {
     // of the frames held in the look-ahead window (5 per frame). The scratch has room for the
     // largest call even with every plane copied in (the frame's own full-size planes included).
     const fullSize = width * height;
-    this.kernels = n > 0 ? KernelCall.withResidentPlanes(22 + 5 * (this.preset.lookAhead + 2), n, 3 * fullSize + 16 * n + 65_536) : null;
+    if (options.quantize !== undefined && !isChromaQuantizing(options.quantize)) {
+      throw new Error('Stabilizer quantize needs a range (tv or pc) and a finite saturation.');
+    }
+    this.quantizing = options.quantize ?? null;
+    const outputs = this.quantizing && halved ? [fullSize, fullSize] : [];
+    this.kernels =
+      n > 0 ? KernelCall.withResidentPlanes(22 + 5 * (this.preset.lookAhead + 2), n, 3 * fullSize + 16 * n + 65_536, outputs) : null;
+    this.outputPlanes = this.kernels && outputs.length > 0 ? [this.kernels.fixedPlanes[0], this.kernels.fixedPlanes[1]] : null;
     this.scratchA = n > 0 ? this.take() : new Float32Array(0);
     this.scratchB = n > 0 ? this.take() : new Float32Array(0);
   }
@@ -450,8 +468,9 @@ export class ChromaStabilizer {
     let cr: Float32Array;
     if (halved) {
       const { width, height } = this;
-      cb = addDoubledCorrection(frame.cb, stableCb, entry.cb, width, height, new Float32Array(width * height));
-      cr = addDoubledCorrection(frame.cr, stableCr, entry.cr, width, height, new Float32Array(width * height));
+      const [outCb, outCr] = this.outputPlanes ?? [new Float32Array(width * height), new Float32Array(width * height)];
+      cb = addDoubledCorrection(frame.cb, stableCb, entry.cb, width, height, outCb);
+      cr = addDoubledCorrection(frame.cr, stableCr, entry.cr, width, height, outCr);
       this.release(entry.cb);
       this.release(entry.cr);
     } else {
@@ -465,7 +484,11 @@ export class ChromaStabilizer {
     this.release(entry.magnitude);
     if (entry.fromPrevious) this.release(entry.fromPrevious.trust);
     if (entry.fromNext) this.release(entry.fromNext.trust);
-    return { index: frame.index, width: frame.width, height: frame.height, luma: frame.luma, cb, cr };
+    const emitted = { index: frame.index, width: frame.width, height: frame.height, luma: frame.luma };
+    if (!this.quantizing) return { ...emitted, cb, cr };
+    const quantized = quantizeChroma(cb, cr, this.quantizing.range, this.quantizing.saturation);
+    // Each empty plane its own buffer, so each can be transferred.
+    return { ...emitted, cb: new Float32Array(0), cr: new Float32Array(0), quantized };
   }
 
   /** Per-pixel trust in samples of `reference` warped onto `current`, and the pair's tolerance. */

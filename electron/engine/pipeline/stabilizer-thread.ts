@@ -51,11 +51,12 @@ export interface StabilizerWorkerData {
 
 export type StabilizerRequest = { type: 'push'; frame: LowResChroma } | { type: 'flush' } | { type: 'snapshot' } | { type: 'close' };
 
-/** An emitted frame's new chroma planes (the caller still has its luma). */
+/** An emitted frame's new chroma: planes, or codes with the planes empty (the caller still has its luma). */
 export interface WireFrame {
   index: number;
   cb: Float32Array;
   cr: Float32Array;
+  quantized?: Uint8Array;
 }
 
 export type StabilizerReply =
@@ -258,8 +259,9 @@ class ThreadStabilizer implements RenderStabilizer {
   private toBatch(reply: StabilizerReply): StabilizedBatch {
     if (reply.type !== 'result') throw stabilizerFailed(`unexpected ${reply.type} reply`);
     const released = reply.released.map((frame): LowResChroma => {
-      const { width, height, luma, quantized } = this.lumas.get(frame.index)!;
+      const { width, height, luma, quantized: passedThrough } = this.lumas.get(frame.index)!;
       this.lumas.delete(frame.index);
+      const quantized = frame.quantized ?? passedThrough;
       return { index: frame.index, width, height, luma, cb: frame.cb, cr: frame.cr, ...(quantized ? { quantized } : {}) };
     });
     for (const plane of reply.spare) if (this.spare.length < SPARE_PLANES) this.spare.push(plane);

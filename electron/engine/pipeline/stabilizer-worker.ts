@@ -42,9 +42,11 @@ function answer(frames: LowResChroma[]): void {
   const transfer = new Set<ArrayBuffer>();
   const spare: Float32Array[] = [];
   for (const frame of frames) {
-    released.push({ index: frame.index, cb: frame.cb, cr: frame.cr });
+    const { quantized } = frame;
+    released.push({ index: frame.index, cb: frame.cb, cr: frame.cr, ...(quantized ? { quantized } : {}) });
     transfer.add(frame.cb.buffer as ArrayBuffer);
     transfer.add(frame.cr.buffer as ArrayBuffer);
+    if (quantized) transfer.add(quantized.buffer as ArrayBuffer);
     const input = held.get(frame.index);
     held.delete(frame.index);
     if (!input) continue;

@@ -88,15 +88,23 @@ export class KernelCall {
     this.fixed = fixedSize;
   }
 
-  /** Kernels with room for `resident` planes of n floats and calls needing up to `scratchFloats`. */
-  static withResidentPlanes(resident: number, n: number, scratchFloats: number): KernelCall {
+  /**
+   * Kernels with room for `resident` planes of n floats (see take), `fixed` planes of other sizes
+   * (returned in `fixedPlanes`, in order), and calls needing up to `scratchFloats`.
+   */
+  static withResidentPlanes(resident: number, n: number, scratchFloats: number, fixed: readonly number[] = []): KernelCall {
     // The C side's own data and stack sit below __heap_base (well under 1 MiB).
-    const bytes = 4 * (resident * n + scratchFloats) + 16 * (resident + 64) + (1 << 20);
+    const floats = resident * n + fixed.reduce((sum, size) => sum + size, 0) + scratchFloats;
+    const bytes = 4 * floats + 16 * (resident + fixed.length + 64) + (1 << 20);
     const { run, memory } = instantiate(Math.ceil(bytes / PAGE));
     const kernels = new KernelCall(run, memory, true);
     for (let i = 0; i < resident; i++) kernels.free.push(kernels.residentPlane(n));
+    kernels.fixedPlanes = fixed.map((size) => kernels.residentPlane(size));
     return kernels;
   }
+
+  /** The resident planes of the sizes `withResidentPlanes` was given as `fixed`. */
+  fixedPlanes: Float32Array[] = [];
 
   private static sharedKernels: KernelCall | null = null;
 
