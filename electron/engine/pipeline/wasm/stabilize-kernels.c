@@ -322,11 +322,37 @@ static inline uint8_t code(float offset, double scale) {
   return value < 0.0 ? 0 : value > 255.0 ? 255 : (uint8_t)(int32_t)value;
 }
 
+/** Two lanes of codes: pmax(0, v) takes NaN and −∞ to 0 (as `code` does), pmin(v, 255) takes +∞ to 255. */
+static inline v128_t codes2(v128_t offsets2, v128_t scale, v128_t half, v128_t zero, v128_t top) {
+  const v128_t value = wasm_f64x2_add(half, wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(offsets2), scale));
+  return wasm_i32x4_trunc_sat_f64x2_zero(wasm_f64x2_pmin(wasm_f64x2_pmax(zero, value), top));
+}
+
+/** n codes of one plane; four at a time in double lanes, the rest one by one. */
+static void quantize_plane(const float *R plane, int n, double scale, uint8_t *R out) {
+  const v128_t s = wasm_f64x2_splat(scale), half = wasm_f64x2_splat(128.5), zero = wasm_f64x2_splat(0.0), top = wasm_f64x2_splat(255.0);
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v128_t words[4];
+    for (int q = 0; q < 4; q++) {
+      const v128_t four = wasm_v128_load(plane + i + 4 * q);
+      // Lanes 0,1 then 2,3 (each trunc leaves its two codes in the low half).
+      const v128_t low = codes2(four, s, half, zero, top);
+      const v128_t high = codes2(wasm_i32x4_shuffle(four, four, 2, 3, 0, 1), s, half, zero, top);
+      words[q] = wasm_i32x4_shuffle(low, high, 0, 1, 4, 5);
+    }
+    const v128_t shorts0 = wasm_u16x8_narrow_i32x4(words[0], words[1]);
+    const v128_t shorts1 = wasm_u16x8_narrow_i32x4(words[2], words[3]);
+    wasm_v128_store(out + i, wasm_u8x16_narrow_i16x8(shorts0, shorts1));
+  }
+  for (; i < n; i++) out[i] = code(plane[i], scale);
+}
+
 /** Cb then Cr as 8-bit codes into out (2n bytes): 128.5 + offset × scale, truncated, clamped to 0..255. */
 EXPORT(quantize_chroma)
 void quantize_chroma(const float *R cb, const float *R cr, int n, double scale, uint8_t *R out) {
-  for (int i = 0; i < n; i++) out[i] = code(cb[i], scale);
-  for (int i = 0; i < n; i++) out[n + i] = code(cr[i], scale);
+  quantize_plane(cb, n, scale, out);
+  quantize_plane(cr, n, scale, out + n);
 }
 
 // ---------------------------------------------------------------------------------------------
