@@ -26,6 +26,24 @@ static inline float fmax_(float a, float b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }
 
+/**
+ * The walk of every warp kernel: BODY runs for each row y of each block, with the block's columns
+ * x0 ≤ x < x1, its taps' offset o and its bilinear weights a, b, c, d in scope. It reads `warp`,
+ * `W`, `H` and `B` (width, height, block size) from the kernel. A macro rather than a function with
+ * a callback, so that each kernel's row loop stays a plain loop clang vectorizes.
+ */
+#define FOR_EACH_BLOCK_ROW(...)                                                                       \
+  for (int by = 0; by < warp->blocksY; by++) {                                                        \
+    const int y0 = by * B, y1 = imin(H, y0 + B);                                                      \
+    for (int bx = 0; bx < warp->blocksX; bx++) {                                                      \
+      const int k = by * warp->blocksX + bx;                                                          \
+      const int x0 = bx * B, x1 = imin(W, x0 + B);                                                    \
+      const int o = warp->offset[k];                                                                  \
+      const float a = warp->w00[k], b = warp->w01[k], c = warp->w10[k], d = warp->w11[k];             \
+      for (int y = y0; y < y1; y++) __VA_ARGS__                                                       \
+    }                                                                                                 \
+  }
+
 // ---------------------------------------------------------------------------------------------
 // Agreement: warped luma mismatch, its 3×3 mean as trust, and the drift from a state's mean luma
 // ---------------------------------------------------------------------------------------------
@@ -37,22 +55,13 @@ EXPORT(warped_mismatch)
 float warped_mismatch(const float *R current, const float *R reference, const Warp *warp, float shift, float *R out) {
   const int W = warp->width, H = warp->height, B = warp->blockSize;
   for (int i = 0; i < 256; i++) histogram[i] = 0;
-  for (int by = 0; by < warp->blocksY; by++) {
-    const int y0 = by * B, y1 = imin(H, y0 + B);
-    for (int bx = 0; bx < warp->blocksX; bx++) {
-      const int k = by * warp->blocksX + bx;
-      const int x0 = bx * B, x1 = imin(W, x0 + B);
-      const int o = warp->offset[k];
-      const float a = warp->w00[k], b = warp->w01[k], c = warp->w10[k], d = warp->w11[k];
-      for (int y = y0; y < y1; y++) {
-        const float *R r0 = reference + y * W + o;
-        const float *R r1 = r0 + W;
-        const float *R cur = current + y * W;
-        float *R m = out + y * W;
-        for (int x = x0; x < x1; x++) m[x] = fabs_(cur[x] - (a * r0[x] + b * r0[x + 1] + c * r1[x] + d * r1[x + 1]) - shift);
-      }
-    }
-  }
+  FOR_EACH_BLOCK_ROW({
+    const float *R r0 = reference + y * W + o;
+    const float *R r1 = r0 + W;
+    const float *R cur = current + y * W;
+    float *R m = out + y * W;
+    for (int x = x0; x < x1; x++) m[x] = fabs_(cur[x] - (a * r0[x] + b * r0[x + 1] + c * r1[x] + d * r1[x + 1]) - shift);
+  });
   const int n = W * H;
   for (int i = 0; i < n; i++) histogram[(int)fmin_(out[i] * 1020.0f, 255.0f)]++;
   uint32_t seen = 0;
@@ -93,22 +102,13 @@ void trust_from_mismatch(const float *R mismatch, int W, int H, float tolerance,
 EXPORT(luma_drift)
 void luma_drift(const float *R current, const float *R stateLuma, const Warp *warp, float shift, float *R rows, float *R out) {
   const int W = warp->width, H = warp->height, B = warp->blockSize;
-  for (int by = 0; by < warp->blocksY; by++) {
-    const int y0 = by * B, y1 = imin(H, y0 + B);
-    for (int bx = 0; bx < warp->blocksX; bx++) {
-      const int k = by * warp->blocksX + bx;
-      const int x0 = bx * B, x1 = imin(W, x0 + B);
-      const int o = warp->offset[k];
-      const float a = warp->w00[k], b = warp->w01[k], c = warp->w10[k], d = warp->w11[k];
-      for (int y = y0; y < y1; y++) {
-        const float *R s0 = stateLuma + y * W + o;
-        const float *R s1 = s0 + W;
-        const float *R cur = current + y * W;
-        float *R diff = out + y * W;
-        for (int x = x0; x < x1; x++) diff[x] = cur[x] - shift - (a * s0[x] + b * s0[x + 1] + c * s1[x] + d * s1[x + 1]);
-      }
-    }
-  }
+  FOR_EACH_BLOCK_ROW({
+    const float *R s0 = stateLuma + y * W + o;
+    const float *R s1 = s0 + W;
+    const float *R cur = current + y * W;
+    float *R diff = out + y * W;
+    for (int x = x0; x < x1; x++) diff[x] = cur[x] - shift - (a * s0[x] + b * s0[x + 1] + c * s1[x] + d * s1[x + 1]);
+  });
   row_sums(out, W, H, rows);
   for (int y = 0; y < H; y++) {
     const float *R up = rows + (y > 0 ? y - 1 : y) * W;
@@ -170,22 +170,13 @@ void blend_state(const Planes *outP, const Planes *frameP, const Planes *stateP,
   const int W = warp->width, H = warp->height, B = warp->blockSize;
   const float driftZero = 2.0f * driftTolerance;
   const float inverseTolerance = driftTolerance > 0.0f ? 1.0f / driftTolerance : 0.0f;
-  for (int by = 0; by < warp->blocksY; by++) {
-    const int y0 = by * B, y1 = imin(H, y0 + B);
-    for (int bx = 0; bx < warp->blocksX; bx++) {
-      const int k = by * warp->blocksX + bx;
-      const int x0 = bx * B, x1 = imin(W, x0 + B);
-      const int o = warp->offset[k];
-      const float a = warp->w00[k], b = warp->w01[k], c = warp->w10[k], d = warp->w11[k];
-      for (int y = y0; y < y1; y++) {
-        // Two copies of the row loop, so that neither has a conditional load (which would keep it scalar).
-        if (drift)
-          blend_row(x0, x1, y * W, o, W, a, b, c, d, outP, frameP, stateP, trust, drift, 1, limit, rise, stillTrustFrom, driftZero, inverseTolerance);
-        else
-          blend_row(x0, x1, y * W, o, W, a, b, c, d, outP, frameP, stateP, trust, drift, 0, limit, rise, stillTrustFrom, driftZero, inverseTolerance);
-      }
-    }
-  }
+  FOR_EACH_BLOCK_ROW({
+    // Two copies of the row loop, so that neither has a conditional load (which would keep it scalar).
+    if (drift)
+      blend_row(x0, x1, y * W, o, W, a, b, c, d, outP, frameP, stateP, trust, drift, 1, limit, rise, stillTrustFrom, driftZero, inverseTolerance);
+    else
+      blend_row(x0, x1, y * W, o, W, a, b, c, d, outP, frameP, stateP, trust, drift, 0, limit, rise, stillTrustFrom, driftZero, inverseTolerance);
+  });
 }
 
 /** Lengthens an averaged chroma vector towards the mean magnitude, by at most maxGain. */
@@ -209,32 +200,23 @@ void combine_with_future(const Planes *forward, const Planes *future, const Warp
   const int W = warp->width, H = warp->height, B = warp->blockSize;
   const float *R fCb = forward->cb, *R fCr = forward->cr, *R fMag = forward->magnitude, *R fW = forward->weight;
   const float *R sCb = future->cb, *R sCr = future->cr, *R sMag = future->magnitude, *R sW = future->weight;
-  for (int by = 0; by < warp->blocksY; by++) {
-    const int y0 = by * B, y1 = imin(H, y0 + B);
-    for (int bx = 0; bx < warp->blocksX; bx++) {
-      const int k = by * warp->blocksX + bx;
-      const int x0 = bx * B, x1 = imin(W, x0 + B);
-      const int o = warp->offset[k];
-      const float a = warp->w00[k], b = warp->w01[k], c = warp->w10[k], d = warp->w11[k];
-      for (int y = y0; y < y1; y++) {
-        const int r = y * W;
-        const int j = r + o;
-        const int j2 = j + W;
-#pragma clang loop vectorize(assume_safety)
-        for (int x = x0; x < x1; x++) {
-          const int i = r + x;
-          const float g = trust[i] * (a * sW[j + x] + b * sW[j + x + 1] + c * sW[j2 + x] + d * sW[j2 + x + 1]);
-          const float warpedCb = a * sCb[j + x] + b * sCb[j + x + 1] + c * sCb[j2 + x] + d * sCb[j2 + x + 1];
-          const float warpedCr = a * sCr[j + x] + b * sCr[j + x + 1] + c * sCr[j2 + x] + d * sCr[j2 + x + 1];
-          const float warpedMag = a * sMag[j + x] + b * sMag[j + x + 1] + c * sMag[j2 + x] + d * sMag[j2 + x + 1];
-          const float w = fW[i];
-          const float inv = 1.0f / (w + g);
-          write_output((w * fCb[i] + g * warpedCb) * inv, (w * fCr[i] + g * warpedCr) * inv, (w * fMag[i] + g * warpedMag) * inv,
-                       maxGain, outCb, outCr, i);
-        }
-      }
+  FOR_EACH_BLOCK_ROW({
+    const int r = y * W;
+    const int j = r + o;
+    const int j2 = j + W;
+    _Pragma("clang loop vectorize(assume_safety)")
+    for (int x = x0; x < x1; x++) {
+      const int i = r + x;
+      const float g = trust[i] * (a * sW[j + x] + b * sW[j + x + 1] + c * sW[j2 + x] + d * sW[j2 + x + 1]);
+      const float warpedCb = a * sCb[j + x] + b * sCb[j + x + 1] + c * sCb[j2 + x] + d * sCb[j2 + x + 1];
+      const float warpedCr = a * sCr[j + x] + b * sCr[j + x + 1] + c * sCr[j2 + x] + d * sCr[j2 + x + 1];
+      const float warpedMag = a * sMag[j + x] + b * sMag[j + x + 1] + c * sMag[j2 + x] + d * sMag[j2 + x + 1];
+      const float w = fW[i];
+      const float inv = 1.0f / (w + g);
+      write_output((w * fCb[i] + g * warpedCb) * inv, (w * fCr[i] + g * warpedCr) * inv, (w * fMag[i] + g * warpedMag) * inv,
+                   maxGain, outCb, outCr, i);
     }
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
