@@ -53,8 +53,9 @@ export const STAGE_RULES: StageRule[] = [
   { stage: 'stabilizer', source: /electron\/engine\/pipeline\/(stabilize|stabilize-kernels|motion|scene-cuts)\.ts$/ },
   // Encoder: planes to ffmpeg's stdin, segments opened and closed.
   { stage: 'encodeWrite', source: /electron\/engine\/media\/(encode|encoders)\.ts$/ },
-  // The render loop itself: ordering, bookkeeping, job files, progress.
-  { stage: 'pipeline', source: /electron\/engine\/pipeline\// },
+  // The render loop itself: ordering, bookkeeping, job files, progress. Not the WebAssembly kernels'
+  // memory (wasm/kernels.ts): its copies belong to the stage of the kernel's caller, further up.
+  { stage: 'pipeline', source: /electron\/engine\/pipeline\/(?!wasm\/)/ },
   // Node internals reached from the event loop with no engine frame above them: IPC messages from the
   // inference process, reads of ffmpeg's stdout (the decoder's is by far the largest), write callbacks.
   { stage: 'inference', source: /^node:internal\/child_process$/, fn: /onread|_send|handleMessage|emit/i, fallback: true },

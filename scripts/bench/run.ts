@@ -23,7 +23,7 @@ import type { DeviceChoice } from '../../electron/common/types.js';
 import { measurePinPreview } from './pin-preview.js';
 import { ProcessTreeMemory } from './process-tree-memory.js';
 import { measureStabilizerStage } from './stabilizer-stage.js';
-import { profileCli, type StageProfile } from './stage-profile.js';
+import { cpuMs, profileCli, type StageProfile } from './stage-profile.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sharedRoad = path.resolve(repoRoot, '../shared/data/video/road-traffic-overhead.mp4');
@@ -169,17 +169,6 @@ interface CliRun {
   steadyHostCpuMsPerFrame: number;
 }
 
-/** utime + stime of a live process (all its threads), ms; null once it has gone. */
-function processCpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
-
 /** Readings of the CLI's CPU at its progress events (see CliRun.steadyHostCpuMsPerFrame). */
 class SteadyCpu {
   private first: { frames: number; cpu: number } | null = null;
@@ -197,7 +186,7 @@ class SteadyCpu {
       this.pending = this.pending.slice(end + 1);
       if (!line.includes('"progress"')) continue;
       const event = JSON.parse(line) as { phase?: string; framesDone?: number };
-      const cpu = processCpuMs(this.pid);
+      const cpu = cpuMs(`/proc/${this.pid}/stat`);
       if (event.phase !== 'colorizing' || typeof event.framesDone !== 'number' || event.framesDone < 30 || cpu === null) continue;
       const reading = { frames: event.framesDone, cpu };
       if (this.first) this.last = reading;

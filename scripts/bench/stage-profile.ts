@@ -48,7 +48,7 @@ export interface StageProfile {
 const TICK_MS = 1000 / 100; // USER_HZ: /proc times are in 1/100 s on Linux
 
 /** utime+stime of a thread or process from /proc, in ms (null once it has gone). */
-function cpuMs(statPath: string): number | null {
+export function cpuMs(statPath: string): number | null {
   try {
     const stat = readFileSync(statPath, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

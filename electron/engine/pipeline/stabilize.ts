@@ -189,7 +189,6 @@ export class ChromaStabilizer {
   private readonly quantizing: ChromaQuantizing | null;
   /** On a halved grid with `quantize`: the full-size output planes, resident (quantized in place). */
   private readonly outputPlanes: [Float32Array, Float32Array] | null;
-  private readonly pool: Float32Array[] = [];
   /** The last frame pushed (motion reference for the next push). */
   private previous: LumaPyramid | null = null;
   private lastEmitted = -1;
@@ -505,14 +504,17 @@ export class ChromaStabilizer {
     };
   }
 
-  /** A working-grid buffer: one of the kernels' own planes while any is free (every user overwrites it fully). */
+  /**
+   * A working-grid buffer (every user overwrites it fully): one of the kernels' own planes, of which
+   * there are more than the stage ever holds at once (see the constructor); an ordinary one only
+   * should that count ever be short.
+   */
   private take(): Float32Array {
-    return this.kernels?.take() ?? this.pool.pop() ?? new Float32Array(this.gridWidth * this.gridHeight);
+    return this.kernels?.take() ?? new Float32Array(this.gridWidth * this.gridHeight);
   }
 
   private release(buffer: Float32Array): void {
-    if (this.kernels?.give(buffer)) return;
-    if (this.pool.length < 6 * (this.preset.lookAhead + 2)) this.pool.push(buffer);
+    this.kernels?.give(buffer);
   }
 
   private newState(): ChromaState {

@@ -1,6 +1,7 @@
-// The stabilizer's WebAssembly kernels (stabilize-kernels.c) and the memory they work in. One
-// instance per thread, made on first use. A call copies its planes in, runs, and copies its outputs
-// out: the copies are memcpy-fast and keep every plane an ordinary Float32Array owned by the caller.
+// The stabilizer's WebAssembly kernels (stabilize-kernels.c) and the memory they work in: a shared
+// instance per thread, made on first use, for planes that live anywhere (a call copies them in and
+// its outputs out, memcpy-fast), and one instance per stabilizer whose planes live in its memory
+// (KernelCall.withResidentPlanes), which kernels read and write in place.
 import { Buffer } from 'node:buffer';
 import { STABILIZE_KERNELS_WASM_BASE64 } from './stabilize-kernels.wasm.js';
 
