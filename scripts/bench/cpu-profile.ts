@@ -46,8 +46,8 @@ export const STAGE_RULES: StageRule[] = [
   { stage: 'inference', source: /electron\/engine\/pipeline\/colorizer\.ts$/ },
   { stage: 'inference', source: /electron\/engine\/model\/(inference-client|launcher|protocol)\.ts$/ },
   { stage: 'inference', source: /electron\/engine\/pins\// },
-  // Decoder: ffmpeg's stdout cut into frames.
-  { stage: 'decodeRead', source: /electron\/engine\/media\/process\.ts$/, fn: /fixedSizeFrames|cutIntoFrames/ },
+  // Decoder: ffmpeg's frames read from its pipe or socket.
+  { stage: 'decodeRead', source: /electron\/engine\/media\/raw-frames\.ts$/ },
   { stage: 'decodeRead', source: /electron\/engine\/media\/decode\.ts$/ },
   // Stabilizer and its kernels (motion, scene cuts).
   { stage: 'stabilizer', source: /electron\/engine\/pipeline\/(stabilize|stabilize-kernels|motion|scene-cuts)\.ts$/ },

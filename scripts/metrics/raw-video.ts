@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { EngineError } from '../../electron/engine/errors.js';
-import { fixedSizeFrames } from '../../electron/engine/media/process.js';
+import { fixedSizeFrames } from '../../electron/engine/media/raw-frames.js';
 
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 const FFPROBE = process.env.FFPROBE_PATH ?? 'ffprobe';

@@ -1,6 +1,8 @@
 // decodeLuma against real ffmpeg: frame counts, bit-exact luma, and the resume contract (a decode
 // from frame k yields exactly frames k.. of a decode from 0).
 
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeLuma, lumaRangeOf, planLumaDecode } from '../../electron/engine/media/decode.js';
@@ -169,6 +171,49 @@ describe('decodeLuma', () => {
       }
     })();
     await expect(run).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  // Where ffmpeg can (not on Windows), the full frames come through a Unix socket in a private folder
+  // instead of stdout (raw-frames.ts): the same bytes, and the folder gone once the decode ends.
+  it.each([
+    ['8-bit, with the model input', 'plain', { width: 48, height: 32 }],
+    ['10-bit', 'tenBit', undefined],
+  ] as const)('reads the full frames through a Unix socket with the bytes of a stdout decode (%s)', async (_label, key, modelSize) => {
+    if (process.platform === 'win32') return; // ffmpeg builds for Windows have no unix protocol: stdout it is
+    const info = await probe(clips[key]);
+    const decode = async (transport: 'socket' | 'pipe', stopAfter = Infinity) => {
+      const frames: Buffer[] = [];
+      const models: Buffer[] = [];
+      const folders: string[][] = [];
+      for await (const frame of decodeLuma(info, { startFrame: 0, deinterlace: true, modelSize, transport })) {
+        folders.push(readdirSync(tmpdir()).filter((name) => existsSync(path.join(tmpdir(), name, 'frames.sock'))));
+        frames.push(Buffer.from(frame.y));
+        if (frame.model) models.push(Buffer.from(frame.model.buffer, frame.model.byteOffset, frame.model.byteLength));
+        if (frames.length === stopAfter) break;
+      }
+      return { frames, models, folders };
+    };
+    const savedTmp = process.env.TMPDIR;
+    const privateTmp = mkdtempSync(path.join(tmpdir(), 'decode-socket-'));
+    process.env.TMPDIR = privateTmp;
+    try {
+      const piped = await decode('pipe');
+      const socketed = await decode('socket');
+      expectSameFrames(socketed.frames, piped.frames);
+      expect(socketed.frames.length).toBe(info.video.frameCount);
+      expectSameFrames(socketed.models, piped.models);
+      expect(piped.folders.every((found) => found.length === 0)).toBe(true);
+      // ffmpeg removes the socket once it has written the last frame, so it is looked for at the first.
+      expect(socketed.folders[0]).toHaveLength(1);
+      expect(readdirSync(privateTmp)).toEqual([]);
+      const stopped = await decode('socket', 2);
+      expect(stopped.frames.length).toBe(2);
+      expect(readdirSync(privateTmp)).toEqual([]);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+      rmSync(privateTmp, { recursive: true, force: true });
+    }
   });
 
   // The model input made by the same ffmpeg (modelSize): one small frame per frame, the full-size

@@ -31,7 +31,7 @@ const profile: CpuProfile = {
     frame(15, 'slice', ''), // a builtin: no URL, placed by its caller
     frame(16, 'drain', 'file:///app/electron/engine/pipeline/render.ts'),
     frame(17, 'Buffer', 'node:buffer'),
-    frame(18, 'fixedSizeFrames', 'file:///app/electron/engine/media/process.ts'),
+    frame(18, 'fixedSizeFrames', 'file:///app/electron/engine/media/raw-frames.ts'),
     frame(20, 'onStreamRead', 'node:internal/stream_base_commons'),
     frame(30, 'channel.onread', 'node:internal/child_process', [31]),
     frame(31, 'deserialize', 'node:v8'),

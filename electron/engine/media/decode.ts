@@ -29,7 +29,8 @@ import type { MediaInfo, NoticeEvent } from '../../common/types.js';
 import type { LumaFrame } from '../pipeline/frames.js';
 import { BufferPool } from './buffer-pool.js';
 import { lumaToUnit } from '../pipeline/chroma-merge.js';
-import { fixedSizeFrames, runFfmpeg, startFfmpeg } from './process.js';
+import { runFfmpeg, startFfmpeg } from './process.js';
+import { fixedSizeFrames, frameSocketPath, socketFrames, type FrameSocketPath } from './raw-frames.js';
 import { filmInputArgs, recheckFilmFile } from './film-input.js';
 import { probe } from './probe.js';
 import { formatRational, parseRational, ptsToFrameTick, toNumber, type Rational } from './rational.js';
@@ -53,6 +54,11 @@ export interface DecodeLumaOptions {
    * consumes a frame gives its `y` back when done with it.
    */
   pool?: BufferPool;
+  /**
+   * How the full frames come: 'socket' (default where ffmpeg can: a Unix socket read straight into
+   * the frame buffers, see raw-frames.ts) or 'pipe' (ffmpeg's stdout).
+   */
+  transport?: 'socket' | 'pipe';
 }
 
 /** Seconds decoded before the target when seeking: covers keyframe-index slack and bwdif's look-back. */
@@ -84,8 +90,10 @@ export interface LumaDecodePlan {
  */
 export function planLumaDecode(
   info: MediaInfo,
-  options: Omit<DecodeLumaOptions, 'signal' | 'pool'>,
+  options: Omit<DecodeLumaOptions, 'signal' | 'pool' | 'transport'>,
   seekSec?: number | null,
+  /** Write the full frames to this listening socket (FrameSocketPath.output) instead of stdout. */
+  socketOutput?: string[],
 ): LumaDecodePlan {
   const { video } = info;
   const startFrame = options.startFrame;
@@ -134,8 +142,9 @@ export function planLumaDecode(
   }
   const range = lumaRangeOf(info);
   const seek = seekSec === undefined ? defaultSeekSec(info, startFrame, SEEK_MARGIN_SEC) : seekSec;
-  const rawOutput = (pixFmt: string, pipe: string) => ['-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', pixFmt, pipe];
+  const rawOutput = (pixFmt: string, ...output: string[]) => ['-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', pixFmt, ...output];
   const fullPixFmt = highDepth ? `gray${video.bitDepth}le` : 'gray';
+  const fullOutput = socketOutput ?? ['pipe:1'];
   // Model input: each sample clamped to black..white (at the sample's depth), then swscale's area
   // average; gray16le holds the mean as 256 × the 8-bit value (a 10-bit sample v becomes 64 v).
   const shift = (highDepth ? video.bitDepth : 8) - 8;
@@ -147,12 +156,12 @@ export function planLumaDecode(
           `[small]${clamp}scale=${modelSize.width}:${modelSize.height}:flags=area[model]`,
         '-map',
         '[full]',
-        ...rawOutput(fullPixFmt, 'pipe:1'),
+        ...rawOutput(fullPixFmt, ...fullOutput),
         '-map',
         '[model]',
         ...rawOutput('gray16le', 'pipe:3'),
       ]
-    : ['-map', `0:${video.index}`, '-vf', filters.join(','), ...rawOutput(fullPixFmt, 'pipe:1')];
+    : ['-map', `0:${video.index}`, '-vf', filters.join(','), ...rawOutput(fullPixFmt, ...fullOutput)];
   const args = [
     '-noautorotate',
     '-copyts',
@@ -248,11 +257,21 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
   if (info.video.timeBase === undefined || info.video.firstFramePts === undefined) info = await probe(info.path, options.signal);
   if (planLumaDecode(info, options).frameCount === 0) return;
   await recheckFilmFile(info.path);
-  const plan = planLumaDecode(
-    info,
-    options,
-    options.startFrame > 0 ? await verifiedSeekSec(info, options.startFrame, options.signal) : null,
-  );
+  const seek = options.startFrame > 0 ? await verifiedSeekSec(info, options.startFrame, options.signal) : null;
+  const socket = options.transport === 'pipe' ? null : await frameSocketPath();
+  try {
+    yield* decodePlanned(info, options, planLumaDecode(info, options, seek, socket?.output), socket);
+  } finally {
+    socket?.remove();
+  }
+}
+
+async function* decodePlanned(
+  info: MediaInfo,
+  options: DecodeLumaOptions,
+  plan: LumaDecodePlan,
+  socket: FrameSocketPath | null,
+): AsyncGenerator<LumaFrame> {
   const { width, height, bytesPerSample } = plan;
   const frameBytes = width * height * bytesPerSample;
   let index = plan.startFrame;
@@ -295,7 +314,10 @@ export async function* decodeLuma(info: MediaInfo, options: DecodeLumaOptions): 
         );
       };
       const model = plan.model;
-      const fullFrames = fixedSizeFrames(child.stdout, frameBytes, truncated, bytesPerSample === 1 ? options.pool : undefined);
+      const pool = bytesPerSample === 1 ? options.pool : undefined;
+      const fullFrames = socket
+        ? socketFrames(socket.path, frameBytes, truncated, () => child.hasExited(), pool)
+        : fixedSizeFrames(child.stdout, frameBytes, truncated, pool);
       if (!model) {
         for await (const frame of fullFrames) {
           yield { index, width, height, y: toEightBit(frame, bytesPerSample, plan.bitDepth) };

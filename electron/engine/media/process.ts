@@ -3,12 +3,11 @@
 // messages, the child killed on abort, and a failed exit turned into an EngineError a person can read.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { finished, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { EngineError, cancelledError, throwIfAborted } from '../errors.js';
 import { processBudget } from '../process-budget.js';
 import type { EngineErrorCode } from '../../common/types.js';
 import { locateFfmpeg } from './ffmpeg-locate.js';
-import type { BufferPool } from './buffer-pool.js';
 
 const STDERR_LINES_KEPT = 50;
 
@@ -221,77 +220,4 @@ function failureError(
 function trimReason(reason: string): string {
   const cleaned = reason.replace(/^\[[^\]]*\]\s*/, '').replace(/[.\s]+$/, '');
   return cleaned.length > 200 ? `${cleaned.slice(0, 200)}…` : cleaned;
-}
-
-/** Whole frames cut from the stream and not yet taken before it is paused. */
-const FRAMES_CUT_AHEAD = 1;
-
-/**
- * Cuts a raw-video byte stream into frames of `frameBytes` each, one new Uint8Array (own
- * ArrayBuffer) per frame, so consumers may keep, transfer or post it. A stream that ends inside a
- * frame throws what `onTruncated` makes of it (it may wait for the process first, so that the
- * process's own failure is the error reported).
- *
- * Each chunk is copied into its frame as it arrives ('data'), and the stream is paused while a whole
- * frame waits unread, so memory stays flat with one wake-up per frame instead of one per chunk (a
- * pipe gives 64 KiB at a time). Ended early, it destroys the stream, as leaving a for-await over it
- * would.
- */
-export async function* fixedSizeFrames(
-  stream: Readable,
-  frameBytes: number,
-  onTruncated: (bytesInFrame: number) => Error | Promise<Error>,
-  /** Frames are taken from this pool (of frameBytes buffers) instead of allocated. */
-  pool?: BufferPool,
-): AsyncGenerator<Uint8Array> {
-  const newFrame = () => (pool && pool.bytes === frameBytes ? pool.take() : new Uint8Array(frameBytes));
-  const ready: Uint8Array[] = [];
-  let frame = newFrame();
-  let filled = 0;
-  let ended = false;
-  let failure: unknown = null;
-  let wake: (() => void) | null = null;
-  const cutIntoFrames = (chunk: Buffer) => {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(frameBytes - filled, chunk.length - offset);
-      frame.set(offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take), filled);
-      filled += take;
-      offset += take;
-      if (filled === frameBytes) {
-        ready.push(frame);
-        frame = newFrame();
-        filled = 0;
-      }
-    }
-    if (ready.length >= FRAMES_CUT_AHEAD) stream.pause();
-    wake?.();
-  };
-  const stopWatching = finished(stream, { writable: false }, (error) => {
-    if (error) failure ??= error;
-    ended = true;
-    wake?.();
-  });
-  stream.on('data', cutIntoFrames);
-  let complete = false;
-  try {
-    for (;;) {
-      const next = ready.shift();
-      if (next) {
-        if (ready.length < FRAMES_CUT_AHEAD && !ended) stream.resume();
-        yield next;
-        continue;
-      }
-      if (failure) throw failure;
-      if (ended) break;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = null;
-    }
-    complete = true;
-  } finally {
-    stream.off('data', cutIntoFrames);
-    stopWatching();
-    if (!complete) stream.destroy();
-  }
-  if (filled !== 0) throw await onTruncated(filled);
 }
