@@ -127,14 +127,14 @@ describe('upscaleChroma (model chroma → 4:2:0 planes)', () => {
 });
 
 describe('lumaToUnit', () => {
-  // The formula it had before its lookup table, sample by sample, as float32.
+  // Its definition, sample by sample, in double and then rounded to float32 (as the kernel does).
   function reference(sample: number, range: LumaRange): number {
     const value = (sample - (range === 'tv' ? 16 * 256 : 0)) / ((range === 'tv' ? 219 : 255) * 256);
     return Math.fround(value < 0 ? 0 : value > 1 ? 1 : value);
   }
 
   for (const range of ['tv', 'pc'] as const) {
-    it(`maps every 16-bit sample as (s - black) / span, clamped (${range}), aligned or not`, () => {
+    it(`maps every 16-bit sample as (s - black) / span, clamped (${range}), aligned or not, any count`, () => {
       const bytes = new Uint8Array(2 * 65536 + 1);
       for (let s = 0; s < 65536; s++) {
         bytes[2 * s] = s & 0xff;
@@ -142,11 +142,12 @@ describe('lumaToUnit', () => {
       }
       const shifted = new Uint8Array(bytes.length);
       shifted.set(bytes.subarray(0, 2 * 65536), 1);
-      for (const input of [bytes.subarray(0, 2 * 65536), shifted.subarray(1)]) {
+      // 65533 samples: the last ones after the kernel's groups of four.
+      for (const input of [bytes.subarray(0, 2 * 65536), shifted.subarray(1), bytes.subarray(0, 2 * 65533)]) {
         const out = lumaToUnit(input, range);
-        expect(out.length).toBe(65536);
+        expect(out.length).toBe(input.length >> 1);
         let mismatches = 0;
-        for (let s = 0; s < 65536; s++) if (!Object.is(out[s], reference(s, range))) mismatches++;
+        for (let s = 0; s < out.length; s++) if (!Object.is(out[s], reference(s, range))) mismatches++;
         expect(mismatches).toBe(0);
       }
     });

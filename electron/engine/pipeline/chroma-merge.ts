@@ -112,32 +112,18 @@ export function downscaleLuma(
  * before averaging, as downscaleLuma does. Mapped to [0,1] here.
  */
 export function lumaToUnit(scaled: Uint8Array, range: LumaRange, out = new Float32Array(scaled.length >> 1)): Float32Array {
-  const table = unitTables[range] ?? (unitTables[range] = unitTable(range));
   const n = out.length;
-  if (LITTLE_ENDIAN && (scaled.byteOffset & 1) === 0 && scaled.length >= 2 * n) {
-    // Aligned (the decoder's pooled buffers are) on a little-endian host: the samples are its words.
-    const words = new Uint16Array(scaled.buffer, scaled.byteOffset, n);
-    for (let i = 0; i < n; i++) out[i] = table[words[i]];
-  } else {
-    for (let i = 0, b = 0; i < n; i++, b += 2) out[i] = table[scaled[b] | (scaled[b + 1] << 8)];
-  }
-  return out;
-}
-
-/** lumaToUnit's value of every 16-bit sample (one lookup per sample instead of a division). */
-function unitTable(range: LumaRange): Float32Array {
+  if (scaled.length < 2 * n) throw new Error(`lumaToUnit: ${scaled.length} bytes hold fewer than ${n} 16-bit samples.`);
+  // (sample − black) / span in double, clamped to [0,1], rounded to float once (wasm/stabilize-kernels.c).
+  // WebAssembly memory is little-endian, as the samples are.
   const black = range === 'tv' ? 16 * 256 : 0;
   const span = (range === 'tv' ? 219 : 255) * 256;
-  const table = new Float32Array(65536);
-  for (let sample = 0; sample < 65536; sample++) {
-    const value = (sample - black) / span;
-    table[sample] = value < 0 ? 0 : value > 1 ? 1 : value;
-  }
-  return table;
+  const call = kernelCall();
+  const samples = call.put(scaled.subarray(0, 2 * n));
+  const at = call.target(out);
+  call.run.luma_to_unit(samples, n, black, span, at);
+  return call.read(at, out);
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const unitTables: Partial<Record<LumaRange, Float32Array>> = {};
 
 /**
  * Cb/Cr offsets at the model's size, `saturation` applied, to 8-bit codes (Cb rows then Cr rows in

@@ -39,6 +39,7 @@ interface KernelExports {
   pyramid_half(full: number, width: number, height: number, half: number): void;
   estimate_motion(job: number): void;
   quantize_chroma(cb: number, cr: number, n: number, scale: number, out: number): void;
+  luma_to_unit(samples: number, n: number, black: number, span: number, out: number): void;
   __heap_base: { value: number };
 }
 
@@ -159,7 +160,7 @@ export class KernelCall {
   }
 
   /** Where `values` is in the memory: a resident plane in place, anything else copied in. */
-  put(values: Float32Array | Int32Array): number {
+  put(values: Float32Array | Int32Array | Uint8Array): number {
     if (this.resident(values)) return values.byteOffset;
     const at = this.reserve(values.byteLength);
     new Uint8Array(this.memory.buffer, at, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
