@@ -46,6 +46,7 @@ export interface InferenceSession {
   /**
    * Colourizes a batch of luma images in [0,1], [n,1,h,w]; h and w multiples of the model's sizeMultiple.
    * With `hints` (Cb, Cr, mask planes, [n,3,h,w]) the model's pins graph runs instead (manifest "pins").
+   * `batch` and `hints` must stay unchanged until the promise settles: a CPU fallback sends them again.
    */
   infer(batch: Float32Array, n: number, h: number, w: number, hints?: Float32Array): Promise<ChromaBatch>;
   /**
@@ -175,8 +176,9 @@ class InferenceClient implements InferenceSession {
 
     const id = this.#nextId++;
     return new Promise<ChromaBatch | Uint8Array>((resolve, reject) => {
-      // A private compact copy: the caller may reuse its buffer, and a CPU fallback re-sends it.
-      this.#pending.set(id, { batch: batch.slice(), n, h, w, hints: hints?.slice(), quantize, resolve, reject });
+      // Held as they are (no copy per frame): a CPU fallback re-sends them, so the caller leaves them
+      // unchanged until the call settles (see InferenceSession.infer).
+      this.#pending.set(id, { batch, n, h, w, hints, quantize, resolve, reject });
       if (!this.#switching) this.#sendBatch(id);
     });
   }

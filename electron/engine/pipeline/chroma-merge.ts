@@ -114,7 +114,7 @@ export function downscaleLuma(
 export function lumaToUnit(scaled: Uint8Array, range: LumaRange, out = new Float32Array(scaled.length >> 1)): Float32Array {
   const n = out.length;
   if (scaled.length < 2 * n) throw new Error(`lumaToUnit: ${scaled.length} bytes hold fewer than ${n} 16-bit samples.`);
-  // (sample − black) / span in double, clamped to [0,1], rounded to float once (wasm/stabilize-kernels.c).
+  // (sample − black) / span, clamped to [0,1], rounded to float once (wasm/stabilize-kernels.c).
   // WebAssembly memory is little-endian, as the samples are.
   const black = range === 'tv' ? 16 * 256 : 0;
   const span = (range === 'tv' ? 219 : 255) * 256;

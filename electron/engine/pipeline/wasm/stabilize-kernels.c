@@ -341,19 +341,22 @@ void quantize_chroma(const float *R cb, const float *R cr, int n, double scale, 
 // The model's input (chroma-merge.ts lumaToUnit)
 // ---------------------------------------------------------------------------------------------
 
-/** Two lanes of (sample − black) / span clamped to [0,1], in double (the samples are exact there). */
-static inline v128_t unit2(v128_t samples2, v128_t black, v128_t span, v128_t zero, v128_t one) {
-  const v128_t value = wasm_f64x2_div(wasm_f64x2_sub(wasm_f64x2_convert_low_i32x4(samples2), black), span);
+/** Two lanes of (sample − black) × (1 / span) clamped to [0,1], in double. */
+static inline v128_t unit2(v128_t samples2, v128_t black, v128_t inverseSpan, v128_t zero, v128_t one) {
+  const v128_t value = wasm_f64x2_mul(wasm_f64x2_sub(wasm_f64x2_convert_low_i32x4(samples2), black), inverseSpan);
   return wasm_f32x4_demote_f64x2_zero(wasm_f64x2_min(wasm_f64x2_max(value, zero), one));
 }
 
 /**
- * 16-bit samples to [0,1]: (sample − black) / span in double, clamped, rounded to float once, as
- * lumaToUnit defines it. Four at a time in double lanes, the rest one by one.
+ * 16-bit samples to [0,1] as lumaToUnit defines it: (sample − black) / span, clamped, rounded to
+ * float once. Multiplying by the reciprocal in double gives the same floats as dividing: for whole
+ * samples and these spans the quotient is never within a double's rounding error of a point where
+ * float rounding turns (a test checks all 65536 samples). Four at a time in double lanes.
  */
 EXPORT(luma_to_unit)
 void luma_to_unit(const uint16_t *R samples, int n, double black, double span, float *R out) {
-  const v128_t b = wasm_f64x2_splat(black), s = wasm_f64x2_splat(span), zero = wasm_f64x2_splat(0.0), one = wasm_f64x2_splat(1.0);
+  const double inverse = 1.0 / span;
+  const v128_t b = wasm_f64x2_splat(black), s = wasm_f64x2_splat(inverse), zero = wasm_f64x2_splat(0.0), one = wasm_f64x2_splat(1.0);
   int i = 0;
   for (; i + 4 <= n; i += 4) {
     const v128_t four = wasm_u32x4_load16x4(samples + i);
@@ -362,7 +365,7 @@ void luma_to_unit(const uint16_t *R samples, int n, double black, double span, f
     wasm_v128_store(out + i, wasm_i32x4_shuffle(low, high, 0, 1, 4, 5));
   }
   for (; i < n; i++) {
-    const double value = ((double)samples[i] - black) / span;
+    const double value = ((double)samples[i] - black) * inverse;
     out[i] = (float)(value < 0.0 ? 0.0 : value > 1.0 ? 1.0 : value);
   }
 }
