@@ -1,5 +1,6 @@
-// The film's luma, frame by frame: ffmpeg writes the untouched Y plane as raw bytes on stdout and we
-// cut it into frames as the consumer asks for them (stdout is only read on demand: bounded memory).
+// The film's luma, frame by frame: ffmpeg writes the untouched Y plane as raw bytes, to a Unix
+// socket it listens on where it can (read straight into the frame buffers, raw-frames.ts) or else to
+// stdout, and we take whole frames as the consumer asks for them (read on demand: bounded memory).
 //
 // Frame numbering is what makes resume exact. Frames are the ticks of a CFR sequence at
 // info.video.frameRate: with -copyts the decoder keeps the stream's own timestamps, the fps filter
