@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BufferPool } from '../../electron/engine/media/buffer-pool.js';
-import { fixedSizeFrames, socketFrames } from '../../electron/engine/media/raw-frames.js';
+import { fixedSizeFrames, socketFrames, type FrameSocketPath } from '../../electron/engine/media/raw-frames.js';
 
 const FRAME = 1000;
 
@@ -25,6 +25,18 @@ async function collect(frames: AsyncGenerator<Uint8Array>): Promise<Buffer[]> {
 }
 
 const truncated = (bytes: number) => new Error(`cut short after ${bytes} bytes`);
+
+/** A listening path as frameSocketPath gives it, counting the calls to remove. */
+function listeningAt(socketPath: string): FrameSocketPath & { removed: number } {
+  return {
+    path: socketPath,
+    output: [],
+    removed: 0,
+    remove() {
+      this.removed++;
+    },
+  };
+}
 
 describe('socketFrames', () => {
   let dir = '';
@@ -55,20 +67,21 @@ describe('socketFrames', () => {
     return socketPath;
   }
 
-  it('connects once the writer listens and yields its bytes as whole frames, in order', async () => {
+  it('connects once the writer listens, removes the path, and yields the bytes as whole frames, in order', async () => {
     const bytes = pattern(12);
-    const socketPath = listenLater(bytes, 40);
-    const frames = await collect(socketFrames(socketPath, FRAME, truncated, () => false));
+    const listening = listeningAt(listenLater(bytes, 40));
+    const frames = await collect(socketFrames(listening, FRAME, truncated, () => false));
     expect(frames.length).toBe(12);
     expect(Buffer.concat(frames).equals(bytes)).toBe(true);
+    expect(listening.removed).toBe(1);
   });
 
   it('reports a frame cut short, after the whole frames before it', async () => {
-    const socketPath = listenLater(pattern(2, 250), 0);
+    const listening = listeningAt(listenLater(pattern(2, 250), 0));
     const seen: Buffer[] = [];
     await expect(
       (async () => {
-        for await (const frame of socketFrames(socketPath, FRAME, truncated, () => false)) seen.push(Buffer.from(frame));
+        for await (const frame of socketFrames(listening, FRAME, truncated, () => false)) seen.push(Buffer.from(frame));
       })(),
     ).rejects.toThrow('cut short after 250 bytes');
     expect(seen.length).toBe(2);
@@ -77,18 +90,20 @@ describe('socketFrames', () => {
   it('gives no frames and no error when the writer gave up before listening', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'raw-frames-test-'));
     let attempts = 0;
-    const frames = await collect(socketFrames(path.join(dir, 'never.sock'), FRAME, truncated, () => ++attempts > 3));
+    const listening = listeningAt(path.join(dir, 'never.sock'));
+    const frames = await collect(socketFrames(listening, FRAME, truncated, () => ++attempts > 3));
     expect(frames).toEqual([]);
+    expect(listening.removed).toBe(0); // the caller removes it
     expect(attempts).toBeGreaterThan(3);
   });
 
   it('takes frame buffers from the pool', async () => {
-    const socketPath = listenLater(pattern(3), 0);
+    const listening = listeningAt(listenLater(pattern(3), 0));
     const pool = new BufferPool(FRAME, 4);
     const recycled = pool.take();
     pool.give(recycled);
     const frames: Uint8Array[] = [];
-    for await (const frame of socketFrames(socketPath, FRAME, truncated, () => false, pool)) frames.push(frame);
+    for await (const frame of socketFrames(listening, FRAME, truncated, () => false, pool)) frames.push(frame);
     expect(frames[0]).toBe(recycled);
     expect(Buffer.concat(frames).equals(pattern(3))).toBe(true);
   });

@@ -317,7 +317,7 @@ async function* decodePlanned(
       const model = plan.model;
       const pool = bytesPerSample === 1 ? options.pool : undefined;
       const fullFrames = socket
-        ? socketFrames(socket.path, frameBytes, truncated, () => child.hasExited(), pool)
+        ? socketFrames(socket, frameBytes, truncated, () => child.hasExited(), pool)
         : fixedSizeFrames(child.stdout, frameBytes, truncated, pool);
       if (!model) {
         for await (const frame of fullFrames) {

@@ -139,7 +139,11 @@ export interface FrameSocketPath {
   readonly path: string;
   /** The ffmpeg output that listens there (after the output's format options). */
   readonly output: string[];
-  /** Removes the folder (and the socket, if ffmpeg left it). */
+  /**
+   * Removes the folder (and the socket, if ffmpeg left it); safe to call again. socketFrames calls
+   * it as soon as it is connected (a connected socket needs no path), so a process killed during a
+   * decode leaves nothing behind; one that exits before connecting removes it on the way out.
+   */
   remove(): void;
 }
 
@@ -149,6 +153,9 @@ const MAX_SOCKET_PATH = 100;
 const LISTEN_TIMEOUT_MS = 30_000;
 
 let unixSocketOutput: Promise<boolean> | undefined;
+/** Socket folders not yet removed, removed on exit at the latest. */
+const liveFolders = new Set<string>();
+let removeOnExit = false;
 /** Per temporary folder: whether a Unix socket can be made there (not on every file system). */
 const socketsWork = new Map<string, Promise<boolean>>();
 
@@ -167,7 +174,14 @@ export async function frameSocketPath(): Promise<FrameSocketPath | null> {
   const base = tmpdir();
   const dir = mkdtempSync(path.join(base, 'chromareel-'));
   const socket = path.join(dir, 'frames.sock');
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  liveFolders.add(dir);
+  if (!removeOnExit) {
+    removeOnExit = true;
+    process.once('exit', () => liveFolders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+  }
+  const remove = () => {
+    if (liveFolders.delete(dir)) rmSync(dir, { recursive: true, force: true });
+  };
   let usable = Buffer.byteLength(socket) <= MAX_SOCKET_PATH;
   if (usable) {
     if (!socketsWork.has(base)) socketsWork.set(base, canListen(socket));
@@ -193,12 +207,13 @@ function canListen(socketPath: string): Promise<boolean> {
 const CONNECT_RETRY_MS = [2, 50];
 
 /**
- * Frames from the socket ffmpeg listens on at `socketPath` (see FrameSocketPath.output), read into
- * the frame buffers themselves. Connects as soon as ffmpeg listens; `gaveUp` says ffmpeg has exited,
- * after which an unconnected socket counts as no frames (the caller reports ffmpeg's own error).
+ * Frames from the socket ffmpeg listens on (see FrameSocketPath.output), read into the frame
+ * buffers themselves. Connects as soon as ffmpeg listens, then removes the socket's folder; `gaveUp`
+ * says ffmpeg has exited, after which an unconnected socket counts as no frames (the caller reports
+ * ffmpeg's own error).
  */
 export function socketFrames(
-  socketPath: string,
+  listening: FrameSocketPath,
   frameBytes: number,
   onTruncated: OnTruncated,
   gaveUp: () => boolean,
@@ -215,7 +230,7 @@ export function socketFrames(
           retry = null;
           let connected = false;
           const candidate = connect({
-            path: socketPath,
+            path: listening.path,
             onread: {
               buffer: () => fill.space(),
               callback: (bytes) => {
@@ -227,6 +242,7 @@ export function socketFrames(
           socket = candidate;
           candidate.once('connect', () => {
             connected = true;
+            listening.remove();
             finished(candidate, { writable: false }, (error) => ended(error ?? undefined));
           });
           candidate.on('error', (error: NodeJS.ErrnoException) => {
