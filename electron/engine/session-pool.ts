@@ -6,7 +6,7 @@ import { resolveColorizeOptions } from './colorize-options.js';
 import { throwIfAborted, untilAborted } from './errors.js';
 import { startInference, type InferenceLauncher, type InferenceSession } from './model/inference-client.js';
 import { resolveModel, type ModelManifest } from './model/manifest.js';
-import { chooseProviders, listAvailableProviders } from './model/providers.js';
+import { chooseProviders, listAvailableProviders, providerLabel } from './model/providers.js';
 
 interface WarmSession {
   manifest: ModelManifest;
@@ -79,7 +79,7 @@ export function createSessionPool(options: { modelsDirs: string[]; launcher?: In
         type: 'notice',
         level: 'info',
         code: 'provider',
-        message: `Colourizing with model "${manifest.name}" on ${session.provider.toUpperCase()}.`,
+        message: `Colourizing with model "${manifest.name}" on ${providerLabel(session.provider)}.`,
         provider: session.provider,
       };
       notices.push(providerNotice);

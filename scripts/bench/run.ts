@@ -14,11 +14,13 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../../electron/engine/index.js';
 import { locateFfmpeg } from '../../electron/engine/media/ffmpeg-locate.js';
+import { encoderArgs, resolveEncoder } from '../../electron/engine/media/encoders.js';
 import { runFfmpeg } from '../../electron/engine/media/process.js';
 import { probe } from '../../electron/engine/media/probe.js';
 import { startInference } from '../../electron/engine/model/inference-client.js';
 import { defaultModelsDirs, renderSize, resolveModel } from '../../electron/engine/model/manifest.js';
 import { chooseProviders, listAvailableProviders } from '../../electron/engine/model/providers.js';
+import type { EncoderChoice } from '../../electron/common/options.js';
 import type { DeviceChoice } from '../../electron/common/types.js';
 import { measurePinPreview } from './pin-preview.js';
 import { ProcessTreeMemory } from './process-tree-memory.js';
@@ -46,6 +48,8 @@ const { values: args } = parseArgs({
     'stage-seconds': { type: 'string', default: '8' },
     // --only targets: how many times each side-by-side measurement is repeated (medians reported).
     repeat: { type: 'string', default: '3' },
+    // --only gpu: the hardware encoder set beside x264 (auto: the first of this machine's that passes its trial).
+    encoder: { type: 'string', default: 'auto' },
   },
 });
 
@@ -167,6 +171,9 @@ interface CliRun {
    * NaN when the film is too short for two readings.
    */
   steadyHostCpuMsPerFrame: number;
+  /** Where the model ran (after any fallback) and the CLI's notices (which encoder, fallbacks). */
+  provider: string;
+  notices: string[];
 }
 
 /** Readings of the CLI's CPU at its progress events (see CliRun.steadyHostCpuMsPerFrame). */
@@ -237,13 +244,16 @@ async function runCli(input: string, extra: string[], keepOutputAs?: string): Pr
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   memory.stop();
   if (code !== 0) throw new Error(`CLI failed (${code}): ${stderr}`);
-  const result = stdout
+  const events = stdout
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line))
-    .find((event) => event.type === 'result');
+    .map((line) => JSON.parse(line) as { type: string; message?: string } & Record<string, unknown>);
+  const result = events.find((event) => event.type === 'result') as unknown as { frames: number; elapsedSec: number; provider: string };
+  const notices = events.filter((event) => event.type === 'notice').map((event) => String(event.message));
   if (!keepOutputAs) await rm(output, { force: true });
   return {
+    provider: result.provider,
+    notices,
     frames: result.frames,
     elapsedSec: round(result.elapsedSec),
     fps: round(result.frames / result.elapsedSec),
@@ -283,10 +293,17 @@ console.log(
 
 // 1. Model alone: the same inference process and frames in flight as the pipeline, random luma.
 /** Model-only fps; `cpu` gets the inference process's CPU ms per frame (start and warm-up included). */
-async function modelOnly(width: number, height: number, count: number, cpu?: { msPerFrame: number }): Promise<number> {
+async function modelOnly(
+  width: number,
+  height: number,
+  count: number,
+  cpu?: { msPerFrame: number },
+  ran?: { provider: string },
+): Promise<number> {
   const cpuBefore = childrenCpuMs();
   const session = await startInference({ manifest, device });
   try {
+    if (ran) ran.provider = session.provider;
     const luma = new Float32Array(width * height).map(() => Math.random());
     await session.infer(luma, 1, height, width); // warm-up
     const { seconds: took } = await timeIt(async () => {
@@ -315,7 +332,8 @@ const median = (values: number[]) => {
  * default its picture is made gray first; `colour` keeps the clip's own chroma (given a colourized
  * film, that is what the render's x264 has to encode, which costs it more than a gray picture).
  */
-const transcodeOnly = async (clip: string, clipFrames: number, cpu?: { msPerFrame: number }, colour = false) => {
+const X264_MEDIUM = ['-c:v', 'libx264', '-crf', '18', '-preset', 'medium'];
+const transcodeOnly = async (clip: string, clipFrames: number, cpu?: { msPerFrame: number }, colour = false, encode = X264_MEDIUM) => {
   const cpuBefore = childrenCpuMs();
   const { seconds: took } = await timeIt(() =>
     runFfmpeg([
@@ -323,12 +341,7 @@ const transcodeOnly = async (clip: string, clipFrames: number, cpu?: { msPerFram
       clip,
       '-vf',
       colour ? 'format=yuv420p' : 'format=gray,format=yuv420p',
-      '-c:v',
-      'libx264',
-      '-crf',
-      '18',
-      '-preset',
-      'medium',
+      ...encode,
       '-an',
       '-f',
       'mp4',
@@ -400,6 +413,106 @@ const framesOnDisk = async (clip: string, clipFrames: number, cpu?: { msPerFrame
   if (cpu) cpu.msPerFrame = (childrenCpuMs() + ownCpuMs() - cpuBefore) / clipFrames;
   return clipFrames / took;
 };
+
+if (args.only === 'gpu') {
+  // Issue 17's GPU run (--device cuda or webgpu): at 1080p, end to end against real time and against
+  // min(model, transcode), the slower of the two parts that run side by side on different chips. Once
+  // with x264 and once with the hardware encoder --encoder resolves to here, each with its own
+  // transcode-alone figure. Medians over --repeat repetitions, each measuring every part back to back.
+  const repeat = Math.max(1, Number(args.repeat));
+  const clip1080 = await makeClip('1080p.mp4', seconds, { width: 1920, height: 1080 });
+  const info1080 = await probe(clip1080);
+  const frames1080 = info1080.video.frameCount;
+  const render1080 = renderSize(1920, 1080, manifest.renderFactor.default, manifest.sizeMultiple);
+  const hardware = await resolveEncoder(args.encoder as EncoderChoice, { codec: 'h264' });
+  const encoders = [{ name: 'libx264', choice: 'x264', transcode: X264_MEDIUM }];
+  if (hardware.encoder.hardware) {
+    const { codec } = encoderArgs(hardware.encoder, { crf: 18, preset: 'medium' });
+    encoders.push({ name: hardware.encoder.name, choice: hardware.encoder.family, transcode: codec });
+  }
+  const reps: Record<string, number>[] = [];
+  const seen = { modelProvider: '', renderProviders: new Set<string>(), notices: new Set<string>() };
+  for (let rep = 0; rep < repeat; rep++) {
+    const ran = { provider: '' };
+    const modelCpu = { msPerFrame: 0 };
+    const model = await modelOnly(render1080.width, render1080.height, Math.min(frames1080, 300), modelCpu, ran);
+    seen.modelProvider = ran.provider;
+    const row: Record<string, number> = {
+      modelFps: round(model),
+      // The inference process's own CPU per frame (feeding the GPU) and the decoder's: parts of the
+      // end-to-end CPU per frame below.
+      modelCpuMs: round(modelCpu.msPerFrame),
+      decodeCpuMs: round(await decodeOnlyCpuMs(clip1080, frames1080)),
+    };
+    for (const encoder of encoders) {
+      const transcodeCpu = { msPerFrame: 0 };
+      const transcode = await transcodeOnly(clip1080, frames1080, transcodeCpu, false, encoder.transcode);
+      const common = ['--device', device, '--encoder', encoder.choice];
+      const colourized = path.join(workRoot, `colourized-${encoder.name}.mp4`);
+      const off = await runCli(clip1080, ['--stabilize', 'off', '--overwrite', ...common], colourized);
+      const medium = await runCli(clip1080, ['--stabilize', 'medium', ...common]);
+      // What holds the render back: x264 on the colour it has to encode (the render's own output
+      // transcoded alone), the segment boundaries (the whole clip in one segment), and x264's preset
+      // (ultrafast leaves the host and the model as the limit).
+      const colourTranscode = await transcodeOnly(colourized, frames1080, undefined, true, encoder.transcode);
+      const oneSegment = await runCli(clip1080, ['--stabilize', 'off', '--segment-seconds', '600', ...common]);
+      const ultrafast = await runCli(clip1080, ['--stabilize', 'off', '--preset', 'ultrafast', ...common]);
+      for (const run of [off, medium, oneSegment, ultrafast]) {
+        seen.renderProviders.add(run.provider);
+        for (const notice of run.notices) seen.notices.add(notice);
+      }
+      const bound = Math.min(model, transcode);
+      Object.assign(row, {
+        [`${encoder.name}TranscodeFps`]: round(transcode),
+        [`${encoder.name}E2eFps`]: off.fps,
+        [`${encoder.name}E2eStabilizedFps`]: medium.fps,
+        [`${encoder.name}VsRealTime`]: ratio(off.fps / info1080.video.fps),
+        [`${encoder.name}StabilizedVsRealTime`]: ratio(medium.fps / info1080.video.fps),
+        [`${encoder.name}VsMin`]: ratio(off.fps / bound),
+        [`${encoder.name}StabilizedVsMin`]: ratio(medium.fps / bound),
+        [`${encoder.name}HostCpuMsPerFrame`]: medium.steadyHostCpuMsPerFrame,
+        [`${encoder.name}ColourTranscodeFps`]: round(colourTranscode),
+        [`${encoder.name}VsMinColour`]: ratio(off.fps / Math.min(model, colourTranscode)),
+        [`${encoder.name}OneSegmentE2eFps`]: oneSegment.fps,
+        [`${encoder.name}UltrafastE2eFps`]: ultrafast.fps,
+        // CPU time per frame (whole process trees) and the cores each kept busy on average: when the
+        // transcode alone already keeps every core busy, end to end shares those cores with the
+        // decoder, the host and the inference process's feeding of the GPU, and cannot pass
+        // transcode CPU ÷ end-to-end CPU of the transcode's speed.
+        [`${encoder.name}TranscodeCpuMs`]: round(transcodeCpu.msPerFrame),
+        [`${encoder.name}E2eCpuMs`]: off.cpuMsPerFrame,
+        [`${encoder.name}TranscodeCoresBusy`]: round((transcode * transcodeCpu.msPerFrame) / 1000),
+        [`${encoder.name}E2eCoresBusy`]: round((off.fps * off.cpuMsPerFrame) / 1000),
+        [`${encoder.name}CpuCeilingVsTranscode`]: ratio(transcodeCpu.msPerFrame / off.cpuMsPerFrame),
+      });
+    }
+    console.log(`repetition ${rep + 1}/${repeat}:`, row);
+    reps.push(row);
+  }
+  const medians = Object.fromEntries(Object.keys(reps[0]).map((key) => [key, median(reps.map((r) => r[key]))]));
+  const gpu = {
+    date: new Date().toISOString(),
+    device,
+    cores: os.cpus().length,
+    clip: { frames: frames1080, fps: round(info1080.video.fps), render: `${render1080.width}x${render1080.height}` },
+    modelProvider: seen.modelProvider,
+    renderProviders: [...seen.renderProviders],
+    encoders: encoders.map((e) => e.name),
+    notices: [...seen.notices],
+    repetitions: reps,
+    medians,
+  };
+  console.table(reps);
+  console.table(medians);
+  console.log(gpu.notices.join('\n'));
+  const file = path.join(repoRoot, '.bench/bench.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  const previous = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>) : {};
+  await writeFile(file, `${JSON.stringify({ ...previous, gpu }, null, 2)}\n`);
+  console.log(`wrote the GPU run to ${file}`);
+  await rm(workRoot, { recursive: true, force: true });
+  process.exit(0);
+}
 
 if (args.only === 'targets') {
   // Issue 17's targets, side by side in one run: each repetition measures every part back to back,

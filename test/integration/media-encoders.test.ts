@@ -9,7 +9,7 @@ import { createEngine, type Engine } from '../../electron/engine/index.js';
 import { segmentEncoderArgs } from '../../electron/engine/media/encode.js';
 import { encoderArgs, encoderFor, resolveEncoder } from '../../electron/engine/media/encoders.js';
 import type { RenderEvent } from '../../electron/common/types.js';
-import { ffprobeJson, makeClip } from '../helpers/clips.js';
+import { ffprobeJson, makeClip, runFfmpegTool } from '../helpers/clips.js';
 import { ensureFixtureModels, fixtureModelDir } from '../helpers/models.js';
 import { jsonLines, runCli, tempDir } from '../helpers/render.js';
 
@@ -164,6 +164,60 @@ describe('a render with encoder auto', () => {
     ]);
     expect(probe.streams[0].codec_name).toBe('h264');
     expect(Number(probe.streams[0].nb_read_frames)).toBeGreaterThan(20);
+  });
+});
+
+describe('a hardware encoder that works here', () => {
+  // Runs where a hardware encoder passes its trial: on issue 17's lent GPU machine, NVENC. Elsewhere
+  // it says why it was skipped (the fallback above is what those machines check).
+  let engine: Engine;
+  let work: string;
+  beforeAll(async () => {
+    ensureFixtureModels();
+    engine = createEngine();
+    work = await tempDir('encoders-hardware');
+  });
+  afterAll(async () => {
+    await engine?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('writes H.264 and H.265 with every frame, the film’s luma kept within the quality asked for, and says so', async (context) => {
+    const found = await resolveEncoder('auto');
+    if (!found.encoder.hardware) return context.skip(`no hardware encoder works here: ${found.notice?.message}`);
+    const family = found.encoder.family;
+    const film = await makeClip({ name: 'encoder-hardware', width: 640, height: 360, durationSec: 2 });
+    const frames = 50;
+    for (const codec of ['h264', 'h265'] as const) {
+      const output = path.join(work, `${family}-${codec}.mp4`);
+      const events: RenderEvent[] = [];
+      await engine.render({ input: film, output, model: fixtureModelDir('fixture-chroma'), encoder: family, codec }, (e) => events.push(e));
+      const name = encoderFor(family, codec).name;
+      expect(events).toContainEqual(expect.objectContaining({ type: 'notice', code: 'encoder', message: `Encoding with ${name} (hardware).` }));
+      const probe = await ffprobeJson<{ streams: { codec_name: string; nb_read_frames: string }[] }>(output, [
+        '-count_frames',
+        '-show_entries',
+        'stream=codec_name,nb_read_frames',
+        '-select_streams',
+        'v:0',
+      ]);
+      expect(probe.streams[0]).toEqual({ codec_name: codec === 'h264' ? 'h264' : 'hevc', nb_read_frames: String(frames) });
+      // The model only changes chroma: the luma that comes back is the film's, less what CQ 18 costs.
+      const stats = await runFfmpegTool('ffmpeg', [
+        '-i',
+        output,
+        '-i',
+        film,
+        '-lavfi',
+        '[0:v]extractplanes=y[a];[1:v]extractplanes=y[b];[a][b]psnr=stats_file=-',
+        '-f',
+        'null',
+        '-',
+      ]);
+      const psnr = [...stats.toString('utf8').matchAll(/psnr_y:([\d.]+|inf)/g)].map((m) => Number(m[1] === 'inf' ? Infinity : m[1]));
+      expect(psnr).toHaveLength(frames);
+      expect(Math.min(...psnr)).toBeGreaterThan(35);
+    }
   });
 });
 

@@ -4,9 +4,13 @@
 
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import sharp, { type OutputInfo } from 'sharp';
+import type { OutputInfo } from 'sharp';
 import { writeFileAtomic } from '../atomic-file.js';
 import { EngineError } from '../errors.js';
+
+// sharp, and libvips with it, loads on first use: rendering a film never needs it.
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
 
 export type SampleRange = 'tv' | 'pc';
 
@@ -52,6 +56,7 @@ export function imageFormatFor(file: string): ImageFormat {
 export async function readPhotoLuma(file: string): Promise<PhotoLuma> {
   const fileStat = await stat(file).catch(() => undefined);
   if (!fileStat?.isFile()) throw new EngineError('input-missing', `The photo ${file} does not exist; check the path.`);
+  const sharp = await loadSharp();
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await sharp(file, { failOn: 'error' })
@@ -101,6 +106,7 @@ export async function writeYuvImage(
 
 /** Encodes packed RGB (w*h*3) as an image file's bytes. */
 async function encodeRgb(rgb: Uint8Array, width: number, height: number, format: ImageFormat, quality?: number): Promise<Uint8Array> {
+  const sharp = await loadSharp();
   const image = sharp(rgb, { raw: { width, height, channels: 3 } });
   const encoded =
     format === 'jpeg'
@@ -120,6 +126,7 @@ export async function encodeImage(
   height: number,
   options: { format?: 'jpeg' | 'png'; maxSize?: number; quality?: number } = {},
 ): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const sharp = await loadSharp();
   let image = sharp(rgb, { raw: { width, height, channels: 3 } });
   if (options.maxSize && Math.max(width, height) > options.maxSize) {
     image = image.resize({ width: options.maxSize, height: options.maxSize, fit: 'inside' });
