@@ -102,6 +102,9 @@ describe('probe', () => {
     });
     clips.grey = await makeClip({ name: 'probe-grey', grey: true, durationSec: 1, fps: '30000/1001' });
     clips.rotated = await makeClip({ name: 'probe-rot270', rotation: 270, durationSec: 1 });
+    // One key frame only (the first): nothing to sample at or after a third of the film.
+    clips.oneGop = await makeClip({ name: 'probe-one-gop', durationSec: 3, gop: 1000 });
+    clips.greyOneGop = await makeClip({ name: 'probe-grey-one-gop', grey: true, durationSec: 3, gop: 1000 });
     clips.interlaced = await makeClip({ name: 'probe-interlaced', interlaced: true, durationSec: 1 });
     clips.vfr = await makeClip({ name: 'probe-vfr', vfr: true, fps: 30, durationSec: 2 });
     clips.faststart = await makeClip({ name: 'probe-faststart', faststart: true, durationSec: 4, audio: [{ codec: 'aac' }] });
@@ -155,6 +158,11 @@ describe('probe', () => {
     expect(info.video.frameCount).toBe(Number(nbFrames));
     expect(info.video.looksMonochrome).toBe(true);
     expect(await countDecoded(info)).toBe(info.video.frameCount);
+  });
+
+  it('tells colour from black and white by a key frame, also in a film whose only key frame is its first', async () => {
+    expect((await probe(clips.oneGop)).video.looksMonochrome).toBe(false);
+    expect((await probe(clips.greyOneGop)).video.looksMonochrome).toBe(true);
   });
 
   it('reads the rotation clockwise and swaps the output size', async () => {
