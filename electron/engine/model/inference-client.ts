@@ -14,6 +14,7 @@ import {
   type ReadyMessage,
 } from './protocol.js';
 import { chooseProviders, failedProviderNotice, listAvailableProviders, unavailableProviderNotice } from './providers.js';
+import { connectResultChannel, type ResultChannelOffer } from './result-channel.js';
 
 export type { InferenceLauncher } from './launcher.js';
 export type { ChromaQuantizing } from './protocol.js';
@@ -84,11 +85,22 @@ function describeExit(exit: ChildExit): string {
 }
 
 const CLOSE_GRACE_MS = 3000;
+/** A result channel that closes while its process lives is a failure once this has passed without an exit. */
+const CHANNEL_LOSS_GRACE_MS = 1000;
+
+/** An offer as the inference process should make it (result-channel.ts), and nothing else. */
+function isResultChannelOffer(offer: unknown): offer is ResultChannelOffer {
+  if (typeof offer !== 'object' || offer === null) return false;
+  const { path, token } = offer as Record<string, unknown>;
+  return typeof path === 'string' && path.length > 0 && path.length < 256 && typeof token === 'string' && /^[0-9a-f]{32}$/.test(token);
+}
 
 class InferenceClient implements InferenceSession {
   readonly manifest: ModelManifest;
   #provider: ExecutionProvider = 'cpu';
   #child?: InferenceChild;
+  /** The current child's result channel, once connected to. */
+  #channel?: { close(): void };
   /** Bumped whenever a child is retired, so late messages from it are ignored. */
   #generation = 0;
   #nextId = 1;
@@ -196,6 +208,8 @@ class InferenceClient implements InferenceSession {
       const timer = setTimeout(() => child.kill(), CLOSE_GRACE_MS);
       child.onExit(() => {
         clearTimeout(timer);
+        this.#channel?.close();
+        this.#channel = undefined;
         this.#releaseSlot();
         resolve();
       });
@@ -256,7 +270,7 @@ class InferenceClient implements InferenceSession {
         if (loading && (message.type === 'ready' || message.type === 'load-error')) {
           loading = false;
           if (message.type === 'ready') {
-            this.#onReady(message);
+            this.#onReady(message, generation);
             resolve(message);
           } else {
             this.#retireChild();
@@ -282,11 +296,48 @@ class InferenceClient implements InferenceSession {
     });
   }
 
-  #onReady(ready: ReadyMessage): void {
+  #onReady(ready: ReadyMessage, generation: number): void {
     this.#provider = ready.provider;
     for (const failure of ready.failures) {
       this.#fallback(failure.provider, ready.provider, failedProviderNotice(failure.provider, failure.reason, ready.provider));
     }
+    if (isResultChannelOffer(ready.resultChannel)) this.#openChannel(ready.resultChannel, generation);
+  }
+
+  /** Float results from `generation`'s process over its result channel (the IPC still works alone). */
+  #openChannel(offer: ResultChannelOffer, generation: number): void {
+    const current = () => generation === this.#generation && !this.#closed;
+    this.#channel = connectResultChannel(offer, {
+      expectedBytes: (id) => {
+        const pending = current() ? this.#pending.get(id) : undefined;
+        return pending && !pending.quantize ? 4 * pending.n * pending.h * pending.w : null;
+      },
+      result: (id, cb, cr) => {
+        const pending = current() ? this.#pending.get(id) : undefined;
+        if (!pending) return;
+        this.#pending.delete(id);
+        pending.resolve({ cb, cr });
+      },
+      malformed: () => {
+        if (current()) this.#failChild(new EngineError('inference-crashed', 'The inference process answered a frame with malformed chroma; try again.'));
+      },
+      closed: () => {
+        // Its process crashing closes it too, and that exit says more: wait for it a moment.
+        if (!current()) return;
+        setTimeout(() => {
+          if (current())
+            this.#failChild(new EngineError('inference-crashed', 'The connection to the inference process broke while colourizing; try again.'));
+        }, CHANNEL_LOSS_GRACE_MS).unref();
+      },
+    });
+  }
+
+  /** The current process can no longer be trusted with frames: every call fails with `error`. */
+  #failChild(error: EngineError): void {
+    this.#fatal = error;
+    this.#releaseSlot();
+    this.#failPending(error);
+    this.#retireChild();
   }
 
   #crashError(exit: ChildExit, loading: boolean): EngineError {
@@ -300,6 +351,8 @@ class InferenceClient implements InferenceSession {
 
   #retireChild(): void {
     this.#generation++;
+    this.#channel?.close();
+    this.#channel = undefined;
     this.#child?.kill();
     this.#child = undefined;
   }

@@ -1,6 +1,7 @@
 // Entry of the inference process (child_process.fork under Node, utilityProcess under Electron).
 // onnxruntime runs here, never in the host: a crash or an out-of-memory kills this process only.
 // Protocol: load → ready | load-error; infer → result | infer-error (one at a time, in order); dispose.
+// Float results go over the result channel (result-channel.ts) once the host has connected to it.
 import { isEngineError } from '../errors.js';
 import type { ModelManifest } from './manifest.js';
 import { checkContract, classifyInferError, openModel, runBatch, shortReason, type OpenedModel } from './onnx-session.js';
@@ -14,6 +15,7 @@ import {
   type ParentPort,
 } from './protocol.js';
 import { quantizeChroma } from '../pipeline/chroma-merge.js';
+import { ResultChannelServer } from './result-channel.js';
 
 interface ElectronParentPort {
   postMessage(message: unknown): void;
@@ -47,6 +49,8 @@ class InferenceWorker {
   /** The model's pins graph, opened on the first batch with hint planes. */
   #pins?: PinsGraph;
   #queue: Promise<void> = Promise.resolve();
+  /** Where float results go once the host has connected (else through the port). */
+  #results: ResultChannelServer | null = null;
 
   constructor(private readonly port: ParentPort) {}
 
@@ -99,6 +103,7 @@ class InferenceWorker {
     }
     this.#model = opened;
     this.#manifest = request.manifest;
+    this.#results ??= await ResultChannelServer.open();
     this.#send({
       type: 'ready',
       provider: opened.provider,
@@ -107,6 +112,7 @@ class InferenceWorker {
       outputName: request.manifest.output.name,
       threads: opened.threads,
       failures: opened.failures,
+      ...(this.#results ? { resultChannel: this.#results.offer } : {}),
     });
   }
 
@@ -136,7 +142,7 @@ class InferenceWorker {
           )
         : await runBatch(this.#manifest, this.#model.session, batch, n, h, w);
       if (quantize) this.#send({ type: 'result', id, chroma: quantizeChroma(cb, cr, quantize.range, quantize.saturation) });
-      else this.#send({ type: 'result', id, cb, cr });
+      else if (!this.#results?.send(id, cb, cr)) this.#send({ type: 'result', id, cb, cr });
     } catch (error) {
       const kind = classifyInferError(error, this.#model.provider);
       const message = isEngineError(error) ? error.message : shortReason(error);

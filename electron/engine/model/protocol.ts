@@ -3,6 +3,7 @@
 // MessagePort-style postMessage under Electron's utilityProcess.
 import type { ExecutionProvider } from '../../common/types.js';
 import type { ModelManifest } from './manifest.js';
+import type { ResultChannelOffer } from './result-channel.js';
 
 /** How the inference process turns chroma into 8-bit codes (chroma-merge.ts quantizeChroma). */
 export interface ChromaQuantizing {
@@ -68,6 +69,8 @@ export interface ReadyMessage {
   threads: number;
   /** Providers tried before `provider` and why each failed. */
   failures: ProviderFailure[];
+  /** Where float chroma can come back instead of this channel (result-channel.ts); absent: here only. */
+  resultChannel?: ResultChannelOffer;
 }
 
 export interface LoadErrorMessage {
