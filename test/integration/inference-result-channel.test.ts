@@ -41,7 +41,12 @@ describe('the result channel', () => {
     await Promise.all(sessions.splice(0).map((s) => s.close()));
   });
   const start = async (launcher: InferenceLauncher) => {
-    const session = await startInference({ manifest: loadManifest(fixtureModelDir('fixture-chroma')), device: 'cpu', threads: 1, launcher });
+    const session = await startInference({
+      manifest: loadManifest(fixtureModelDir('fixture-chroma')),
+      device: 'cpu',
+      threads: 1,
+      launcher,
+    });
     sessions.push(session);
     return session;
   };
@@ -91,7 +96,10 @@ describe('the result channel', () => {
   });
 
   it('leaves every result to the IPC when the offered socket cannot be reached', async () => {
-    const watched = watchedLauncher((ready) => ({ ...ready, resultChannel: { ...ready.resultChannel!, path: `${ready.resultChannel!.path}.gone` } }));
+    const watched = watchedLauncher((ready) => ({
+      ...ready,
+      resultChannel: { ...ready.resultChannel!, path: `${ready.resultChannel!.path}.gone` },
+    }));
     const session = await start(watched.launcher);
     // Past the grace a broken connection gets: one that was never made breaks nothing.
     await new Promise((resolve) => setTimeout(resolve, 1200));

@@ -193,7 +193,9 @@ describe('a hardware encoder that works here', () => {
       const events: RenderEvent[] = [];
       await engine.render({ input: film, output, model: fixtureModelDir('fixture-chroma'), encoder: family, codec }, (e) => events.push(e));
       const name = encoderFor(family, codec).name;
-      expect(events).toContainEqual(expect.objectContaining({ type: 'notice', code: 'encoder', message: `Encoding with ${name} (hardware).` }));
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'notice', code: 'encoder', message: `Encoding with ${name} (hardware).` }),
+      );
       const probe = await ffprobeJson<{ streams: { codec_name: string; nb_read_frames: string }[] }>(output, [
         '-count_frames',
         '-show_entries',

@@ -319,14 +319,17 @@ class InferenceClient implements InferenceSession {
         pending.resolve({ cb, cr });
       },
       malformed: () => {
-        if (current()) this.#failChild(new EngineError('inference-crashed', 'The inference process answered a frame with malformed chroma; try again.'));
+        if (current())
+          this.#failChild(new EngineError('inference-crashed', 'The inference process answered a frame with malformed chroma; try again.'));
       },
       closed: () => {
         // Its process crashing closes it too, and that exit says more: wait for it a moment.
         if (!current()) return;
         setTimeout(() => {
           if (current())
-            this.#failChild(new EngineError('inference-crashed', 'The connection to the inference process broke while colourizing; try again.'));
+            this.#failChild(
+              new EngineError('inference-crashed', 'The connection to the inference process broke while colourizing; try again.'),
+            );
         }, CHANNEL_LOSS_GRACE_MS).unref();
       },
     });
