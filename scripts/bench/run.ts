@@ -23,9 +23,9 @@ import { chooseProviders, listAvailableProviders } from '../../electron/engine/m
 import type { EncoderChoice } from '../../electron/common/options.js';
 import type { DeviceChoice } from '../../electron/common/types.js';
 import { measurePinPreview } from './pin-preview.js';
-import { ProcessTreeMemory } from './process-tree-memory.js';
+import { cpuMs, ProcessTreeSampler, type ProcessRole } from './process-tree.js';
 import { measureStabilizerStage } from './stabilizer-stage.js';
-import { cpuMs, profileCli, type StageProfile } from './stage-profile.js';
+import { profileCli, type StageProfile } from './stage-profile.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sharedRoad = path.resolve(repoRoot, '../shared/data/video/road-traffic-overhead.mp4');
@@ -171,6 +171,8 @@ interface CliRun {
    * NaN when the film is too short for two readings.
    */
   steadyHostCpuMsPerFrame: number;
+  /** CPU ms per frame of each kind of process in the CLI's tree (ProcessTreeSampler's roles). */
+  cpuByProcessMsPerFrame: Partial<Record<ProcessRole, number>>;
   /** Where the model ran (after any fallback) and the CLI's notices (which encoder, fallbacks). */
   provider: string;
   notices: string[];
@@ -232,7 +234,7 @@ async function runCli(input: string, extra: string[], keepOutputAs?: string): Pr
     ['--import', HOST_CPU_REPORTER, path.join(repoRoot, 'bin/chromareel.js'), 'colorize', input, '-o', output, '--json', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const memory = new ProcessTreeMemory(child.pid!).start(50);
+  const memory = new ProcessTreeSampler(child.pid!).start(50);
   const steady = new SteadyCpu(child.pid!);
   let stdout = '';
   let stderr = '';
@@ -252,6 +254,9 @@ async function runCli(input: string, extra: string[], keepOutputAs?: string): Pr
   const notices = events.filter((event) => event.type === 'notice').map((event) => String(event.message));
   if (!keepOutputAs) await rm(output, { force: true });
   return {
+    cpuByProcessMsPerFrame: Object.fromEntries(
+      Object.entries(memory.cpuMsByRole()).map(([role, ms]) => [role, round(ms / result.frames)]),
+    ) as Partial<Record<ProcessRole, number>>,
     provider: result.provider,
     notices,
     frames: result.frames,
@@ -270,6 +275,19 @@ async function runCli(input: string, extra: string[], keepOutputAs?: string): Pr
  * on a long and a short clip of the same picture, differenced, so start-up, probing and muxing
  * (the same for both) drop out.
  */
+/** A render's CPU per frame by process, as flat row entries (`<prefix>EncoderMs`, …). */
+function cpuByProcess(prefix: string, run: CliRun): Record<string, number> {
+  const by = run.cpuByProcessMsPerFrame;
+  return {
+    [`${prefix}EncoderMs`]: by['encoding ffmpeg'] ?? 0,
+    [`${prefix}InferenceMs`]: by.inference ?? 0,
+    [`${prefix}DecoderMs`]: by['decoding ffmpeg'] ?? 0,
+    [`${prefix}HostMs`]: by.host ?? 0,
+    // Probing, the colour check, the encoder trial and the final mux: once per film.
+    [`${prefix}OtherMs`]: round((by['other ffmpeg'] ?? 0) + (by.ffprobe ?? 0) + (by.other ?? 0)),
+  };
+}
+
 function marginalHostCpuMs(short: CliRun, long: CliRun): number {
   return round((long.hostCpuMs - short.hostCpuMs) / (long.frames - short.frames));
 }
@@ -481,6 +499,7 @@ if (args.only === 'gpu') {
         // transcode CPU ÷ end-to-end CPU of the transcode's speed.
         [`${encoder.name}TranscodeCpuMs`]: round(transcodeCpu.msPerFrame),
         [`${encoder.name}E2eCpuMs`]: off.cpuMsPerFrame,
+        ...cpuByProcess(`${encoder.name}E2eCpu`, off),
         [`${encoder.name}TranscodeCoresBusy`]: round((transcode * transcodeCpu.msPerFrame) / 1000),
         [`${encoder.name}E2eCoresBusy`]: round((off.fps * off.cpuMsPerFrame) / 1000),
         [`${encoder.name}CpuCeilingVsTranscode`]: ratio(transcodeCpu.msPerFrame / off.cpuMsPerFrame),
@@ -576,6 +595,8 @@ if (args.only === 'targets') {
       cpuTranscode1080Ms: round(transcode1080Cpu.msPerFrame),
       cpuE2e1080Ms: e2e1080.cpuMsPerFrame,
       cpuE2e1080StabilizedMs: e2e1080Stabilized.cpuMsPerFrame,
+      // Where end to end's CPU per frame goes, by process (stabilizer off).
+      ...cpuByProcess('cpuE2e1080', e2e1080),
       cpuBound432: ratio((modelCpu.msPerFrame + transcode432Cpu.msPerFrame) / e2e432.cpuMsPerFrame),
       cpuBound432Stabilized: ratio((modelCpu.msPerFrame + transcode432Cpu.msPerFrame) / e2e432Stabilized.cpuMsPerFrame),
       cpuBound1080: ratio((modelCpu.msPerFrame + transcode1080Cpu.msPerFrame) / e2e1080.cpuMsPerFrame),

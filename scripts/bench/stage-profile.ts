@@ -4,7 +4,7 @@
 // profile of its own: its time is the stabilizer stage's, beside the main thread's stages.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -16,7 +16,7 @@ import {
   type CpuProfile,
   type Stage,
 } from './cpu-profile.js';
-import { ProcessTreeMemory } from './process-tree-memory.js';
+import { cpuMs, ProcessTreeSampler } from './process-tree.js';
 
 export interface StageProfile {
   frames: number;
@@ -45,19 +45,6 @@ export interface StageProfile {
   peakTreeMiB: number;
 }
 
-const TICK_MS = 1000 / 100; // USER_HZ: /proc times are in 1/100 s on Linux
-
-/** utime+stime of a thread or process from /proc, in ms (null once it has gone). */
-export function cpuMs(statPath: string): number | null {
-  try {
-    const stat = readFileSync(statPath, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  } catch {
-    return null;
-  }
-}
-
 export async function profileCli(repoRoot: string, input: string, extra: string[]): Promise<StageProfile> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chromareel-prof-'));
   const output = path.join(dir, 'out.mp4');
@@ -69,7 +56,7 @@ export async function profileCli(repoRoot: string, input: string, extra: string[
     },
   );
   const pid = child.pid!;
-  const memory = new ProcessTreeMemory(pid).start(50);
+  const memory = new ProcessTreeSampler(pid).start(50);
   let mainCpu = 0;
   let allCpu = 0;
   /** CPU of each other thread (Linux names them all "node", so the stabilizer's is the busiest). */
