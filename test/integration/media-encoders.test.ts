@@ -15,6 +15,18 @@ import { jsonLines, runCli, tempDir } from '../helpers/render.js';
 
 const quality = { crf: 18, preset: 'medium' };
 
+/** A film's first video stream: its codec and how many frames decode. */
+async function videoStream(file: string): Promise<{ codec_name: string; nb_read_frames: string }> {
+  const probe = await ffprobeJson<{ streams: { codec_name: string; nb_read_frames: string }[] }>(file, [
+    '-count_frames',
+    '-show_entries',
+    'stream=codec_name,nb_read_frames',
+    '-select_streams',
+    'v:0',
+  ]);
+  return probe.streams[0];
+}
+
 describe('encoder arguments', () => {
   it('maps CRF and the preset to each hardware encoder’s own scale', () => {
     const args = (family: Parameters<typeof encoderFor>[0], codec: 'h264' | 'h265' = 'h264') =>
@@ -135,7 +147,7 @@ describe('choosing an encoder on this machine', () => {
   });
 });
 
-describe('a render with encoder auto', () => {
+describe('a render with a chosen encoder', () => {
   let engine: Engine;
   let work: string;
   beforeAll(async () => {
@@ -155,33 +167,13 @@ describe('a render with encoder auto', () => {
     await engine.render({ input: film, output, model: fixtureModelDir('fixture-chroma'), encoder: 'auto' }, (e) => events.push(e));
     const notice = events.find((e) => e.type === 'notice' && (e.code === 'encoder' || e.code === 'encoder-fallback'));
     expect(notice).toBeDefined();
-    const probe = await ffprobeJson<{ streams: { codec_name: string; nb_read_frames: string }[] }>(output, [
-      '-count_frames',
-      '-show_entries',
-      'stream=codec_name,nb_read_frames',
-      '-select_streams',
-      'v:0',
-    ]);
-    expect(probe.streams[0].codec_name).toBe('h264');
-    expect(Number(probe.streams[0].nb_read_frames)).toBeGreaterThan(20);
+    const stream = await videoStream(output);
+    expect(stream.codec_name).toBe('h264');
+    expect(Number(stream.nb_read_frames)).toBeGreaterThan(20);
   });
-});
 
-describe('a hardware encoder that works here', () => {
   // Runs where a hardware encoder passes its trial: on issue 17's lent GPU machine, NVENC. Elsewhere
   // it says why it was skipped (the fallback above is what those machines check).
-  let engine: Engine;
-  let work: string;
-  beforeAll(async () => {
-    ensureFixtureModels();
-    engine = createEngine();
-    work = await tempDir('encoders-hardware');
-  });
-  afterAll(async () => {
-    await engine?.close();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
-
   it('writes H.264 and H.265 with every frame, the film’s luma kept within the quality asked for, and says so', async (context) => {
     const found = await resolveEncoder('auto');
     if (!found.encoder.hardware) return context.skip(`no hardware encoder works here: ${found.notice?.message}`);
@@ -196,14 +188,7 @@ describe('a hardware encoder that works here', () => {
       expect(events).toContainEqual(
         expect.objectContaining({ type: 'notice', code: 'encoder', message: `Encoding with ${name} (hardware).` }),
       );
-      const probe = await ffprobeJson<{ streams: { codec_name: string; nb_read_frames: string }[] }>(output, [
-        '-count_frames',
-        '-show_entries',
-        'stream=codec_name,nb_read_frames',
-        '-select_streams',
-        'v:0',
-      ]);
-      expect(probe.streams[0]).toEqual({ codec_name: codec === 'h264' ? 'h264' : 'hevc', nb_read_frames: String(frames) });
+      expect(await videoStream(output)).toEqual({ codec_name: codec === 'h264' ? 'h264' : 'hevc', nb_read_frames: String(frames) });
       // The model only changes chroma: the luma that comes back is the film's, less what CQ 18 costs.
       const stats = await runFfmpegTool('ffmpeg', [
         '-i',
