@@ -7,11 +7,9 @@
 //    host 2.2 ms per frame that way and 1.4 ms through the socket (2 cores, December 2026).
 // Both pause reading while a whole frame waits unread, so memory stays flat.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { connect, type Socket } from 'node:net';
 import { finished, type Readable } from 'node:stream';
+import { privateSocketPath, type PrivateSocketPath } from '../private-socket.js';
 import type { BufferPool } from './buffer-pool.js';
 import { runFfmpeg } from './process.js';
 
@@ -134,35 +132,24 @@ export function fixedSizeFrames(
   );
 }
 
-/** A Unix socket path for ffmpeg to listen on, in a folder of its own (mode 0700). */
-export interface FrameSocketPath {
-  readonly path: string;
+/**
+ * A private socket path (private-socket.ts) for ffmpeg to listen on; socketFrames removes its folder
+ * as soon as it is connected.
+ */
+export interface FrameSocketPath extends PrivateSocketPath {
   /** The ffmpeg output that listens there (after the output's format options). */
   readonly output: string[];
-  /**
-   * Removes the folder (and the socket, if ffmpeg left it); safe to call again. socketFrames calls
-   * it as soon as it is connected (a connected socket needs no path), so a process killed during a
-   * decode leaves nothing behind; one that exits before connecting removes it on the way out.
-   */
-  remove(): void;
 }
 
-/** sun_path holds 108 bytes on Linux, 104 on macOS. */
-const MAX_SOCKET_PATH = 100;
 /** ffmpeg gives up listening after this long without the host connecting (so it never lingers). */
 const LISTEN_TIMEOUT_MS = 30_000;
 
 let unixSocketOutput: Promise<boolean> | undefined;
-/** Socket folders not yet removed, removed on exit at the latest. */
-const liveFolders = new Set<string>();
-let removeOnExit = false;
-/** Per temporary folder: whether a Unix socket can be made there (not on every file system). */
-const socketsWork = new Map<string, Promise<boolean>>();
 
 /**
- * A socket path for socketFrames, or null where ffmpeg cannot write to one: on Windows, with an
- * ffmpeg built without the unix protocol, or where the temporary folder takes no sockets (each
- * checked once per process).
+ * A socket path for socketFrames (private-socket.ts), or null where ffmpeg cannot write to one: on
+ * Windows, with an ffmpeg built without the unix protocol, or where the temporary folder takes no
+ * sockets (each checked once per process).
  */
 export async function frameSocketPath(): Promise<FrameSocketPath | null> {
   if (process.platform === 'win32') return null;
@@ -171,36 +158,9 @@ export async function frameSocketPath(): Promise<FrameSocketPath | null> {
     () => false,
   );
   if (!(await unixSocketOutput)) return null;
-  const base = tmpdir();
-  const dir = mkdtempSync(path.join(base, 'chromareel-'));
-  const socket = path.join(dir, 'frames.sock');
-  liveFolders.add(dir);
-  if (!removeOnExit) {
-    removeOnExit = true;
-    process.once('exit', () => liveFolders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
-  }
-  const remove = () => {
-    if (liveFolders.delete(dir)) rmSync(dir, { recursive: true, force: true });
-  };
-  let usable = Buffer.byteLength(socket) <= MAX_SOCKET_PATH;
-  if (usable) {
-    if (!socketsWork.has(base)) socketsWork.set(base, canListen(socket));
-    usable = await socketsWork.get(base)!;
-  }
-  if (!usable) {
-    remove();
-    return null;
-  }
-  return { path: socket, output: ['-listen', '1', '-timeout', String(LISTEN_TIMEOUT_MS), `unix:${socket}`], remove };
-}
-
-/** Whether a socket can listen at `socketPath` (closing it removes the file again). */
-function canListen(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(socketPath, () => server.close(() => resolve(true)));
-  });
+  const socket = await privateSocketPath('frames.sock');
+  if (!socket) return null;
+  return { ...socket, output: ['-listen', '1', '-timeout', String(LISTEN_TIMEOUT_MS), `unix:${socket.path}`] };
 }
 
 /** First and longest wait between attempts to connect while ffmpeg starts listening. */

@@ -14,7 +14,7 @@ import {
   type ReadyMessage,
 } from './protocol.js';
 import { chooseProviders, failedProviderNotice, listAvailableProviders, unavailableProviderNotice } from './providers.js';
-import { connectResultChannel, type ResultChannelOffer } from './result-channel.js';
+import { connectResultChannel, newResultChannel, type HostResultChannel } from './result-channel.js';
 
 export type { InferenceLauncher } from './launcher.js';
 export type { ChromaQuantizing } from './protocol.js';
@@ -88,18 +88,12 @@ const CLOSE_GRACE_MS = 3000;
 /** A result channel that closes while its process lives is a failure once this has passed without an exit. */
 const CHANNEL_LOSS_GRACE_MS = 1000;
 
-/** An offer as the inference process should make it (result-channel.ts), and nothing else. */
-function isResultChannelOffer(offer: unknown): offer is ResultChannelOffer {
-  if (typeof offer !== 'object' || offer === null) return false;
-  const { path, token } = offer as Record<string, unknown>;
-  return typeof path === 'string' && path.length > 0 && path.length < 256 && typeof token === 'string' && /^[0-9a-f]{32}$/.test(token);
-}
-
 class InferenceClient implements InferenceSession {
   readonly manifest: ModelManifest;
   #provider: ExecutionProvider = 'cpu';
   #child?: InferenceChild;
-  /** The current child's result channel, once connected to. */
+  /** The current child's result channel: where it was asked to listen, and the connection once made. */
+  #channelPlace?: HostResultChannel;
   #channel?: { close(): void };
   /** Bumped whenever a child is retired, so late messages from it are ignored. */
   #generation = 0;
@@ -208,8 +202,7 @@ class InferenceClient implements InferenceSession {
       const timer = setTimeout(() => child.kill(), CLOSE_GRACE_MS);
       child.onExit(() => {
         clearTimeout(timer);
-        this.#channel?.close();
-        this.#channel = undefined;
+        this.#closeChannel();
         this.#releaseSlot();
         resolve();
       });
@@ -257,11 +250,17 @@ class InferenceClient implements InferenceSession {
     }
   }
 
-  #launch(providers: ExecutionProvider[]): Promise<ReadyMessage> {
+  async #launch(providers: ExecutionProvider[]): Promise<ReadyMessage> {
+    const place = await newResultChannel();
+    if (this.#closed) {
+      place?.remove();
+      throw cancelledError();
+    }
     const launcher = this.options.launcher ?? forkLauncher();
     const child = launcher();
     const generation = ++this.#generation;
     this.#child = child;
+    this.#channelPlace = place ?? undefined;
 
     return new Promise<ReadyMessage>((resolve, reject) => {
       let loading = true;
@@ -292,7 +291,13 @@ class InferenceClient implements InferenceSession {
         this.#releaseSlot();
         this.#failPending(this.#fatal);
       });
-      child.send({ type: 'load', manifest: this.manifest, providers, threads: this.options.threads });
+      child.send({
+        type: 'load',
+        manifest: this.manifest,
+        providers,
+        threads: this.options.threads,
+        ...(place ? { resultChannel: { path: place.path, token: place.token } } : {}),
+      });
     });
   }
 
@@ -301,13 +306,14 @@ class InferenceClient implements InferenceSession {
     for (const failure of ready.failures) {
       this.#fallback(failure.provider, ready.provider, failedProviderNotice(failure.provider, failure.reason, ready.provider));
     }
-    if (isResultChannelOffer(ready.resultChannel)) this.#openChannel(ready.resultChannel, generation);
+    if (ready.resultChannelListening === true && this.#channelPlace) this.#openChannel(this.#channelPlace, generation);
+    else this.#channelPlace?.remove();
   }
 
   /** Float results from `generation`'s process over its result channel (the IPC still works alone). */
-  #openChannel(offer: ResultChannelOffer, generation: number): void {
+  #openChannel(place: HostResultChannel, generation: number): void {
     const current = () => generation === this.#generation && !this.#closed;
-    this.#channel = connectResultChannel(offer, {
+    this.#channel = connectResultChannel(place, {
       expectedBytes: (id) => {
         const pending = current() ? this.#pending.get(id) : undefined;
         return pending && !pending.quantize ? 4 * pending.n * pending.h * pending.w : null;
@@ -335,6 +341,13 @@ class InferenceClient implements InferenceSession {
     });
   }
 
+  #closeChannel(): void {
+    this.#channel?.close();
+    this.#channel = undefined;
+    this.#channelPlace?.remove();
+    this.#channelPlace = undefined;
+  }
+
   /** The current process can no longer be trusted with frames: every call fails with `error`. */
   #failChild(error: EngineError): void {
     this.#fatal = error;
@@ -354,8 +367,7 @@ class InferenceClient implements InferenceSession {
 
   #retireChild(): void {
     this.#generation++;
-    this.#channel?.close();
-    this.#channel = undefined;
+    this.#closeChannel();
     this.#child?.kill();
     this.#child = undefined;
   }

@@ -15,7 +15,7 @@ import {
   type ParentPort,
 } from './protocol.js';
 import { quantizeChroma } from '../pipeline/chroma-merge.js';
-import { ResultChannelServer } from './result-channel.js';
+import { isResultChannelOffer, ResultChannelServer } from './result-channel.js';
 
 interface ElectronParentPort {
   postMessage(message: unknown): void;
@@ -103,7 +103,7 @@ class InferenceWorker {
     }
     this.#model = opened;
     this.#manifest = request.manifest;
-    this.#results ??= await ResultChannelServer.open();
+    if (isResultChannelOffer(request.resultChannel)) this.#results ??= await ResultChannelServer.open(request.resultChannel);
     this.#send({
       type: 'ready',
       provider: opened.provider,
@@ -112,7 +112,7 @@ class InferenceWorker {
       outputName: request.manifest.output.name,
       threads: opened.threads,
       failures: opened.failures,
-      ...(this.#results ? { resultChannel: this.#results.offer } : {}),
+      resultChannelListening: this.#results !== null,
     });
   }
 

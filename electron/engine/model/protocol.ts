@@ -27,6 +27,8 @@ export interface LoadRequest {
   providers: ExecutionProvider[];
   /** Intra-op threads; default: all cores. */
   threads?: number;
+  /** Where to listen for the host's reader of float results (result-channel.ts); absent: no channel. */
+  resultChannel?: ResultChannelOffer;
 }
 
 export interface InferRequest {
@@ -69,8 +71,8 @@ export interface ReadyMessage {
   threads: number;
   /** Providers tried before `provider` and why each failed. */
   failures: ProviderFailure[];
-  /** Where float chroma can come back instead of this channel (result-channel.ts); absent: here only. */
-  resultChannel?: ResultChannelOffer;
+  /** Listening where the load request's resultChannel said: float chroma will come back there once connected. */
+  resultChannelListening?: boolean;
 }
 
 export interface LoadErrorMessage {

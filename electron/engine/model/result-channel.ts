@@ -4,19 +4,18 @@
 // it, and copied again for the stabilizer's thread. Here the host reads them with net's `onread`
 // straight into two fresh ArrayBuffers, one per plane, which the stabilizer can take by transfer.
 //
-// The inference process listens (a Unix socket in a private folder, a named pipe on Windows) and
-// offers the path and a random token in its ready message; the host connects and writes the token;
-// only a connection that sends the token becomes the channel, and the listener closes then. Until
-// it does, and for everything else (quantized chroma, errors), the IPC carries the replies. Any
-// failure to set it up leaves the IPC doing all of it.
+// The host picks the place (a Unix socket in a private folder it owns, private-socket.ts; a named pipe
+// with a random name on Windows) and a random token, and sends both in the load request over the IPC.
+// The inference process listens there and says so in its ready message; the host connects and writes
+// the token; only a connection that sends the token becomes the channel, and the listener closes
+// then. Until it does, and for everything else (quantized chroma, errors), the IPC carries the
+// replies. Any failure to set it up leaves the IPC doing all of it.
 //
 // Wire: per result a 16-byte little-endian header (request id, Cb bytes, Cr bytes, 0), then the
 // Cb plane's bytes and the Cr plane's bytes.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { privateSocketPath } from '../private-socket.js';
 
 export interface ResultChannelOffer {
   path: string;
@@ -24,10 +23,15 @@ export interface ResultChannelOffer {
   token: string;
 }
 
+/** An offer as the host makes it, and nothing else. */
+export function isResultChannelOffer(offer: unknown): offer is ResultChannelOffer {
+  if (typeof offer !== 'object' || offer === null) return false;
+  const { path, token } = offer as Record<string, unknown>;
+  return typeof path === 'string' && path.length > 0 && path.length < 256 && typeof token === 'string' && /^[0-9a-f]{32}$/.test(token);
+}
+
 const HEADER_BYTES = 16;
 const TOKEN_BYTES = 16;
-/** sun_path holds 108 bytes on Linux, 104 on macOS. */
-const MAX_SOCKET_PATH = 100;
 /** The listener closes if the host has not connected by then (the IPC carries on alone). */
 const ACCEPT_TIMEOUT_MS = 30_000;
 
@@ -38,10 +42,9 @@ export class ResultChannelServer {
 
   private constructor(
     private readonly server: Server,
-    readonly offer: ResultChannelOffer,
-    private readonly removeFolder: () => void,
+    offer: ResultChannelOffer,
   ) {
-    const timer = setTimeout(() => this.#stopListening(), ACCEPT_TIMEOUT_MS);
+    const timer = setTimeout(() => server.close(), ACCEPT_TIMEOUT_MS);
     timer.unref();
     const expected = Buffer.from(offer.token, 'hex');
     server.on('connection', (socket) => {
@@ -57,44 +60,21 @@ export class ResultChannelServer {
         clearTimeout(timer);
         this.#channel = socket;
         socket.on('error', () => socket.destroy());
-        this.#stopListening();
+        server.close();
       };
       socket.on('data', onData);
       socket.on('error', () => socket.destroy());
     });
   }
 
-  /** Listens for the host, or resolves null where no socket can be made (the IPC carries all). */
-  static async open(): Promise<ResultChannelServer | null> {
-    let socketPath: string;
-    let removeFolder = () => {};
-    if (process.platform === 'win32') {
-      socketPath = `\\\\.\\pipe\\chromareel-${randomBytes(12).toString('hex')}`;
-    } else {
-      let dir: string;
-      try {
-        dir = mkdtempSync(path.join(tmpdir(), 'chromareel-'));
-      } catch {
-        return null;
-      }
-      socketPath = path.join(dir, 'results.sock');
-      removeFolder = () => rmSync(dir, { recursive: true, force: true });
-      if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
-        removeFolder();
-        return null;
-      }
-      process.once('exit', removeFolder);
-    }
+  /** Listens where the host asked, or resolves null where it cannot (the IPC then carries all). */
+  static async open(offer: ResultChannelOffer): Promise<ResultChannelServer | null> {
     const server = createServer();
     const listening = await new Promise<boolean>((resolve) => {
       server.once('error', () => resolve(false));
-      server.listen(socketPath, () => resolve(true));
+      server.listen(offer.path, () => resolve(true));
     });
-    if (!listening) {
-      removeFolder();
-      return null;
-    }
-    return new ResultChannelServer(server, { path: socketPath, token: randomBytes(TOKEN_BYTES).toString('hex') }, removeFolder);
+    return listening ? new ResultChannelServer(server, offer) : null;
   }
 
   /** Writes one result if the host is connected; false means: send it through the IPC. */
@@ -110,14 +90,22 @@ export class ResultChannelServer {
     channel.write(new Uint8Array(cr.buffer, cr.byteOffset, cr.byteLength));
     return true;
   }
-
-  #stopListening(): void {
-    this.server.close();
-    this.removeFolder();
-  }
 }
 
 // ----- host -----------------------------------------------------------------------------------
+
+export interface HostResultChannel extends ResultChannelOffer {
+  /** Removes its private folder (once connected, and when the process is closed or replaced). */
+  remove(): void;
+}
+
+/** A place and token for a new inference process's result channel, or null where none can be made. */
+export async function newResultChannel(): Promise<HostResultChannel | null> {
+  const token = randomBytes(TOKEN_BYTES).toString('hex');
+  if (process.platform === 'win32') return { path: `\\\\.\\pipe\\chromareel-${randomBytes(12).toString('hex')}`, token, remove: () => {} };
+  const socket = await privateSocketPath('results.sock');
+  return socket && { path: socket.path, token, remove: socket.remove };
+}
 
 export interface ResultChannelHandlers {
   /** Plane sizes the request `id` expects, in bytes; null when it is not (or no longer) pending. */
@@ -130,7 +118,7 @@ export interface ResultChannelHandlers {
 }
 
 /** Connects to the inference process's offer; results arrive through `handlers`. */
-export function connectResultChannel(offer: ResultChannelOffer, handlers: ResultChannelHandlers): { close(): void } {
+export function connectResultChannel(offer: HostResultChannel, handlers: ResultChannelHandlers): { close(): void } {
   const header = new Uint8Array(HEADER_BYTES);
   const headerView = new DataView(header.buffer);
   let headerFilled = 0;
@@ -191,7 +179,10 @@ export function connectResultChannel(offer: ResultChannelOffer, handlers: Result
     },
   });
   let connected = false;
-  socket.once('connect', () => (connected = true));
+  socket.once('connect', () => {
+    connected = true;
+    offer.remove();
+  });
   socket.write(Buffer.from(offer.token, 'hex'));
   socket.on('error', () => socket.destroy());
   socket.on('close', () => {
@@ -203,6 +194,7 @@ export function connectResultChannel(offer: ResultChannelOffer, handlers: Result
   function stop() {
     stopped = true;
     socket.destroy();
+    offer.remove();
   }
   return { close: stop };
 }
