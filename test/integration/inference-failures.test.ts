@@ -1,7 +1,7 @@
 // What happens when things go wrong around the inference process: damaged or mismatched models,
 // providers that fail, a killed process, a cancelled start.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -183,9 +183,18 @@ describe('provider fallback', () => {
   it('retries on CPU when the process dies while loading on a GPU provider', async () => {
     const launch = forkLauncher();
     let started = 0;
+    let firstResultChannel: string | undefined;
     const launcher: InferenceLauncher = () => {
       const child = launch();
-      if (++started === 1) return { ...child, send: (message) => (message.type === 'load' ? child.kill() : child.send(message)) };
+      if (++started === 1)
+        return {
+          ...child,
+          send: (message) => {
+            if (message.type !== 'load') return child.send(message);
+            firstResultChannel = message.resultChannel?.path;
+            child.kill();
+          },
+        };
       return child;
     };
     const notices: NoticeEvent[] = [];
@@ -201,6 +210,8 @@ describe('provider fallback', () => {
       expect(session.provider).toBe('cpu');
       expect(started).toBe(2);
       expect(notices.some((n) => n.code === 'provider-fallback' && n.message.includes('crashed while loading'))).toBe(true);
+      // The dead process's result channel folder went with it.
+      if (firstResultChannel) expect(existsSync(path.dirname(firstResultChannel))).toBe(false);
       const luma = sampleLuma(1, 8, 8, 9);
       expect(maxAbsDiff((await session.infer(luma, 1, 8, 8)).cb, expectedCb(luma, 1, 8, 8))).toBeLessThan(1e-4);
     } finally {

@@ -259,6 +259,7 @@ class InferenceClient implements InferenceSession {
     const launcher = this.options.launcher ?? forkLauncher();
     const child = launcher();
     const generation = ++this.#generation;
+    this.#closeChannel(); // a process that died while loading leaves its place behind
     this.#child = child;
     this.#channelPlace = place ?? undefined;
 
