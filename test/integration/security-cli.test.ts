@@ -5,7 +5,18 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeNanFixtureModel } from '../../scripts/make-fixture-models.mjs';
@@ -37,6 +48,7 @@ describe('CLI under attack', () => {
   });
   afterAll(() => {
     expect(sha(film)).toBe(filmSha);
+    rmSync(work, { recursive: true, force: true });
   });
 
   const colorize = (output: string, ...extra: string[]) =>
