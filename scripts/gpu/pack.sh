@@ -52,10 +52,12 @@ if [ ! -f "$OUT/ff.tar.xz" ]; then
   rm -rf "$build"
 fi
 
-o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/chromareel-apt-amd64'
-mkdir -p /tmp/chromareel-apt-amd64/partial
+lists=$(mktemp -d)
+o="-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=$lists"
+mkdir -p "$lists/partial"
 apt-get $o update -qq
 (cd "$OUT/gl" && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 > /dev/null 2>&1)
+rm -rf "$lists"
 
 carried=(.gpu/node.tar.xz .gpu/nm-run.tar.xz .gpu/ff.tar.xz .gpu/gl .gpu/clip.mp4)
 tree=$(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
