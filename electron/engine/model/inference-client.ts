@@ -288,9 +288,7 @@ class InferenceClient implements InferenceSession {
           return;
         }
         if (generation !== this.#generation) return;
-        this.#fatal = this.#crashError(exit, false);
-        this.#releaseSlot();
-        this.#failPending(this.#fatal);
+        this.#becomeFatal(this.#crashError(exit, false));
       });
       child.send({
         type: 'load',
@@ -349,11 +347,16 @@ class InferenceClient implements InferenceSession {
     this.#channelPlace = undefined;
   }
 
-  /** The current process can no longer be trusted with frames: every call fails with `error`. */
-  #failChild(error: EngineError): void {
+  /** From now on every call fails with `error`; the process budget's slot is given back. */
+  #becomeFatal(error: EngineError): void {
     this.#fatal = error;
     this.#releaseSlot();
     this.#failPending(error);
+  }
+
+  /** The current process can no longer be trusted with frames: it goes, and every call fails with `error`. */
+  #failChild(error: EngineError): void {
+    this.#becomeFatal(error);
     this.#retireChild();
   }
 
@@ -436,9 +439,7 @@ class InferenceClient implements InferenceSession {
     try {
       await this.#launch(['cpu']);
     } catch (error) {
-      this.#fatal = error instanceof EngineError ? error : new EngineError('inference-crashed', String(error));
-      this.#releaseSlot();
-      this.#failPending(this.#fatal);
+      this.#becomeFatal(error instanceof EngineError ? error : new EngineError('inference-crashed', String(error)));
       return;
     } finally {
       this.#switching = false;
