@@ -6,6 +6,7 @@ import { resolveColorizeOptions } from './colorize-options.js';
 import { throwIfAborted } from './errors.js';
 import { decodeLuma, decodeNotices, lumaRangeOf } from './media/decode.js';
 import { encodeImage, lumaToRgb, yuvToRgb } from './media/image.js';
+import { checkFrameSockets } from './media/raw-frames.js';
 import { renderSize } from './model/manifest.js';
 import { jobPins } from './pins/job-pins.js';
 import { PinStage, type PinFrameCache } from './pins/pin-stage.js';
@@ -27,6 +28,7 @@ export async function* previewFrames(
   },
   signal?: AbortSignal,
 ): AsyncGenerator<PreviewFrame> {
+  void checkFrameSockets();
   const info = await deps.probe(options.input, signal);
   const settings = resolveColorizeOptions(options);
   const { deinterlace } = settings;

@@ -147,17 +147,29 @@ const LISTEN_TIMEOUT_MS = 30_000;
 let unixSocketOutput: Promise<boolean> | undefined;
 
 /**
- * A socket path for socketFrames (private-socket.ts), or null where ffmpeg cannot write to one: on
- * Windows, with an ffmpeg built without the unix protocol, or where the temporary folder takes no
- * sockets (each checked once per process).
+ * Whether ffmpeg can write frames to a unix socket (its protocol list, asked once per process). A
+ * render starts this while it probes the film, so the decoder does not wait for it. An ffmpeg that
+ * could not run is asked again next time.
  */
-export async function frameSocketPath(): Promise<FrameSocketPath | null> {
-  if (process.platform === 'win32') return null;
+export function checkFrameSockets(): Promise<boolean> {
+  if (process.platform === 'win32') return Promise.resolve(false);
   unixSocketOutput ??= runFfmpeg(['-protocols'], { what: 'list its protocols' }).then(
     ({ stdout }) => /^\s*unix\s*$/m.test(stdout.toString('utf8').split(/^Output:/m)[1] ?? ''),
-    () => false,
+    () => {
+      unixSocketOutput = undefined;
+      return false;
+    },
   );
-  if (!(await unixSocketOutput)) return null;
+  return unixSocketOutput;
+}
+
+/**
+ * A socket path for socketFrames (private-socket.ts), or null where ffmpeg cannot write to one: on
+ * Windows, with an ffmpeg built without the unix protocol, or where the temporary folder takes no
+ * sockets.
+ */
+export async function frameSocketPath(): Promise<FrameSocketPath | null> {
+  if (!(await checkFrameSockets())) return null;
   const socket = await privateSocketPath('frames.sock');
   if (!socket) return null;
   return { ...socket, output: ['-listen', '1', '-timeout', String(LISTEN_TIMEOUT_MS), `unix:${socket.path}`] };

@@ -8,6 +8,7 @@ import { defaultCacheDir } from '../private-dirs.js';
 import { existsSync } from 'node:fs';
 import { BufferPool } from '../media/buffer-pool.js';
 import { decodeLuma, decodeNotices, lumaRangeOf, outputSampleAspectRatio } from '../media/decode.js';
+import { checkFrameSockets } from '../media/raw-frames.js';
 import { containerForOutput, muxOutput } from '../media/mux.js';
 import type { InferenceSession } from '../model/inference-client.js';
 import type { ModelManifest } from '../model/manifest.js';
@@ -94,6 +95,7 @@ export async function renderJob(
   }
   containerForOutput(options.output); // a wrong extension is found now, not after the render
   await checkOutput(options);
+  void checkFrameSockets();
   emit({ type: 'progress', phase: 'probing', framesDone: 0, framesTotal: 0, fps: 0, etaSec: null, segmentsDone: 0, segmentsTotal: 0 });
   const info = await deps.probe(options.input, signal);
   const settings = resolveColorizeOptions(options);
