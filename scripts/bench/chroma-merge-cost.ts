@@ -1,8 +1,10 @@
-// CPU cost per frame of joining the model's chroma with the full-resolution luma, the old way and
-// the new, side by side in one process (issue 17): "js" upscales the chroma in JavaScript
-// (FrameColorizer.merge, upscaleChroma) and pipes whole yuv420p frames to the segment encoder;
-// "ffmpeg" quantizes it at the model's size (FrameColorizer.split) and lets the encoding ffmpeg
-// scale and merge it (SegmentEncoderOptions.chromaSize). Each run encodes the same synthetic frames
+// CPU cost per frame of joining the model's chroma with the full-resolution luma, two ways side by
+// side in one process (issue 17): "js" upscales the float chroma in JavaScript (FrameColorizer.merge,
+// upscaleChroma, what previews use); "wasm" quantizes it at the model's size and upscales the codes
+// in WebAssembly (FrameColorizer.encoderFrame, what renders use). Both pipe whole yuv420p frames to
+// the segment encoder. (Until 2026-12-04 renders left the scale and merge to the encoding ffmpeg's
+// filter graph instead: on 2 cores that cost about 2.6 ms of ffmpeg's CPU per 1080p frame more than
+// whole frames, see docs/gpu-run.md.) Each run encodes the same synthetic frames
 // (textured luma, smooth chroma with noise) to a segment; reported per frame: the host's CPU
 // (process.cpuUsage) and the encoding ffmpeg's (cutime + cstime of this process in /proc/self/stat,
 // which counts children once reaped; Linux only, 10 ms ticks). Runs alternate, after one warm-up each.
@@ -69,8 +71,8 @@ for (let k = 0; k < 4; k++) {
   chromas.push({ index: k, width: renderWidth, height: renderHeight, luma: new Float32Array(cb.length), cb, cr });
 }
 
-async function run(mode: 'js' | 'ffmpeg', dir: string): Promise<{ host: number; child: number }> {
-  const pool = new BufferPool(mode === 'js' ? 2 * (width >> 1) * (height >> 1) : 2 * renderWidth * renderHeight, 8);
+async function run(mode: 'js' | 'wasm', dir: string): Promise<{ host: number; child: number }> {
+  const pool = new BufferPool(2 * (width >> 1) * (height >> 1), 8);
   const childBefore = await childCpuSec();
   const hostBefore = process.cpuUsage();
   const encoder = await createSegmentEncoder({
@@ -81,13 +83,12 @@ async function run(mode: 'js' | 'ffmpeg', dir: string): Promise<{ host: number; 
     crf: 18,
     preset: values.preset,
     colorRange: 'tv',
-    ...(mode === 'ffmpeg' ? { chromaSize: { width: renderWidth, height: renderHeight } } : {}),
   });
   for (let f = 0; f < frameCount; f++) {
     const luma = { ...lumas[f % lumas.length], index: f };
     const chroma = chromas[f % chromas.length];
     const planes = pool.take();
-    const frame = mode === 'js' ? colorizer.merge(luma, chroma, planes) : colorizer.split(luma, chroma, planes);
+    const frame = mode === 'js' ? colorizer.merge(luma, chroma, planes) : colorizer.encoderFrame(luma, chroma, planes);
     await encoder.write(frame, () => pool.give(planes));
   }
   await encoder.finish();
@@ -99,10 +100,10 @@ async function run(mode: 'js' | 'ffmpeg', dir: string): Promise<{ host: number; 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'chromareel-chroma-cost-'));
 try {
   await run('js', dir);
-  await run('ffmpeg', dir);
+  await run('wasm', dir);
   const rows: string[] = [];
   for (let rep = 1; rep <= reps; rep++) {
-    for (const mode of ['js', 'ffmpeg'] as const) {
+    for (const mode of ['js', 'wasm'] as const) {
       const { host, child } = await run(mode, dir);
       rows.push(`| ${rep} | ${mode} | ${host.toFixed(2)} | ${child.toFixed(1)} | ${(host + child).toFixed(1)} |`);
     }

@@ -9,10 +9,10 @@ import { decodeLuma } from '../../electron/engine/media/decode.js';
 import { createSegmentEncoder } from '../../electron/engine/media/encode.js';
 import { muxOutput } from '../../electron/engine/media/mux.js';
 import { probe } from '../../electron/engine/media/probe.js';
-import { quantizeChroma, upscaleChroma } from '../../electron/engine/pipeline/chroma-merge.js';
-import type { SplitYuvFrame, YuvFrame } from '../../electron/engine/pipeline/frames.js';
+import { quantizeChroma, upscaleChroma, upscaleCodes } from '../../electron/engine/pipeline/chroma-merge.js';
+import type { YuvFrame } from '../../electron/engine/pipeline/frames.js';
 import type { MediaInfo } from '../../electron/common/types.js';
-import { audioMd5, ffprobeJson, makeClip, rawVideo } from '../helpers/clips.js';
+import { audioMd5, ffprobeJson, makeClip, rawVideo, runFfmpegTool } from '../helpers/clips.js';
 
 /** The film's own luma with made-up chroma, as the pipeline would hand it to the encoder. */
 async function colourFrames(info: MediaInfo, count?: number): Promise<YuvFrame[]> {
@@ -24,6 +24,29 @@ async function colourFrames(info: MediaInfo, count?: number): Promise<YuvFrame[]
     frames.push({ index: luma.index, width: luma.width, height: luma.height, y: luma.y, u, v });
   }
   return frames;
+}
+
+/** Cb then Cr codes scaled by ffmpeg as the render's encoder once did (bilinear, rounded): U then V. */
+async function ffmpegScaled(
+  codes: Uint8Array,
+  from: { width: number; height: number },
+  to: { width: number; height: number },
+): Promise<Buffer> {
+  const file = path.join(os.tmpdir(), `chromareel-codes-${process.pid}.raw`);
+  await writeFile(file, codes);
+  try {
+    const scale = `scale=${to.width}:${to.height}:flags=bilinear+accurate_rnd`;
+    return await runFfmpegTool('ffmpeg', [
+      ...['-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${from.width}x${2 * from.height}`, '-i', file],
+      ...[
+        '-filter_complex',
+        `[0:v]split=2[a][b];[a]crop=${from.width}:${from.height}:0:0,${scale}[u];[b]crop=${from.width}:${from.height}:0:${from.height},${scale}[v];[u][v]vstack`,
+      ],
+      ...['-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    ]);
+  } finally {
+    await rm(file, { force: true });
+  }
 }
 
 async function encodeSegments(
@@ -115,8 +138,8 @@ describe('segment encoder and mux', () => {
     expect((await readdir(dir)).sort()).toEqual(['seg-0.mp4', 'seg-1.mp4']);
   });
 
-  it('split frames: ffmpeg upscales the model-size chroma (within one code of upscaleChroma) and keeps the luma exact', async () => {
-    const dir = await mkdtemp(path.join(work, 'split-'));
+  it("a render's frames: the model-size chroma codes upscaled (within one code of upscaleChroma and of ffmpeg's bilinear scale), the luma exact", async () => {
+    const dir = await mkdtemp(path.join(work, 'codes-'));
     const info = infos.film;
     const lumas = await colourFrames(info);
     const [width, height] = [lumas[0].width, lumas[0].height];
@@ -132,26 +155,26 @@ describe('segment encoder and mux', () => {
       lossless: true,
       preset: 'ultrafast',
       colorRange: 'pc',
-      chromaSize: small,
     });
     const expected: Buffer[] = [];
-    const chroma = new Uint8Array(2 * small.width * small.height);
+    const quarter = (width / 2) * (height / 2);
+    let worstVsFfmpeg = 0;
     let done = 0;
     for (const frame of lumas) {
       const [cb, cr] = [offsets(frame.index), offsets(frame.index + 1.5)];
       const { u, v } = upscaleChroma(cb, cr, small.width, small.height, width / 2, height / 2, 'pc', 1.2);
       expected.push(Buffer.from(frame.y), Buffer.from(u), Buffer.from(v));
-      const split: SplitYuvFrame = {
-        ...frame,
-        chroma: quantizeChroma(cb, cr, 'pc', 1.2, chroma.slice()),
-        chromaWidth: small.width,
-        chromaHeight: small.height,
-      };
-      await encoder.write(split, () => done++);
+      const codes = quantizeChroma(cb, cr, 'pc', 1.2);
+      const planes = upscaleCodes(codes, small.width, small.height, width / 2, height / 2);
+      // What the render's encoder did with the same codes before they were upscaled here.
+      const scaled = await ffmpegScaled(codes, small, { width: width / 2, height: height / 2 });
+      for (let i = 0; i < planes.length; i++) worstVsFfmpeg = Math.max(worstVsFfmpeg, Math.abs(planes[i] - scaled[i]));
+      await encoder.write({ ...frame, u: planes.subarray(0, quarter), v: planes.subarray(quarter) }, () => done++);
     }
     await expect(encoder.write({ ...lumas[0], u: new Uint8Array(1), v: new Uint8Array(1) })).rejects.toMatchObject({ code: 'bad-option' });
     await encoder.finish();
     expect(done).toBe(lumas.length);
+    expect(worstVsFfmpeg).toBeLessThanOrEqual(1);
     const decoded = await rawVideo(file);
     const want = Buffer.concat(expected);
     expect(decoded.length).toBe(want.length);

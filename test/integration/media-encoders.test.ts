@@ -71,18 +71,6 @@ describe('encoder arguments', () => {
     expect(() => segmentEncoderArgs({ ...base, encoder: encoderFor('nvenc', 'h264'), lossless: true }, '/tmp/x.mp4')).toThrow(
       'Lossless output needs x264 or x265',
     );
-    // Split frames (chroma upscaled by ffmpeg): the same filters follow the chroma merge in one graph.
-    const split = segmentEncoderArgs(
-      { ...base, encoder: encoderFor('vaapi', 'h264'), chromaSize: { width: 20, height: 12 } },
-      '/tmp/x.mp4',
-    );
-    expect(split.slice(0, 2)).toEqual(['-vaapi_device', '/dev/dri/renderD128']);
-    expect(split).not.toContain('-vf');
-    expect(split.filter((a) => a.startsWith('pipe:'))).toEqual(['pipe:0', 'pipe:3']);
-    const graph = split[split.indexOf('-filter_complex') + 1];
-    expect(graph).toContain('scale=32:24:flags=bilinear+accurate_rnd');
-    expect(graph).toMatch(/mergeplanes=0x001020:yuv420p,setparams=range=tv:[^,]*,setsar=4\/3,format=nv12,hwupload\[out\]$/);
-    expect(split.slice(split.indexOf('-map'), split.indexOf('-map') + 2)).toEqual(['-map', '[out]']);
   });
 });
 

@@ -1,11 +1,9 @@
 // One segment file of the render: raw yuv420p frames go to ffmpeg's stdin (with backpressure) and
 // come out as H.264/H.265 in a temporary file beside the target, renamed into place on finish.
 //
-// With `chromaSize` (the render's path) the chroma is not upscaled in JavaScript: stdin takes only the
-// full-resolution luma (gray) and a second pipe (pipe:3) the model-size Cb and Cr (8-bit, one above
-// the other). ffmpeg's filter graph scales each to the 4:2:0 chroma planes (bilinear, sample centres
-// aligned, as chroma-merge.ts upscaleChroma does) and mergeplanes joins them with the luma, plane for
-// plane, so the luma reaches the encoder byte for byte as written.
+// The frames come whole, with the chroma already upscaled (chroma-merge.ts upscaleCodes): ffmpeg
+// runs its filter graph in one thread, and scaling and merging planes there held x264 back on a
+// many-core machine (docs/gpu-run.md). The luma reaches the encoder byte for byte as written.
 //
 // Segments are meant to be joined by mux.ts with the concat demuxer and stream copy. Use .mp4
 // segments: MP4 keeps exact CFR timestamps (its timescale fits the frame rate), whereas Matroska
@@ -16,7 +14,7 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { temporarySibling } from '../atomic-file.js';
 import { EngineError } from '../errors.js';
-import type { SplitYuvFrame, YuvFrame } from '../pipeline/frames.js';
+import type { YuvFrame } from '../pipeline/frames.js';
 import { encoderArgs, rawFramesInput, type VideoEncoder } from './encoders.js';
 import { startFfmpeg, type FfmpegChild } from './process.js';
 import { formatRational, parseRational, type Rational } from './rational.js';
@@ -45,22 +43,16 @@ export interface SegmentEncoderOptions {
    * interlaced and tags the field order, so players deinterlace them. Default: progressive.
    */
   fieldOrder?: 'tt' | 'bb';
-  /**
-   * Frames come as SplitYuvFrame with chroma of this size (the model's render size), upscaled to
-   * the chroma planes by ffmpeg; default: whole yuv420p frames (YuvFrame).
-   */
-  chromaSize?: { width: number; height: number };
   signal?: AbortSignal;
 }
 
 export interface SegmentEncoder {
   /**
-   * Queues one frame (a SplitYuvFrame when the encoder has `chromaSize`, else a YuvFrame); resolves
-   * once ffmpeg can take more (backpressure on every pipe written). The frame's planes are queued,
+   * Queues one frame; resolves once ffmpeg can take more (backpressure). The frame's planes are queued,
    * not copied: do not modify them until `written` is called (once all of them have gone to ffmpeg,
    * or failed to).
    */
-  write(frame: YuvFrame | SplitYuvFrame, written?: () => void): Promise<void>;
+  write(frame: YuvFrame, written?: () => void): Promise<void>;
   /** Closes the stream, waits for ffmpeg and moves the finished file to `path`. */
   finish(): Promise<void>;
   /** Stops ffmpeg and removes the partial file. */
@@ -132,41 +124,7 @@ export function segmentEncoderArgs(options: SegmentEncoderOptions, outputPath: s
     throw new EngineError('bad-option', `Lossless output needs x264 or x265; ${options.encoder!.name} is not lossless.`);
   const filters = [...(sar ? [`setsar=${sar.num}/${sar.den}`] : []), ...(hardware?.filters ?? [])];
   const rate = formatRational(options.frameRate);
-  const chroma = options.chromaSize;
-  if (chroma && (!Number.isInteger(chroma.width) || !Number.isInteger(chroma.height) || chroma.width < 1 || chroma.height < 1)) {
-    throw new EngineError('bad-option', `A render size must be whole pixels from 1 up (got ${chroma.width}x${chroma.height}).`);
-  }
-  // Split frames: luma (gray) on pipe:0, Cb above Cr (gray, model size) on pipe:3. Each chroma half is
-  // cropped out (no copy), scaled bilinearly to the chroma plane size (accurate_rnd: rounded, not
-  // truncated, 8-bit in and out so nothing dithers) and merged with the luma into yuv420p. setparams
-  // tags the merged frames as the yuv420p input was tagged, so no later filter converts anything.
-  const chromaScale = chroma && `scale=${width >> 1}:${height >> 1}:flags=bilinear+accurate_rnd`;
-  // With two inputs ffmpeg reads each on its own thread into a queue of 8 frames by default; at 4K
-  // the luma queue alone could hold 66 MB that the pipe's back-pressure makes needless.
-  const shortQueue = ['-thread_queue_size', '2'];
-  const inputs = chroma
-    ? [
-        ...rawFramesInput(width, height, rate, 'gray'),
-        ...colour,
-        ...shortQueue,
-        '-i',
-        'pipe:0',
-        ...rawFramesInput(chroma.width, 2 * chroma.height, rate, 'gray'),
-        ...colour,
-        ...shortQueue,
-        '-i',
-        'pipe:3',
-        '-filter_complex',
-        `[1:v]split=2[cb][cr];` +
-          `[cb]crop=${chroma.width}:${chroma.height}:0:0,${chromaScale}[u];` +
-          `[cr]crop=${chroma.width}:${chroma.height}:0:${chroma.height},${chromaScale}[v];` +
-          `[0:v][u][v]mergeplanes=0x001020:yuv420p,` +
-          `setparams=range=${colorRange}:color_primaries=smpte170m:color_trc=smpte170m:colorspace=smpte170m` +
-          `${filters.map((f) => `,${f}`).join('')}[out]`,
-        '-map',
-        '[out]',
-      ]
-    : [...rawFramesInput(width, height, rate), ...colour, '-i', 'pipe:0', ...(filters.length ? ['-vf', filters.join(',')] : [])];
+  const inputs = [...rawFramesInput(width, height, rate), ...colour, '-i', 'pipe:0', ...(filters.length ? ['-vf', filters.join(',')] : [])];
   const video = hardware
     ? [...hardware.codec, ...(options.fieldOrder ? ['-field_order', options.fieldOrder] : [])]
     : codec === 'h264'
@@ -210,28 +168,23 @@ export async function createSegmentEncoder(options: SegmentEncoderOptions): Prom
   const args = segmentEncoderArgs(options, temp);
   const ySize = options.width * options.height;
   const cSize = (options.width / 2) * (options.height / 2);
-  const split = options.chromaSize;
 
   const child: FfmpegChild = await startFfmpeg(args, {
     signal: options.signal,
     stdin: true,
-    extraInputs: split ? 1 : 0,
     what: `encode ${path.basename(target)}`,
   });
   const stdin = child.stdin!;
-  const chromaPipe = split ? child.extraInputs[0] : null;
   let state: 'open' | 'finishing' | 'done' | 'aborted' = 'open';
   let framesWritten = 0;
   const removeTemp = () => rm(temp, { force: true }).catch(() => undefined);
   // Whatever ends ffmpeg badly (abort signal, crash) leaves no partial file behind.
   child.exited.catch(removeTemp);
 
-  const wrongFrame = (frame: YuvFrame | SplitYuvFrame, planes: string) =>
+  const wrongFrame = (frame: YuvFrame, planes: string) =>
     new EngineError(
       'bad-option',
-      `Frame ${frame.index} is ${frame.width}x${frame.height} with planes of ${planes} bytes, but the segment takes ${options.width}x${options.height} ${
-        split ? `luma with ${split.width}x${split.height} chroma` : 'yuv420p'
-      }.`,
+      `Frame ${frame.index} is ${frame.width}x${frame.height} with planes of ${planes} bytes, but the segment takes ${options.width}x${options.height} yuv420p.`,
     );
 
   /** Resolves once `pipe` drains, or once ffmpeg has died (then with its error). */
@@ -242,43 +195,23 @@ export async function createSegmentEncoder(options: SegmentEncoderOptions): Prom
       return framesWritten;
     },
 
-    async write(frame: YuvFrame | SplitYuvFrame, written?: () => void): Promise<void> {
+    async write(frame: YuvFrame, written?: () => void): Promise<void> {
       if (state !== 'open') throw new EngineError('bad-option', 'A frame was written to a segment that is already finished or aborted.');
       if (frame.width !== options.width || frame.height !== options.height || frame.y.length !== ySize) {
         throw wrongFrame(frame, String(frame.y.length));
       }
-      const waits: Promise<unknown>[] = [];
-      if (split) {
-        if (!('chroma' in frame) || frame.chromaWidth !== split.width || frame.chromaHeight !== split.height) {
-          throw wrongFrame(frame, 'chroma' in frame ? `${frame.y.length}/${frame.chroma.length}` : 'yuv420p');
-        }
-        if (frame.chroma.length !== 2 * split.width * split.height) throw wrongFrame(frame, `${frame.y.length}/${frame.chroma.length}`);
-        if (child.hasExited()) await child.exited; // throws ffmpeg's error
-        // Both pipes are written before waiting on either: ffmpeg reads each input in its own thread
-        // and needs a frame from both to make one, so waiting for one to drain first could deadlock.
-        let pending = written ? 2 : 0;
-        const done =
-          written &&
-          (() => {
-            if (--pending === 0) written();
-          });
-        if (!stdin.write(frame.y, done)) waits.push(drained(stdin));
-        if (!chromaPipe!.write(frame.chroma, done)) waits.push(drained(chromaPipe!));
-      } else {
-        if (!('u' in frame) || frame.u.length !== cSize || frame.v.length !== cSize) {
-          throw wrongFrame(frame, 'u' in frame ? `${frame.y.length}/${frame.u.length}/${frame.v.length}` : `${frame.y.length}/?/?`);
-        }
-        if (child.hasExited()) await child.exited; // throws ffmpeg's error
-        stdin.write(frame.y);
-        stdin.write(frame.u);
-        // Writes complete in order: once the last plane's callback runs, all three are done with.
-        if (!stdin.write(frame.v, written && (() => written()))) waits.push(drained(stdin));
-      }
+      if (frame.u.length !== cSize || frame.v.length !== cSize)
+        throw wrongFrame(frame, `${frame.y.length}/${frame.u.length}/${frame.v.length}`);
+      if (child.hasExited()) await child.exited; // throws ffmpeg's error
+      stdin.write(frame.y);
+      stdin.write(frame.u);
+      // Writes complete in order: once the last plane's callback runs, all three are done with.
+      const full = !stdin.write(frame.v, written && (() => written()));
       framesWritten++;
-      if (waits.length) {
+      if (full) {
         // Either ffmpeg takes more, or it has died (then `exited` rejects with its error). A dead pipe
         // (EPIPE) says only that ffmpeg is gone: the reason, e.g. a full disk, is in its exit.
-        await Promise.race([Promise.all(waits), child.exited.then(() => undefined)]);
+        await Promise.race([drained(stdin), child.exited.then(() => undefined)]);
         if (child.hasExited()) await child.exited;
       }
     },
@@ -287,7 +220,6 @@ export async function createSegmentEncoder(options: SegmentEncoderOptions): Prom
       if (state !== 'open') throw new EngineError('bad-option', 'This segment is already finished or aborted.');
       state = 'finishing';
       stdin.end();
-      chromaPipe?.end();
       await child.exited;
       await rename(temp, target).catch(async (error: NodeJS.ErrnoException) => {
         await removeTemp();

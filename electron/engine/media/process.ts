@@ -25,11 +25,6 @@ export interface StartOptions {
   onStderrLine?: (line: string) => void;
   /** Further output pipes after stderr: ffmpeg writes them as pipe:3, pipe:4, … (see FfmpegChild.extraOutputs). */
   extraOutputs?: number;
-  /**
-   * Further input pipes after the extra outputs: ffmpeg reads them as pipe:N, N = 3 + extraOutputs, …
-   * (see FfmpegChild.extraInputs).
-   */
-  extraInputs?: number;
 }
 
 export interface FfmpegChild {
@@ -39,8 +34,6 @@ export interface FfmpegChild {
   readonly stdin: Writable | null;
   /** The pipes ffmpeg writes as pipe:3, pipe:4, … (StartOptions.extraOutputs of them). */
   readonly extraOutputs: Readable[];
-  /** The pipes ffmpeg reads after the extra outputs (StartOptions.extraInputs of them), like stdin. */
-  readonly extraInputs: Writable[];
   /**
    * Settles when the child has exited and its stderr is read: resolves on exit status 0, rejects
    * with EngineError ('cancelled' after an abort, 'ffmpeg-failed' or a more precise code otherwise).
@@ -71,7 +64,7 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
         options.stdin ? 'pipe' : 'ignore',
         'pipe',
         'pipe',
-        ...Array.from({ length: (options.extraOutputs ?? 0) + (options.extraInputs ?? 0) }, () => 'pipe' as const),
+        ...Array.from({ length: options.extraOutputs ?? 0 }, () => 'pipe' as const),
       ],
       windowsHide: true,
     });
@@ -96,13 +89,6 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
   const stderrTail = () => [...stderrLines, ...(partialLine.trim() ? [partialLine] : [])].join('\n');
 
   const extraOutputs = child.stdio.slice(3, 3 + (options.extraOutputs ?? 0)) as Readable[];
-  // Node opens every pipe after stderr as a socket (both ways); ffmpeg only reads these. Their
-  // readable side is drained so it sees ffmpeg's end and closes, else the child's 'close' never comes.
-  const extraInputs = child.stdio.slice(3 + (options.extraOutputs ?? 0)) as Array<Readable & Writable>;
-  for (const input of extraInputs) {
-    input.on('error', () => undefined);
-    input.resume();
-  }
   let killed = false;
   let exited = false;
   const kill = () => {
@@ -112,7 +98,6 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
     // Unread output would otherwise hold the pipes, and with them the 'close' event, open.
     child.stdout?.destroy();
     for (const output of extraOutputs) output.destroy();
-    for (const input of extraInputs) input.destroy();
   };
   const onAbort = () => kill();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -150,7 +135,6 @@ export async function startFfmpeg(args: string[], options: StartOptions = {}, to
     stdout: child.stdout!,
     stdin: child.stdin,
     extraOutputs,
-    extraInputs,
     exited: exitedPromise,
     hasExited: () => exited,
     stderrTail,

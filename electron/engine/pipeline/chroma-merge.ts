@@ -1,7 +1,7 @@
 // The DeOldify post-process, done in YCbCr: the model sees a small luma image and returns small
 // chroma; the chroma is upscaled to the frame's chroma planes and joined with the untouched luma.
-// A render leaves the upscale and the join to the encoding ffmpeg (quantizeChroma here, then
-// media/encode.ts with chromaSize); previews and photos use upscaleChroma.
+// A render quantizes the chroma at the model's size (quantizeChroma) and upscales those codes
+// (upscaleCodes), both in WebAssembly; previews and photos use upscaleChroma.
 
 import { kernelCall } from './wasm/kernels.js';
 
@@ -127,8 +127,8 @@ export function lumaToUnit(scaled: Uint8Array, range: LumaRange, out = new Float
 
 /**
  * Cb/Cr offsets at the model's size, `saturation` applied, to 8-bit codes (Cb rows then Cr rows in
- * `out`), for the encoding ffmpeg to upscale (SplitYuvFrame.chroma). Rounded and clamped as
- * upscaleChroma does, but before the bilinear step instead of after it: the planes ffmpeg makes
+ * `out`), for upscaleCodes to upscale. Rounded and clamped as
+ * upscaleChroma does, but before the bilinear step instead of after it: the planes upscaleCodes makes
  * differ from upscaleChroma's by at most one code (the two roundings), and where saturation
  * pushes codes past 0..255 an edge between clipped and unclipped samples is blended from the
  * clipped values.
@@ -146,6 +146,47 @@ export function quantizeChroma(
   const call = kernelCall(cb); // in place where cb and cr are resident planes (the stabilizer's output)
   const at = call.reserve(2 * n);
   call.run.quantize_chroma(call.put(cb), call.put(cr), n, (range === 'tv' ? 224 : 255) * saturation, at);
+  return call.readBytes(at, out);
+}
+
+/** Each output column's (then row's) two source samples and the second's weight in 1/256 (wasm upscale_codes). */
+const codesGeometry = new Map<string, Int32Array>();
+
+/**
+ * The encoder's 4:2:0 chroma planes from quantizeChroma's codes (Cb then Cr, width×height each):
+ * each plane upscaled bilinearly to chromaWidth×chromaHeight with sample centres aligned, as
+ * upscaleChroma does, and rounded to nearest; U then V into `out`. The render gives the encoder
+ * these planes rather than the small codes: scaling inside ffmpeg runs in its one main thread,
+ * which held x264 back on many cores (docs/gpu-run.md).
+ */
+export function upscaleCodes(
+  codes: Uint8Array,
+  width: number,
+  height: number,
+  chromaWidth: number,
+  chromaHeight: number,
+  out: Uint8Array = new Uint8Array(2 * chromaWidth * chromaHeight),
+): Uint8Array {
+  if (codes.length !== 2 * width * height || out.length !== 2 * chromaWidth * chromaHeight) {
+    throw new Error('Chroma codes and output planes do not match their sizes.');
+  }
+  const geometry = cached(codesGeometry, `${width}x${height}>${chromaWidth}x${chromaHeight}`, () => {
+    const x = taps(width, chromaWidth);
+    const y = taps(height, chromaHeight);
+    const table = new Int32Array(3 * chromaWidth + 3 * chromaHeight);
+    const put = (axis: { i0: Int32Array; i1: Int32Array; f: Float64Array }, at: number, n: number) => {
+      table.set(axis.i0, at);
+      table.set(axis.i1, at + n);
+      for (let o = 0; o < n; o++) table[at + 2 * n + o] = Math.round(axis.f[o] * 256);
+    };
+    put(x, 0, chromaWidth);
+    put(y, 3 * chromaWidth, chromaHeight);
+    return table;
+  });
+  const call = kernelCall();
+  const at = call.reserve(out.length);
+  const across = call.reserve(4 * height * chromaWidth);
+  call.run.upscale_codes(call.put(codes), width, height, at, chromaWidth, chromaHeight, call.put(geometry), across);
   return call.readBytes(at, out);
 }
 

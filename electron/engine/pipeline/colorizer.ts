@@ -2,8 +2,8 @@ import { COLORIZE_DEFAULTS } from '../../common/options.js';
 import type { InferenceSession } from '../model/inference-client.js';
 import type { ChromaQuantizing } from '../model/protocol.js';
 import type { PinStage } from '../pins/pin-stage.js';
-import { quantizeChroma, upscaleChroma, type LumaRange } from './chroma-merge.js';
-import type { LowResChroma, LumaFrame, SplitYuvFrame, YuvFrame } from './frames.js';
+import { quantizeChroma, upscaleChroma, upscaleCodes, type LumaRange } from './chroma-merge.js';
+import type { LowResChroma, LumaFrame, YuvFrame } from './frames.js';
 
 export interface FrameColorizerOptions {
   frameWidth: number;
@@ -18,8 +18,8 @@ export interface FrameColorizerOptions {
 
 /**
  * The per-frame work around the model: full-resolution luma → small luma → model → small chroma,
- * and small chroma → full chroma planes joined with the untouched luma (merge: previews), or
- * quantized at its own size for the encoding ffmpeg to upscale and join (split: renders).
+ * and small chroma → full chroma planes joined with the untouched luma: in floats (merge: previews),
+ * or quantized at its own size and then upscaled (encoderFrame: renders).
  */
 export class FrameColorizer {
   constructor(
@@ -54,14 +54,14 @@ export class FrameColorizer {
     return { index: frame.index, width: renderWidth, height: renderHeight, luma, cb, cr };
   }
 
-  /** How chroma becomes the encoder's 8-bit codes (split's quantizeChroma): the render's range and saturation. */
+  /** How chroma becomes the encoder's 8-bit codes (encoderFrame's quantizeChroma): the render's range and saturation. */
   get quantizing(): ChromaQuantizing {
     return { range: this.options.lumaRange, saturation: this.options.saturation ?? COLORIZE_DEFAULTS.saturation };
   }
 
   /**
    * As predict, with the chroma quantized by the inference process (LowResChroma.quantized, cb and
-   * cr empty): exactly the codes split would make of predict's planes, for a render whose chroma goes
+   * cr empty): exactly the codes encoderFrame would make of predict's planes, for a render whose chroma goes
    * from the model to the encoder untouched (stabilize off, no pins).
    */
   async predictQuantized(frame: LumaFrame): Promise<LowResChroma> {
@@ -74,23 +74,32 @@ export class FrameColorizer {
   }
 
   /**
-   * The frame's luma with its chroma left at the model's size, 8-bit with saturation applied (into
-   * `chromaOut` when given: Cb then Cr; chroma.quantized as it is when it has that): what a render's
-   * encoder takes, whose ffmpeg upscales it.
+   * The frame as the encoder takes it: the luma untouched and the chroma quantized at the model's
+   * size (chroma.quantized as it is when it has that), then upscaled to the 4:2:0 planes
+   * (upscaleCodes), U then V into `planes` when given.
    */
-  split(frame: LumaFrame, chroma: LowResChroma, chromaOut?: Uint8Array): SplitYuvFrame {
+  encoderFrame(frame: LumaFrame, chroma: LowResChroma, planes?: Uint8Array): YuvFrame {
     const { frameWidth, frameHeight } = this.options;
     const { range, saturation } = this.quantizing;
-    const planes = chroma.quantized ?? quantizeChroma(chroma.cb, chroma.cr, range, saturation, chromaOut);
+    const codes = chroma.quantized ?? quantizeChroma(chroma.cb, chroma.cr, range, saturation, this.#codes(chroma));
+    const quarter = (frameWidth >> 1) * (frameHeight >> 1);
+    const both = upscaleCodes(codes, chroma.width, chroma.height, frameWidth >> 1, frameHeight >> 1, planes);
     return {
       index: frame.index,
       width: frameWidth,
       height: frameHeight,
       y: frame.y,
-      chroma: planes,
-      chromaWidth: chroma.width,
-      chromaHeight: chroma.height,
+      u: both.subarray(0, quarter),
+      v: both.subarray(quarter),
     };
+  }
+
+  /** Scratch for one frame's codes on their way to upscaleCodes (used and done with at once). */
+  #codeScratch = new Uint8Array(0);
+  #codes(chroma: LowResChroma): Uint8Array {
+    const size = 2 * chroma.width * chroma.height;
+    if (this.#codeScratch.length !== size) this.#codeScratch = new Uint8Array(size);
+    return this.#codeScratch;
   }
 
   /** Joins the frame's luma with its chroma upscaled (into `planes` when given: U then V, each a quarter frame). */

@@ -30,9 +30,8 @@ export interface LowResChroma {
   cb: Float32Array;
   cr: Float32Array;
   /**
-   * The chroma already as the encoder takes it (SplitYuvFrame.chroma: quantizeChroma of the model's
-   * planes), made by the inference process for a render that does not stabilize (no pins): cb and
-   * cr are then empty. The stabilizer's 'off' strength passes such frames through as they are.
+   * The chroma already as 8-bit codes (quantizeChroma of the model's planes), made by the inference
+   * process for a render that does not stabilize (no pins): cb and cr are then empty. The stabilizer's 'off' strength passes such frames through as they are.
    */
   quantized?: Uint8Array;
 }
@@ -45,19 +44,4 @@ export interface YuvFrame {
   y: Uint8Array; // width*height
   u: Uint8Array; // (width/2)*(height/2)
   v: Uint8Array;
-}
-
-/**
- * A colourized frame whose chroma is still at the model's render size: the encoding ffmpeg upscales
- * it to the 4:2:0 chroma planes and joins it with the luma (media/encode.ts, SegmentEncoderOptions.chromaSize).
- */
-export interface SplitYuvFrame {
-  index: number;
-  width: number;
-  height: number;
-  y: Uint8Array; // width*height, the source luma untouched
-  /** 8-bit Cb rows then Cr rows, chromaWidth*chromaHeight each (saturation applied, quantized). */
-  chroma: Uint8Array;
-  chromaWidth: number;
-  chromaHeight: number;
 }

@@ -22,7 +22,7 @@ import { OUTPUT_DEFAULTS } from '../../common/options.js';
 import { jobPins } from '../pins/job-pins.js';
 import { PinStage } from '../pins/pin-stage.js';
 import { FrameColorizer } from './colorizer.js';
-import type { LowResChroma, LumaFrame, SplitYuvFrame } from './frames.js';
+import type { LowResChroma, LumaFrame, YuvFrame } from './frames.js';
 import { JobStore, defaultWorkDir, jobFingerprint, type SegmentRecord } from './job.js';
 import { mapOrdered } from './ordered-map.js';
 import { stabilizerStateId } from './stabilize.js';
@@ -250,8 +250,6 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       lossless,
       sar: outputSampleAspectRatio(info),
       colorRange: lumaRange,
-      // The encoding ffmpeg upscales the model-size chroma and joins it with the luma (colorizer.split).
-      chromaSize: { width: render.width, height: render.height },
       // Kept interlaced (--no-deinterlace): coded and tagged as such, so players still deinterlace
       // (field order as displayed: 'tb' is top coded, bottom shown first). Not when lossless: x264's
       // interlaced coding at qp 0 does not decode back bit-exact, and lossless promises exactly that.
@@ -316,18 +314,18 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
     }
   };
 
-  // Full-resolution luma and model-size 8-bit chroma buffers go round: decoder (or quantizer) →
-  // encoder → back here once ffmpeg has them, so the hot loop allocates nothing frame-sized (pools
-  // keep a few more than are in flight).
+  // Full-resolution luma and 4:2:0 chroma planes go round: decoder (luma) or colorizer.encoderFrame
+  // (chroma) → encoder → back here once ffmpeg has them, so the hot loop allocates nothing
+  // frame-sized (pools keep a few more than are in flight).
   const lumaPool = new BufferPool(info.video.outputWidth * info.video.outputHeight, INFERENCE_IN_FLIGHT + 8);
-  const chromaPool = new BufferPool(2 * render.width * render.height, 8);
+  const chromaPool = new BufferPool(2 * (info.video.outputWidth >> 1) * (info.video.outputHeight >> 1), 8);
 
-  const writeFrame = async (frame: SplitYuvFrame, planes: Uint8Array | null) => {
+  const writeFrame = async (frame: YuvFrame, planes: Uint8Array) => {
     if (!encoder) await openSegment(frame.index);
     const { y } = frame;
     await encoder!.write(frame, () => {
       lumaPool.give(y);
-      if (planes) chromaPool.give(planes);
+      chromaPool.give(planes);
     });
     framesInSegment++;
     meter.advance(1);
@@ -343,8 +341,8 @@ async function renderFilm(options: RenderOptions, context: RenderContext): Promi
       if (!luma) return;
       released.shift();
       pendingLuma.delete(chroma.index);
-      const planes = chroma.quantized ? null : chromaPool.take();
-      await writeFrame(colorizer.split(luma, chroma, planes ?? undefined), planes);
+      const planes = chromaPool.take();
+      await writeFrame(colorizer.encoderFrame(luma, chroma, planes), planes);
     }
   };
 

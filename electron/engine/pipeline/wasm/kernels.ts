@@ -39,6 +39,16 @@ interface KernelExports {
   pyramid_half(full: number, width: number, height: number, half: number): void;
   estimate_motion(job: number): void;
   quantize_chroma(cb: number, cr: number, n: number, scale: number, out: number): void;
+  upscale_codes(
+    codes: number,
+    width: number,
+    height: number,
+    out: number,
+    outWidth: number,
+    outHeight: number,
+    geometry: number,
+    across: number,
+  ): void;
   luma_to_unit(samples: number, n: number, black: number, span: number, out: number): void;
   __heap_base: { value: number };
 }

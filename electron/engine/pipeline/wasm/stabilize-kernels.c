@@ -337,6 +337,40 @@ void quantize_chroma(const float *R cb, const float *R cr, int n, double scale, 
   quantize_plane(cr, n, scale, out + n);
 }
 
+/**
+ * One plane of 8-bit codes (w×h) upscaled bilinearly to W×H, rounded to nearest. Each output column
+ * blends source columns x0 and x1 with the second's weight fx in 1/256; likewise each row (y0, y1,
+ * fy). `across` is scratch for the h source rows interpolated across to W (each sample at most
+ * 255 × 256, so the blend of two, plus the rounding half, fits 32 bits).
+ */
+static void upscale_plane(const uint8_t *R src, int w, int h, uint8_t *R out, int W, int H, const int32_t *R geometry,
+                          int32_t *R across) {
+  const int32_t *x0 = geometry, *x1 = geometry + W, *fx = geometry + 2 * W;
+  const int32_t *y0 = geometry + 3 * W, *y1 = y0 + H, *fy = y0 + 2 * H;
+  for (int sy = 0; sy < h; sy++) {
+    const uint8_t *row = src + sy * w;
+    int32_t *to = across + sy * W;
+    for (int x = 0; x < W; x++) to[x] = row[x0[x]] * (256 - fx[x]) + row[x1[x]] * fx[x];
+  }
+  for (int y = 0; y < H; y++) {
+    const int32_t *top = across + y0[y] * W, *bottom = across + y1[y] * W;
+    const int32_t b = fy[y], a = 256 - b;
+    uint8_t *to = out + y * W;
+    for (int x = 0; x < W; x++) to[x] = (uint8_t)((top[x] * a + bottom[x] * b + 32768) >> 16);
+  }
+}
+
+/**
+ * The encoder's 4:2:0 chroma planes from quantize_chroma's codes (Cb then Cr, w×h each): U then V
+ * (W×H each) into out. `geometry` holds x0, x1, fx (W each) then y0, y1, fy (H each); `across` is
+ * scratch of h × W.
+ */
+EXPORT(upscale_codes)
+void upscale_codes(const uint8_t *R codes, int w, int h, uint8_t *R out, int W, int H, const int32_t *R geometry, int32_t *R across) {
+  upscale_plane(codes, w, h, out, W, H, geometry, across);
+  upscale_plane(codes + w * h, w, h, out + W * H, W, H, geometry, across);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The model's input (chroma-merge.ts lumaToUnit)
 // ---------------------------------------------------------------------------------------------
