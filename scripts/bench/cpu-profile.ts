@@ -42,7 +42,7 @@ export const STAGE_RULES: StageRule[] = [
   { stage: 'lumaResize', source: /electron\/engine\/pipeline\/chroma-merge\.ts$/, fn: /downscaleLuma|lumaToUnit/ },
   { stage: 'chromaMerge', source: /electron\/engine\/pipeline\/chroma-merge\.ts$/ },
   { stage: 'lumaResize', source: /electron\/engine\/pipeline\/colorizer\.ts$/, fn: /modelLuma/ },
-  { stage: 'chromaMerge', source: /electron\/engine\/pipeline\/colorizer\.ts$/, fn: /merge/ },
+  { stage: 'chromaMerge', source: /electron\/engine\/pipeline\/colorizer\.ts$/, fn: /merge|encoderFrame/ },
   { stage: 'inference', source: /electron\/engine\/pipeline\/colorizer\.ts$/ },
   { stage: 'inference', source: /electron\/engine\/model\/(inference-client|launcher|protocol)\.ts$/ },
   { stage: 'inference', source: /electron\/engine\/pins\// },
