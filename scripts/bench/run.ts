@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../../electron/engine/index.js';
 import { locateFfmpeg } from '../../electron/engine/media/ffmpeg-locate.js';
+import { createSegmentEncoder } from '../../electron/engine/media/encode.js';
 import { encoderArgs, resolveEncoder } from '../../electron/engine/media/encoders.js';
 import { runFfmpeg } from '../../electron/engine/media/process.js';
 import { probe } from '../../electron/engine/media/probe.js';
@@ -432,6 +433,46 @@ const framesOnDisk = async (clip: string, clipFrames: number, cpu?: { msPerFrame
   return clipFrames / took;
 };
 
+/**
+ * The render's segment encoder alone (media/encode.ts, the render's settings), fed whole frames from
+ * memory as fast as it takes them: the colourized film's first frames, cycled. What end to end could
+ * reach if decoding, the model and the host cost nothing.
+ */
+const encoderAlone = async (colourized: string, frames: number, choice: EncoderChoice): Promise<number> => {
+  const { video } = await probe(colourized);
+  const { width, height } = video;
+  const [lumaBytes, quarter] = [width * height, (width >> 1) * (height >> 1)];
+  const frameBytes = lumaBytes + 2 * quarter;
+  const { stdout } = await runFfmpeg(['-i', colourized, '-frames:v', '50', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
+  const held = Math.floor(stdout.length / frameBytes);
+  const { encoder } = await resolveEncoder(choice, { codec: 'h264' });
+  const file = path.join(workRoot, 'encoder-alone.mp4');
+  const segment = await createSegmentEncoder({
+    path: file,
+    width,
+    height,
+    frameRate: video.frameRate,
+    encoder,
+    crf: 18,
+    preset: 'medium',
+    colorRange: 'tv',
+  });
+  const { seconds: took } = await timeIt(async () => {
+    for (let f = 0; f < frames; f++) {
+      const at = (f % held) * frameBytes;
+      const [y, u, v] = [
+        stdout.subarray(at, at + lumaBytes),
+        stdout.subarray(at + lumaBytes, at + lumaBytes + quarter),
+        stdout.subarray(at + lumaBytes + quarter, at + frameBytes),
+      ];
+      await segment.write({ index: f, width, height, y, u, v });
+    }
+    await segment.finish();
+  });
+  await rm(file, { force: true });
+  return frames / took;
+};
+
 if (args.only === 'gpu') {
   // Issue 17's GPU run (--device cuda or webgpu): at 1080p, end to end against real time and against
   // min(model, transcode), the slower of the two parts that run side by side on different chips. Once
@@ -473,6 +514,7 @@ if (args.only === 'gpu') {
       // transcoded alone), the segment boundaries (the whole clip in one segment), and x264's preset
       // (ultrafast leaves the host and the model as the limit).
       const colourTranscode = await transcodeOnly(colourized, frames1080, undefined, true, encoder.transcode);
+      const encoderOnly = await encoderAlone(colourized, frames1080, encoder.choice as EncoderChoice);
       const oneSegment = await runCli(clip1080, ['--stabilize', 'off', '--segment-seconds', '600', ...common]);
       const ultrafast = await runCli(clip1080, ['--stabilize', 'off', '--preset', 'ultrafast', ...common]);
       for (const run of [off, medium, oneSegment, ultrafast]) {
@@ -491,6 +533,8 @@ if (args.only === 'gpu') {
         [`${encoder.name}HostCpuMsPerFrame`]: medium.steadyHostCpuMsPerFrame,
         [`${encoder.name}ColourTranscodeFps`]: round(colourTranscode),
         [`${encoder.name}VsMinColour`]: ratio(off.fps / Math.min(model, colourTranscode)),
+        [`${encoder.name}EncoderAloneFps`]: round(encoderOnly),
+        [`${encoder.name}VsEncoderAlone`]: ratio(off.fps / encoderOnly),
         [`${encoder.name}OneSegmentE2eFps`]: oneSegment.fps,
         [`${encoder.name}UltrafastE2eFps`]: ultrafast.fps,
         // CPU time per frame (whole process trees) and the cores each kept busy on average: when the
