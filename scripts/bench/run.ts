@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { createEngine } from '../../electron/engine/index.js';
 import { locateFfmpeg } from '../../electron/engine/media/ffmpeg-locate.js';
 import { createSegmentEncoder } from '../../electron/engine/media/encode.js';
-import { encoderArgs, resolveEncoder } from '../../electron/engine/media/encoders.js';
+import { encoderArgs, encoderFor, resolveEncoder, type VideoEncoder } from '../../electron/engine/media/encoders.js';
 import { runFfmpeg } from '../../electron/engine/media/process.js';
 import { probe } from '../../electron/engine/media/probe.js';
 import { startInference } from '../../electron/engine/model/inference-client.js';
@@ -271,11 +271,6 @@ async function runCli(input: string, extra: string[], keepOutputAs?: string): Pr
   };
 }
 
-/**
- * The host's CPU per frame of a long film, all its threads, without a profiler: the CLI's own CPU
- * on a long and a short clip of the same picture, differenced, so start-up, probing and muxing
- * (the same for both) drop out.
- */
 /** A render's CPU per frame by process, as flat row entries (`<prefix>EncoderMs`, …). */
 function cpuByProcess(prefix: string, run: CliRun): Record<string, number> {
   const by = run.cpuByProcessMsPerFrame;
@@ -289,6 +284,11 @@ function cpuByProcess(prefix: string, run: CliRun): Record<string, number> {
   };
 }
 
+/**
+ * The host's CPU per frame of a long film, all its threads, without a profiler: the CLI's own CPU
+ * on a long and a short clip of the same picture, differenced, so start-up, probing and muxing
+ * (the same for both) drop out.
+ */
 function marginalHostCpuMs(short: CliRun, long: CliRun): number {
   return round((long.hostCpuMs - short.hostCpuMs) / (long.frames - short.frames));
 }
@@ -438,14 +438,13 @@ const framesOnDisk = async (clip: string, clipFrames: number, cpu?: { msPerFrame
  * memory as fast as it takes them: the colourized film's first frames, cycled. What end to end could
  * reach if decoding, the model and the host cost nothing.
  */
-const encoderAlone = async (colourized: string, frames: number, choice: EncoderChoice): Promise<number> => {
+const encoderAlone = async (colourized: string, frames: number, encoder: VideoEncoder): Promise<number> => {
   const { video } = await probe(colourized);
   const { width, height } = video;
   const [lumaBytes, quarter] = [width * height, (width >> 1) * (height >> 1)];
   const frameBytes = lumaBytes + 2 * quarter;
   const { stdout } = await runFfmpeg(['-i', colourized, '-frames:v', '50', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
   const held = Math.floor(stdout.length / frameBytes);
-  const { encoder } = await resolveEncoder(choice, { codec: 'h264' });
   const file = path.join(workRoot, 'encoder-alone.mp4');
   const segment = await createSegmentEncoder({
     path: file,
@@ -484,10 +483,10 @@ if (args.only === 'gpu') {
   const frames1080 = info1080.video.frameCount;
   const render1080 = renderSize(1920, 1080, manifest.renderFactor.default, manifest.sizeMultiple);
   const hardware = await resolveEncoder(args.encoder as EncoderChoice, { codec: 'h264' });
-  const encoders = [{ name: 'libx264', choice: 'x264', transcode: X264_MEDIUM }];
+  const encoders = [{ name: 'libx264', choice: 'x264', encoder: encoderFor('x264', 'h264'), transcode: X264_MEDIUM }];
   if (hardware.encoder.hardware) {
     const { codec } = encoderArgs(hardware.encoder, { crf: 18, preset: 'medium' });
-    encoders.push({ name: hardware.encoder.name, choice: hardware.encoder.family, transcode: codec });
+    encoders.push({ name: hardware.encoder.name, choice: hardware.encoder.family, encoder: hardware.encoder, transcode: codec });
   }
   const reps: Record<string, number>[] = [];
   const seen = { modelProvider: '', renderProviders: new Set<string>(), notices: new Set<string>() };
@@ -514,7 +513,7 @@ if (args.only === 'gpu') {
       // transcoded alone), the segment boundaries (the whole clip in one segment), and x264's preset
       // (ultrafast leaves the host and the model as the limit).
       const colourTranscode = await transcodeOnly(colourized, frames1080, undefined, true, encoder.transcode);
-      const encoderOnly = await encoderAlone(colourized, frames1080, encoder.choice as EncoderChoice);
+      const encoderOnly = await encoderAlone(colourized, frames1080, encoder.encoder);
       const oneSegment = await runCli(clip1080, ['--stabilize', 'off', '--segment-seconds', '600', ...common]);
       const ultrafast = await runCli(clip1080, ['--stabilize', 'off', '--preset', 'ultrafast', ...common]);
       for (const run of [off, medium, oneSegment, ultrafast]) {
