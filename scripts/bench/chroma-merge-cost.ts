@@ -11,7 +11,7 @@
 //
 //   npx tsx scripts/bench/chroma-merge-cost.ts [--size 1920x1080] [--render 336x192] [--frames 60] [--reps 3] [--preset ultrafast]
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +20,7 @@ import { BufferPool } from '../../electron/engine/media/buffer-pool.js';
 import type { InferenceSession } from '../../electron/engine/model/inference-client.js';
 import { FrameColorizer } from '../../electron/engine/pipeline/colorizer.js';
 import type { LowResChroma, LumaFrame } from '../../electron/engine/pipeline/frames.js';
+import { childrenCpuMs } from './process-tree.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,14 +35,6 @@ const [width, height] = values.size.split('x').map(Number);
 const [renderWidth, renderHeight] = values.render.split('x').map(Number);
 const frameCount = Number(values.frames);
 const reps = Number(values.reps);
-
-/** CPU seconds of this process's reaped children (cutime + cstime). */
-async function childCpuSec(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the name start at 3 (state); cutime and cstime are fields 16 and 17.
-  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / 100;
-}
 
 const colorizer = new FrameColorizer({} as InferenceSession, {
   frameWidth: width,
@@ -73,7 +66,7 @@ for (let k = 0; k < 4; k++) {
 
 async function run(mode: 'js' | 'wasm', dir: string): Promise<{ host: number; child: number }> {
   const pool = new BufferPool(2 * (width >> 1) * (height >> 1), 8);
-  const childBefore = await childCpuSec();
+  const childBefore = childrenCpuMs();
   const hostBefore = process.cpuUsage();
   const encoder = await createSegmentEncoder({
     path: path.join(dir, `${mode}.mp4`),
@@ -93,8 +86,8 @@ async function run(mode: 'js' | 'wasm', dir: string): Promise<{ host: number; ch
   }
   await encoder.finish();
   const host = process.cpuUsage(hostBefore);
-  const child = (await childCpuSec()) - childBefore;
-  return { host: (host.user + host.system) / 1000 / frameCount, child: (child * 1000) / frameCount };
+  const child = childrenCpuMs() - childBefore;
+  return { host: (host.user + host.system) / 1000 / frameCount, child: child / frameCount };
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'chromareel-chroma-cost-'));

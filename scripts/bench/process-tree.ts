@@ -76,15 +76,32 @@ function roleOf(pid: number, root: boolean): ProcessRole {
 
 const TICK_MS = 1000 / 100; // USER_HZ: /proc times are in 1/100 s on Linux
 
-/** utime+stime of a thread or process from /proc, in ms (null once it has gone). */
-export function cpuMs(statPath: string): number | null {
+/**
+ * The fields of a /proc stat file after the command name, from the state (field 3) on; the name may
+ * hold spaces and parentheses. Null once the thread or process has gone.
+ */
+function statFields(statPath: string): string[] | null {
   try {
     const stat = readFileSync(statPath, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+/** utime+stime of a thread or process from /proc, in ms (null once it has gone). */
+export function cpuMs(statPath: string): number | null {
+  const fields = statFields(statPath);
+  return fields && (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/**
+ * CPU ms used so far by this process's finished children and their waited-for descendants (cutime
+ * + cstime): the difference around a child's life is what its whole tree used, load or not.
+ */
+export function childrenCpuMs(): number {
+  const fields = statFields('/proc/self/stat')!;
+  return (Number(fields[13]) + Number(fields[14])) * TICK_MS;
 }
 
 function rssBytes(pid: number): number {
@@ -101,15 +118,12 @@ function childMap(): Map<number, number[]> {
   const map = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = map.get(parent) ?? [];
-      list.push(Number(entry));
-      map.set(parent, list);
-    } catch {
-      // the process ended while we looked
-    }
+    const fields = statFields(`/proc/${entry}/stat`);
+    if (!fields) continue; // the process ended while we looked
+    const parent = Number(fields[1]);
+    const list = map.get(parent) ?? [];
+    list.push(Number(entry));
+    map.set(parent, list);
   }
   return map;
 }

@@ -6,7 +6,7 @@
 // .bench/bench.json. The stabilization quality figures (flicker, CDC, CF on every shared clip) are
 // `npm run bench:stabilize` (scripts/metrics/stabilization-report.ts).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,7 @@ import { chooseProviders, listAvailableProviders } from '../../electron/engine/m
 import type { EncoderChoice } from '../../electron/common/options.js';
 import type { DeviceChoice } from '../../electron/common/types.js';
 import { measurePinPreview } from './pin-preview.js';
-import { cpuMs, ProcessTreeSampler, type ProcessRole } from './process-tree.js';
+import { childrenCpuMs, cpuMs, ProcessTreeSampler, type ProcessRole } from './process-tree.js';
 import { measureStabilizerStage } from './stabilizer-stage.js';
 import { profileCli, type StageProfile } from './stage-profile.js';
 
@@ -212,15 +212,6 @@ class SteadyCpu {
 
 const HOST_CPU_REPORTER = new URL('./host-cpu-at-exit.mjs', import.meta.url).href;
 
-/**
- * CPU ms used so far by this process's finished children and their waited-for descendants (Linux
- * cutime + cstime): the difference around a child's life is what its whole tree used, load or not.
- */
-function childrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10;
-}
 const ownCpuMs = () => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
