@@ -128,8 +128,10 @@ describe('provider fallback', () => {
   });
 
   // No GPU here, so a GPU that fails mid-run is simulated at the launcher seam: the first (real, CPU)
-  // process is presented as a CUDA one whose first batch fails with a CUDA error. Everything after
-  // that — retiring it, starting a CPU process, re-running the batch — is the real code path.
+  // process is presented as a CUDA one that answers its first batch with a CUDA error. The error is
+  // given in place of sending that batch, since results may come back over the result channel, past
+  // this seam. Everything after that (retiring it, starting a CPU process, re-running the batch) is the
+  // real code path.
   it('re-runs a batch on CPU when the GPU provider fails during inference', async () => {
     const launch = forkLauncher();
     let started = 0;
@@ -137,21 +139,18 @@ describe('provider fallback', () => {
       const child = launch();
       if (++started > 1) return child;
       let failedOnce = false;
+      let deliver: (message: ChildMessage) => void = () => {};
       return {
         ...child,
+        send(message) {
+          if (message.type !== 'infer' || failedOnce) return child.send(message);
+          failedOnce = true;
+          const error = 'CUDA failure 700: an illegal memory access was encountered';
+          setImmediate(() => deliver({ type: 'infer-error', id: message.id, kind: 'provider', message: error }));
+        },
         onMessage(listener: (message: ChildMessage) => void) {
-          child.onMessage((message) => {
-            if (message.type === 'ready') listener({ ...message, provider: 'cuda' });
-            else if (message.type === 'result' && !failedOnce) {
-              failedOnce = true;
-              listener({
-                type: 'infer-error',
-                id: message.id,
-                kind: 'provider',
-                message: 'CUDA failure 700: an illegal memory access was encountered',
-              });
-            } else listener(message);
-          });
+          deliver = listener;
+          child.onMessage((message) => listener(message.type === 'ready' ? { ...message, provider: 'cuda' } : message));
         },
       };
     };
