@@ -127,11 +127,10 @@ export function lumaToUnit(scaled: Uint8Array, range: LumaRange, out = new Float
 
 /**
  * Cb/Cr offsets at the model's size, `saturation` applied, to 8-bit codes (Cb rows then Cr rows in
- * `out`), for upscaleCodes to upscale. Rounded and clamped as
- * upscaleChroma does, but before the bilinear step instead of after it: the planes upscaleCodes makes
- * differ from upscaleChroma's by at most one code (the two roundings), and where saturation
- * pushes codes past 0..255 an edge between clipped and unclipped samples is blended from the
- * clipped values.
+ * `out`), for upscaleCodes to upscale. Rounded and clamped as upscaleChroma does, but before the
+ * bilinear step instead of after it: the planes upscaleCodes makes differ from upscaleChroma's by
+ * at most one code (the two roundings), and where saturation pushes codes past 0..255 an edge
+ * between clipped and unclipped samples is blended from the clipped values.
  */
 export function quantizeChroma(
   cb: Float32Array,

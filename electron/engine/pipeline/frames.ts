@@ -31,7 +31,8 @@ export interface LowResChroma {
   cr: Float32Array;
   /**
    * The chroma already as 8-bit codes (quantizeChroma of the model's planes), made by the inference
-   * process for a render that does not stabilize (no pins): cb and cr are then empty. The stabilizer's 'off' strength passes such frames through as they are.
+   * process for a render that does not stabilize (no pins): cb and cr are then empty. The
+   * stabilizer's 'off' strength passes such frames through as they are.
    */
   quantized?: Uint8Array;
 }
